@@ -1,0 +1,1 @@
+"""HTTP routers: authenticate, validate, call a service, return. No queries here."""

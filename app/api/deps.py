@@ -1,0 +1,99 @@
+"""Dependencies shared by the routers: settings, the unit-of-work session, the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import security
+from app.db import commit
+from app.errors import Unauthorized
+from app.models import Role
+from app.services import users
+from app.services.access import Principal
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return maker
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def get_session(maker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the endpoint returns, before the response is sent."""
+    async with maker() as session:
+        try:
+            yield session
+            await commit(session)
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": commit before the response leaves, so a 2xx always means "saved".
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key for integrations")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def get_principal(
+    request: Request,
+    settings: SettingsDep,
+    maker: SessionmakerDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    if token:
+        claims = security.decode_access_token(settings, token)
+        if claims is None:
+            raise Unauthorized("the bearer token is invalid or has expired")
+        return Principal(
+            claims.user_id,
+            claims.username,
+            Role(claims.role),
+            claims.region_code,
+            client_ip=client_ip(request),
+        )
+    if api_key:
+        async with maker() as session:
+            principal = await users.principal_for_api_key(session, api_key)
+        if principal is None:
+            raise Unauthorized("the API key is invalid or revoked")
+        return Principal(
+            principal.user_id,
+            principal.username,
+            principal.role,
+            principal.region_code,
+            client_ip=client_ip(request),
+            via_api_key=True,
+        )
+    raise Unauthorized("authenticate with a bearer token (POST /api/v1/auth/token) or an X-API-Key header")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retry-safe submission: the same key and body return the first response",
+    ),
+]

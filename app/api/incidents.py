@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import CurrentPrincipal, SessionDep
+from app.dispatch.lifecycle import Status
+from app.reference.regions import CODE_PATTERN
+from app.schemas.common import problem_responses
+from app.schemas.incidents import (
+    IncidentDetail,
+    IncidentPage,
+    IncidentPatch,
+    IncidentSummary,
+    MergeIn,
+    NoteIn,
+    NoteOut,
+    RejectIn,
+    TransitionIn,
+    VerifyIn,
+)
+from app.schemas.reports import Channel
+from app.services import incidents
+from app.services.incidents import IncidentFilters
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+_errors = problem_responses(401, 403, 404, 409, 415, 422)
+
+
+@router.get("", response_model=IncidentPage, responses=problem_responses(401, 403, 404, 422))
+async def list_incidents(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    region: Annotated[str | None, Query(pattern=CODE_PATTERN, description="region code prefix")] = None,
+    channel: Channel | None = None,
+    created_since: datetime | None = None,
+    created_until: datetime | None = None,
+    order: Literal["newest", "priority"] = "newest",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> IncidentPage:
+    """Incidents in the caller's region. `order=priority` is the work queue: P1 first, oldest first."""
+    filters = IncidentFilters(
+        status=status or (),
+        category=category,
+        priority=priority,
+        region=region,
+        channel=channel,
+        created_since=created_since,
+        created_until=created_until,
+    )
+    rows, next_cursor = await incidents.list_incidents(
+        session, principal, filters, order=order, cursor=cursor, limit=limit
+    )
+    return IncidentPage(items=[IncidentSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{incident_id}", response_model=IncidentDetail, responses=problem_responses(401, 403, 404))
+async def get_incident(
+    incident_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentDetail:
+    """An incident with its reports, its timeline and its likely duplicates."""
+    return await incidents.get_detail(session, principal, incident_id)
+
+
+@router.post("/{incident_id}/verify", response_model=IncidentSummary, responses=_errors)
+async def verify(
+    incident_id: uuid.UUID, body: VerifyIn, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Confirm that the report is real and in scope: the incident may now be dispatched."""
+    return IncidentSummary.model_validate(await incidents.verify(session, principal, incident_id, body.note))
+
+
+@router.post("/{incident_id}/reject", response_model=IncidentSummary, responses=_errors)
+async def reject(
+    incident_id: uuid.UUID, body: RejectIn, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Reject as hoax, duplicate or out of scope, with a reason."""
+    return IncidentSummary.model_validate(await incidents.reject(session, principal, incident_id, body))
+
+
+@router.patch("/{incident_id}", response_model=IncidentSummary, responses=_errors)
+async def patch(
+    incident_id: uuid.UUID, body: IncidentPatch, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Change the category or the priority (a priority set by hand is never overridden by the rules)."""
+    return IncidentSummary.model_validate(await incidents.patch(session, principal, incident_id, body))
+
+
+@router.post("/{incident_id}/merge", response_model=IncidentSummary, responses=_errors)
+async def merge(
+    incident_id: uuid.UUID, body: MergeIn, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Merge this duplicate into another open incident; returns the incident merged into."""
+    return IncidentSummary.model_validate(await incidents.merge(session, principal, incident_id, body))
+
+
+@router.post("/{incident_id}/transitions", response_model=IncidentSummary, responses=_errors)
+async def transition(
+    incident_id: uuid.UUID, body: TransitionIn, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Move the incident along its lifecycle; an illegal step is a 409 naming the current state."""
+    return IncidentSummary.model_validate(await incidents.transition(session, principal, incident_id, body))
+
+
+@router.post("/{incident_id}/notes", status_code=201, response_model=NoteOut, responses=_errors)
+async def add_note(
+    incident_id: uuid.UUID, body: NoteIn, principal: CurrentPrincipal, session: SessionDep
+) -> NoteOut:
+    """Add a note to the incident's timeline."""
+    return NoteOut.model_validate(await incidents.add_note(session, principal, incident_id, body.text))

@@ -1,0 +1,45 @@
+"""The ASGI application: `create_app()` wires settings, database, routers and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app import errors
+from app.api import admin, auth, health, incidents, public, reference, reports
+from app.api.middleware import BodyLimit
+from app.db import make_engine, make_sessionmaker
+from app.reference import regions
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """Dispatch backend for Dinas Sosial rapid-response teams (TRC).
+
+Reports enter at `POST /api/v1/reports` (or `POST /api/v1/public/reports` without an account) and become
+incidents that operators triage and crews handle. Every error is `application/problem+json` (RFC 9457).
+Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) or an `X-API-Key` header."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        regions.warm_up()
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="Tanggap", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, reports, incidents, public, admin, reference):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,24 @@
+"""ORM models, one file per aggregate. Importing this package registers them all on Base.metadata."""
+
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.event import Event, EventCounter
+from app.models.incident import Incident, IncidentNote
+from app.models.infra import IdempotencyKey, RateLimitWindow
+from app.models.report import Report
+from app.models.user import ApiKey, Role, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Event",
+    "EventCounter",
+    "IdempotencyKey",
+    "Incident",
+    "IncidentNote",
+    "RateLimitWindow",
+    "Report",
+    "Role",
+    "User",
+]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, new_id, utcnow
+
+if TYPE_CHECKING:
+    from app.models.report import Report
+
+
+class Incident(Base):
+    """One situation in the field (one person or group at one place), fed by one or more reports."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
+        Index("ix_incidents_status_priority_created", "status", "priority", "created_at"),
+        Index("ix_incidents_created_at_id", "created_at", "id"),
+        Index("ix_incidents_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[int]
+    # "rules" until someone sets it by hand; rules never override a person's choice.
+    priority_source: Mapped[str] = mapped_column(String(8), default="rules")
+    priority_reasons: Mapped[list[str]] = mapped_column(default=list)
+    region_code: Mapped[str] = mapped_column(String(13), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(500))
+    landmark: Mapped[str | None] = mapped_column(String(200))
+    subject_count: Mapped[int] = mapped_column(default=1)
+    subject_flags: Mapped[list[str]] = mapped_column(default=list)
+    # Youngest age any report gave: the age rules (child under 5, ...) use it.
+    subject_age: Mapped[int | None]
+    report_count: Mapped[int] = mapped_column(default=0)
+    first_received_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    # 4CT: temu, tanggap, tindak, tuntas.
+    found_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    acted_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="incident", lazy="raise", order_by="Report.received_at"
+    )
+
+
+class IncidentNote(Base):
+    __tablename__ = "incident_notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.dispatch.lifecycle import Status
+from app.schemas.common import NOTE_MAX, CategoryCode, Out, Page, Strict
+from app.schemas.reports import ReportOut
+
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=NOTE_MAX)]
+
+
+class RejectionReason(StrEnum):
+    hoax = "hoax"
+    duplicate = "duplicate"
+    out_of_scope = "out_of_scope"
+
+
+class Outcome(StrEnum):
+    reunified = "reunified"
+    shelter = "shelter"
+    hospital = "hospital"
+    rsj = "rsj"
+    panti = "panti"
+    social_aid = "social_aid"
+    skills_training = "skills_training"
+    body_handed_over = "body_handed_over"
+    buried = "buried"
+    handled_on_site = "handled_on_site"
+    not_found = "not_found"
+
+
+class FourCT(Out):
+    """4CT stamps: cepat temu, cepat tanggap, cepat tindak, cepat tuntas."""
+
+    found_at: datetime | None
+    responded_at: datetime | None
+    acted_at: datetime | None
+    completed_at: datetime | None
+
+
+class IncidentSummary(Out):
+    id: uuid.UUID
+    status: Status
+    category: str
+    priority: int
+    region_code: str
+    lat: float | None
+    lon: float | None
+    subject_count: int
+    subject_flags: list[str]
+    report_count: int
+    first_received_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    merged_into_id: uuid.UUID | None
+
+
+class EventOut(Out):
+    seq: int
+    type: str
+    occurred_at: datetime
+    incident_id: uuid.UUID | None
+    region_code: str | None
+    actor: str | None
+    data: dict[str, Any]
+
+
+class DuplicateCandidate(Out):
+    id: uuid.UUID
+    status: Status
+    category: str
+    priority: int
+    region_code: str
+    distance_m: float | None
+    same_village: bool
+    created_at: datetime
+
+
+class IncidentDetail(IncidentSummary):
+    priority_source: str
+    priority_reasons: list[str]
+    address: str | None
+    landmark: str | None
+    verified_at: datetime | None
+    dispatched_at: datetime | None
+    four_ct: FourCT
+    rejection_reason: str | None
+    outcome: str | None
+    reports: list[ReportOut]
+    timeline: list[EventOut]
+    likely_duplicates: list[DuplicateCandidate]
+
+
+class IncidentPage(Page):
+    items: list[IncidentSummary]
+
+
+class VerifyIn(Strict):
+    note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] | None = None
+
+
+class RejectIn(Strict):
+    reason: RejectionReason
+    note: Reason
+
+
+class IncidentPatch(Strict):
+    category: CategoryCode | None = None
+    priority: int | None = Field(default=None, ge=1, le=4)
+    reason: Reason
+
+
+class MergeIn(Strict):
+    into_incident_id: uuid.UUID
+    note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] | None = None
+
+
+class NoteIn(Strict):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=NOTE_MAX)]
+
+
+class TransitionIn(Strict):
+    to: Literal[
+        "dispatched",
+        "en_route",
+        "on_scene",
+        "handling",
+        "resolved",
+        "closed",
+        "cancelled",
+        "received",
+        "verified",
+    ]
+    reason: Annotated[str, StringConstraints(max_length=NOTE_MAX)] | None = None
+    outcome: Outcome | None = None
+
+
+class NoteOut(Out):
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    text: str
+    created_at: datetime

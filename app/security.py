@@ -1,0 +1,79 @@
+"""Passwords (argon2 via pwdlib), access tokens (JWT, HS256) and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from pwdlib import PasswordHash
+
+from app.settings import Settings
+
+_passwords = PasswordHash.recommended()
+_ALGORITHM = "HS256"
+API_KEY_PREFIX = "tgk_"
+# Verifying against this keeps a login for an unknown user as slow as one for a known user.
+_DUMMY_HASH = _passwords.hash("tanggap-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _passwords.verify(password, _DUMMY_HASH)
+        return False
+    return _passwords.verify(password, password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    username: str
+    role: str
+    region_code: str
+
+
+def create_access_token(settings: Settings, claims: TokenClaims) -> tuple[str, int]:
+    expires_in = settings.access_token_minutes * 60
+    now = datetime.now(UTC)
+    payload = {
+        "sub": str(claims.user_id),
+        "name": claims.username,
+        "role": claims.role,
+        "region": claims.region_code,
+        "iat": now,
+        "exp": now + timedelta(seconds=expires_in),
+    }
+    return jwt.encode(payload, settings.secret_key, algorithm=_ALGORITHM), expires_in
+
+
+def decode_access_token(settings: Settings, token: str) -> TokenClaims | None:
+    try:
+        payload = jwt.decode(
+            token, settings.secret_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+        return TokenClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            username=str(payload["name"]),
+            role=str(payload["role"]),
+            region_code=str(payload["region"]),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Returns (key shown once, its public prefix, its hash)."""
+    secret = secrets.token_urlsafe(32)
+    key = API_KEY_PREFIX + secret
+    return key, key[: len(API_KEY_PREFIX) + 6], hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,100 @@
+"""Idempotency-Key: a retried request returns the first response and creates nothing new.
+
+The key's row is written in the same transaction as what the request created, so either both exist or
+neither. Two concurrent requests with one key: the loser's commit hits the unique constraint, it rolls
+back and answers with what the winner stored. Only ids are stored, never the body, so no personal data
+is copied here; the response is rendered again from the rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import commit
+from app.errors import Unprocessable
+from app.models import IdempotencyKey
+from app.models.base import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    resource_id: uuid.UUID
+    status_code: int
+    replayed: bool
+
+
+def request_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _find(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | None:
+    return await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    )
+
+
+def _replay(row: IdempotencyKey, digest: str) -> Outcome:
+    if row.request_hash != digest:
+        raise Unprocessable(
+            "this Idempotency-Key was already used with a different request body",
+            field="header.Idempotency-Key",
+        )
+    return Outcome(uuid.UUID(str(row.response_body["id"])), row.status_code, replayed=True)
+
+
+async def run_once(
+    session: AsyncSession,
+    *,
+    scope: str,
+    key: str | None,
+    digest: str,
+    create: Callable[[], Awaitable[uuid.UUID]],
+    status_code: int = 201,
+) -> Outcome:
+    """Runs `create` and commits, unless `key` was seen in `scope`: then returns the first outcome.
+
+    This function owns the commit of its unit of work, because only the commit tells who won a race.
+    """
+    if key is not None:
+        found = await _find(session, scope, key)
+        if found is not None:
+            return _replay(found, digest)
+    resource_id = await create()
+    if key is not None:
+        session.add(
+            IdempotencyKey(
+                scope=scope,
+                key=key,
+                request_hash=digest,
+                status_code=status_code,
+                response_body={"id": str(resource_id)},
+            )
+        )
+    try:
+        await commit(session)
+    except IntegrityError:
+        await session.rollback()
+        if key is None:
+            raise
+        found = await _find(session, scope, key)
+        if found is None:
+            raise
+        return _replay(found, digest)
+    return Outcome(resource_id, status_code, replayed=False)
+
+
+async def purge_expired(session: AsyncSession, *, ttl_hours: int) -> int:
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - timedelta(hours=ttl_hours))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,518 @@
+"""Incidents: reading (scoped, masked, audited), triage and the lifecycle."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app import identity
+from app.dispatch import lifecycle
+from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
+from app.dispatch.priority import default_priority
+from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from app.models import Incident, IncidentNote, Report
+from app.models.base import utcnow
+from app.reference import regions
+from app.reference.categories import CATEGORIES
+from app.schemas.incidents import (
+    DuplicateCandidate,
+    EventOut,
+    FourCT,
+    IncidentDetail,
+    IncidentPatch,
+    IncidentSummary,
+    MergeIn,
+    RejectIn,
+    TransitionIn,
+)
+from app.schemas.reports import LocationOut, ReporterOut, ReportOut, SubjectOut
+from app.services import audit, events
+from app.services.access import (
+    READ_INCIDENTS,
+    SEE_PERSONAL_DATA,
+    TRANSITIONS_BY_ROLE,
+    TRIAGE,
+    Principal,
+    in_region,
+    require,
+)
+from app.services.intake import absorb, personal_fields
+
+DUPLICATE_RADIUS_M = 300.0
+DUPLICATE_WINDOW = timedelta(hours=24)
+EARTH_RADIUS_M = 6_371_000.0
+
+
+# ---- reading -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilters:
+    status: Sequence[Status] = ()
+    category: str | None = None
+    priority: int | None = None
+    region: str | None = None
+    channel: str | None = None
+    created_since: datetime | None = None
+    created_until: datetime | None = None
+
+
+def _encode_cursor(values: list[str | int]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, order: str) -> tuple[int | None, datetime, uuid.UUID]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if order == "priority":
+            return int(raw[0]), datetime.fromisoformat(raw[1]), uuid.UUID(raw[2])
+        return None, datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])
+    except (ValueError, TypeError, IndexError, json.JSONDecodeError) as exc:
+        raise Unprocessable(
+            "invalid cursor; pass next_cursor of the previous page", field="query.cursor"
+        ) from exc
+
+
+async def list_incidents(
+    session: AsyncSession,
+    principal: Principal,
+    filters: IncidentFilters,
+    *,
+    order: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Incident], str | None]:
+    require(principal, READ_INCIDENTS, "list incidents")
+    q = select(Incident)
+    if principal.region_code:
+        q = q.where(in_region(Incident.region_code, principal.region_code))
+    if filters.region:
+        if not (
+            principal.sees_region(filters.region) or regions.within(principal.region_code, filters.region)
+        ):
+            raise NotFound(f"region {filters.region} is outside your region")
+        q = q.where(in_region(Incident.region_code, filters.region))
+    if filters.status:
+        q = q.where(Incident.status.in_(list(filters.status)))
+    if filters.category:
+        q = q.where(Incident.category == filters.category)
+    if filters.priority:
+        q = q.where(Incident.priority == filters.priority)
+    if filters.created_since:
+        q = q.where(Incident.created_at >= filters.created_since)
+    if filters.created_until:
+        q = q.where(Incident.created_at < filters.created_until)
+    if filters.channel:
+        q = q.where(exists().where(Report.incident_id == Incident.id, Report.channel == filters.channel))
+    if order == "priority":
+        q = q.order_by(Incident.priority, Incident.created_at, Incident.id)
+        if cursor:
+            p, created, last_id = _decode_cursor(cursor, order)
+            q = q.where(
+                tuple_(Incident.priority, Incident.created_at, Incident.id) > tuple_(p, created, last_id)
+            )
+    else:
+        q = q.order_by(Incident.created_at.desc(), Incident.id.desc())
+        if cursor:
+            _, created, last_id = _decode_cursor(cursor, order)
+            q = q.where(tuple_(Incident.created_at, Incident.id) < tuple_(created, last_id))
+    rows = (await session.scalars(q.limit(limit + 1))).all()
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = None
+    if more:
+        last = page[-1]
+        key: list[str | int] = [last.created_at.isoformat(), str(last.id)]
+        next_cursor = _encode_cursor([last.priority, *key] if order == "priority" else key)
+    return page, next_cursor
+
+
+async def _get_visible(
+    session: AsyncSession,
+    principal: Principal,
+    incident_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    with_reports: bool = False,
+) -> Incident:
+    q = select(Incident).where(Incident.id == incident_id)
+    if with_reports:
+        q = q.options(selectinload(Incident.reports))
+    if lock:
+        q = q.with_for_update()
+    incident = await session.scalar(q)
+    # Out of region is "not found": it does not even confirm that the incident exists.
+    if incident is None or not principal.sees_region(incident.region_code):
+        raise NotFound(f"incident {incident_id} not found")
+    return incident
+
+
+def render_report(report: Report, *, reveal: bool) -> ReportOut:
+    def m(value: str | None, mask: identity.Masker) -> str | None:
+        return value if reveal else mask(value)
+
+    return ReportOut(
+        id=report.id,
+        incident_id=report.incident_id,
+        channel=report.channel,
+        received_at=report.received_at,
+        created_at=report.created_at,
+        category=report.category,
+        description=report.description,
+        reporter=ReporterOut(
+            name=m(report.reporter_name, identity.mask_name),
+            phone=m(report.reporter_phone, identity.mask_phone),
+            anonymous=report.reporter_anonymous,
+        ),
+        location=LocationOut(
+            lat=report.lat,
+            lon=report.lon,
+            region_code=report.region_code,
+            address=report.address,
+            landmark=report.landmark,
+        ),
+        subject=SubjectOut(
+            count=report.subject_count,
+            approx_age=report.subject_age,
+            sex=report.subject_sex,
+            flags=report.subject_flags,
+            name=m(report.subject_name, identity.mask_name),
+            nik=m(report.subject_nik, identity.mask_nik),
+        ),
+        external_ref=report.external_ref,
+        tracking_code=report.tracking_code,
+    )
+
+
+async def get_detail(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> IncidentDetail:
+    require(principal, READ_INCIDENTS, "read incidents")
+    incident = await _get_visible(session, principal, incident_id, with_reports=True)
+    reveal = principal.role in SEE_PERSONAL_DATA
+    if reveal:
+        for r in incident.reports:
+            audit.record(
+                session,
+                principal,
+                action="read",
+                entity_type="report",
+                entity_id=r.id,
+                fields=personal_fields(r),
+                region_code=r.region_code,
+                purpose="incident detail",
+            )
+    timeline = await events.timeline(session, incident.id)
+    duplicates = await likely_duplicates(session, incident)
+    return IncidentDetail(
+        **IncidentSummary.model_validate(incident).model_dump(),
+        priority_source=incident.priority_source,
+        priority_reasons=incident.priority_reasons,
+        address=incident.address,
+        landmark=incident.landmark,
+        verified_at=incident.verified_at,
+        dispatched_at=incident.dispatched_at,
+        four_ct=FourCT.model_validate(incident),
+        rejection_reason=incident.rejection_reason,
+        outcome=incident.outcome,
+        reports=[render_report(r, reveal=reveal) for r in incident.reports],
+        timeline=[EventOut.model_validate(e) for e in timeline],
+        likely_duplicates=duplicates,
+    )
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+async def likely_duplicates(session: AsyncSession, incident: Incident) -> list[DuplicateCandidate]:
+    """Open incidents of the same (or an unknown) category, within DUPLICATE_RADIUS_M or in the same
+    desa/kelurahan, first reported within 24 h of this one."""
+    regency = ".".join(incident.region_code.split(".")[:2])
+    q = select(Incident).where(
+        Incident.id != incident.id,
+        Incident.status.in_(list(OPEN_STATUSES)),
+        in_region(Incident.region_code, regency),
+        Incident.first_received_at >= incident.first_received_at - DUPLICATE_WINDOW,
+        Incident.first_received_at <= incident.first_received_at + DUPLICATE_WINDOW,
+    )
+    if incident.category != "unknown":
+        q = q.where(Incident.category.in_([incident.category, "unknown"]))
+    near: list[ColumnElement[bool]] = []
+    if incident.lat is not None and incident.lon is not None:
+        dlat = DUPLICATE_RADIUS_M / 111_000
+        dlon = dlat / max(math.cos(math.radians(incident.lat)), 0.01)
+        near.append(
+            Incident.lat.between(incident.lat - dlat, incident.lat + dlat)
+            & Incident.lon.between(incident.lon - dlon, incident.lon + dlon)
+        )
+    village = regions.is_village(incident.region_code)
+    if village:
+        near.append(Incident.region_code == incident.region_code)
+    if not near:
+        return []
+    found: list[DuplicateCandidate] = []
+    for other in (await session.scalars(q.where(or_(*near)).limit(50))).all():
+        d = None
+        if None not in (incident.lat, incident.lon, other.lat, other.lon):
+            d = distance_m(incident.lat, incident.lon, other.lat, other.lon)  # type: ignore[arg-type]
+        same_village = village and other.region_code == incident.region_code
+        if same_village or (d is not None and d <= DUPLICATE_RADIUS_M):
+            found.append(
+                DuplicateCandidate(
+                    id=other.id,
+                    status=Status(other.status),
+                    category=other.category,
+                    priority=other.priority,
+                    region_code=other.region_code,
+                    distance_m=None if d is None else round(d, 1),
+                    same_village=same_village,
+                    created_at=other.created_at,
+                )
+            )
+    found.sort(key=lambda c: (c.distance_m if c.distance_m is not None else DUPLICATE_RADIUS_M, c.created_at))
+    return found[:10]
+
+
+# ---- triage and lifecycle -----------------------------------------------------------------------------
+
+
+def _move(
+    session: AsyncSession,
+    principal: Principal,
+    incident: Incident,
+    target: Status,
+    *,
+    reason: str | None,
+    extra: dict[str, object] | None = None,
+) -> None:
+    current = Status(incident.status)
+    if not lifecycle.can_transition(current, target):
+        raise InvalidTransition(
+            f"incident is {current}; it cannot become {target}",
+            current_status=current,
+            allowed=sorted(lifecycle.TRANSITIONS[current]),
+        )
+    now = utcnow()
+    incident.status = target
+    incident.updated_at = now
+    if target == Status.verified and incident.verified_at is None:
+        incident.verified_at = now
+    if target == Status.dispatched and incident.dispatched_at is None:
+        incident.dispatched_at = now
+    stamped = []
+    for stage in lifecycle.stages_reached(target):
+        if getattr(incident, stage.value) is None:
+            setattr(incident, stage.value, now)
+            stamped.append(stage.name)
+    data: dict[str, object] = {**events.change(current, target), "reason": reason, **(extra or {})}
+    if stamped:
+        data["four_ct"] = stamped
+    events.record(
+        session,
+        "incident.status_changed",
+        actor=principal,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data=data,
+    )
+
+
+async def verify(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, note: str | None
+) -> Incident:
+    require(principal, TRIAGE, "verify incidents")
+    incident = await _get_visible(session, principal, incident_id, lock=True)
+    _move(session, principal, incident, Status.verified, reason=note)
+    return incident
+
+
+async def reject(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: RejectIn
+) -> Incident:
+    require(principal, TRIAGE, "reject incidents")
+    incident = await _get_visible(session, principal, incident_id, lock=True)
+    if incident.status not in TRIAGE_STATUSES:
+        raise InvalidTransition(
+            f"incident is {incident.status}; only received or verified incidents are rejected",
+            current_status=incident.status,
+        )
+    _move(session, principal, incident, Status.rejected, reason=body.note, extra={"rejection": body.reason})
+    incident.rejection_reason = body.reason
+    return incident
+
+
+async def transition(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: TransitionIn
+) -> Incident:
+    require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
+    incident = await _get_visible(session, principal, incident_id, lock=True)
+    target = Status(body.to)
+    if target == Status.resolved and body.outcome is None:
+        raise Unprocessable("an outcome is required to resolve an incident", field="outcome")
+    if target in (Status.cancelled, Status.received) and not body.reason:
+        raise Unprocessable(f"a reason is required to move an incident to {target}", field="reason")
+    if target == Status.received and incident.merged_into_id is not None:
+        raise Conflict(
+            f"a merged incident cannot be reopened; its reports now belong to {incident.merged_into_id}",
+            current_status=incident.status,
+        )
+    _move(
+        session,
+        principal,
+        incident,
+        target,
+        reason=body.reason,
+        extra={"outcome": body.outcome} if body.outcome else None,
+    )
+    if target == Status.resolved:
+        incident.outcome = body.outcome
+    if target == Status.received:
+        incident.rejection_reason = None
+    return incident
+
+
+async def patch(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: IncidentPatch
+) -> Incident:
+    require(principal, TRIAGE, "change incidents")
+    if body.category is None and body.priority is None:
+        raise Unprocessable("give a category or a priority to change", field="category")
+    incident = await _get_visible(session, principal, incident_id, lock=True)
+    if incident.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            f"incident is {incident.status}; only open incidents change", current_status=incident.status
+        )
+    now = utcnow()
+    if body.category is not None and body.category != incident.category:
+        events.record(
+            session,
+            "incident.category_changed",
+            actor=principal,
+            incident_id=incident.id,
+            region_code=incident.region_code,
+            data={**events.change(incident.category, body.category), "reason": body.reason},
+        )
+        incident.category = body.category
+        if body.priority is None and incident.priority_source == "rules":
+            decision = default_priority(
+                category_priority=CATEGORIES[incident.category].default_priority,
+                category=incident.category,
+                flags=incident.subject_flags,
+                approx_age=incident.subject_age,
+            )
+            _set_priority(
+                session, principal, incident, decision.priority, "rules", list(decision.reasons), body.reason
+            )
+    if body.priority is not None:
+        _set_priority(
+            session,
+            principal,
+            incident,
+            body.priority,
+            "manual",
+            [f"set by {principal.username}"],
+            body.reason,
+        )
+    incident.updated_at = now
+    return incident
+
+
+def _set_priority(
+    session: AsyncSession,
+    principal: Principal,
+    incident: Incident,
+    priority: int,
+    source: str,
+    reasons: list[str],
+    why: str,
+) -> None:
+    if priority != incident.priority:
+        events.record(
+            session,
+            "incident.priority_changed",
+            actor=principal,
+            incident_id=incident.id,
+            region_code=incident.region_code,
+            data={**events.change(incident.priority, priority), "source": source, "reason": why},
+        )
+    incident.priority, incident.priority_source, incident.priority_reasons = priority, source, reasons
+
+
+async def merge(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: MergeIn
+) -> Incident:
+    """Merges a duplicate into another open incident: its reports move over, it ends as rejected/duplicate."""
+    require(principal, TRIAGE, "merge incidents")
+    if body.into_incident_id == incident_id:
+        raise Unprocessable("an incident cannot be merged into itself", field="into_incident_id")
+    # Lock both rows in one order, so two opposite merges cannot deadlock.
+    first, second = sorted([incident_id, body.into_incident_id])
+    locked = {
+        i.id: i
+        for i in [
+            await _get_visible(session, principal, first, lock=True),
+            await _get_visible(session, principal, second, lock=True),
+        ]
+    }
+    source, target = locked[incident_id], locked[body.into_incident_id]
+    if source.status not in TRIAGE_STATUSES:
+        raise InvalidTransition(
+            f"incident is {source.status}; only received or verified incidents are merged",
+            current_status=source.status,
+        )
+    if target.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"incident {target.id} is {target.status}; merge only into an open incident",
+            current_status=target.status,
+        )
+    reports = (await session.scalars(select(Report).where(Report.incident_id == source.id))).all()
+    await session.execute(update(Report).where(Report.incident_id == source.id).values(incident_id=target.id))
+    _move(
+        session,
+        principal,
+        source,
+        Status.rejected,
+        reason=body.note,
+        extra={"rejection": "duplicate", "merged_into": str(target.id)},
+    )
+    source.rejection_reason = "duplicate"
+    source.merged_into_id = target.id
+    events.record(
+        session,
+        "incident.merged",
+        actor=principal,
+        incident_id=target.id,
+        region_code=target.region_code,
+        data={"merged_from": str(source.id), "report_ids": [str(r.id) for r in reports], "note": body.note},
+    )
+    absorb(session, principal, target, list(reports))
+    return target
+
+
+async def add_note(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, text: str
+) -> IncidentNote:
+    require(principal, (*TRIAGE, *READ_INCIDENTS), "add notes")
+    incident = await _get_visible(session, principal, incident_id)
+    note = IncidentNote(incident_id=incident.id, author_id=principal.user_id, text=text, created_at=utcnow())
+    session.add(note)
+    await session.flush()
+    events.record(
+        session,
+        "incident.note_added",
+        actor=principal,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data={"note_id": str(note.id), "text": text},
+    )
+    return note

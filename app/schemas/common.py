@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app import identity
 from app.reference import regions
@@ -57,7 +57,7 @@ RegionCode = Annotated[str, StringConstraints(max_length=13), AfterValidator(_re
 CategoryCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_category)]
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
-PastTime = Annotated[datetime, AfterValidator(_not_future)]
+PastTime = Annotated[AwareDatetime, AfterValidator(_not_future)]
 Latitude = Annotated[float, Field(ge=LAT_MIN, le=LAT_MAX, description="WGS84, inside Indonesia")]
 Longitude = Annotated[float, Field(ge=LON_MIN, le=LON_MAX, description="WGS84, inside Indonesia")]
 

@@ -35,17 +35,12 @@ async def receipt(session: AsyncSession, report_id: uuid.UUID) -> PublicReportRe
 
 
 async def status(session: AsyncSession, tracking_code: str) -> PublicReportStatus:
-    row = (
-        (
-            await session.execute(
-                select(Report, Incident)
-                .join(Incident, Incident.id == Report.incident_id)
-                .where(Report.tracking_code == tracking_code)
-            )
-        )
-        .tuples()
-        .first()
+    query = (
+        select(Report, Incident)
+        .join(Incident, Incident.id == Report.incident_id)
+        .where(Report.tracking_code == tracking_code)
     )
+    row = (await session.execute(query)).first()
     if row is None:
         raise NotFound("no report has this tracking code")
     # Merging moves reports, so a merged duplicate's report follows the incident it joined.

@@ -54,30 +54,27 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def commit(session: AsyncSession) -> list[Event]:
-    """Write the unit of work's pending events with their sequence numbers, then commit.
+async def commit(session: AsyncSession) -> None:
+    """Write the unit of work's pending events, then commit.
 
-    The counter row is updated last, so its lock (which orders event writers) is held only for the
-    insert of the events and the commit itself.
+    On PostgreSQL a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite,
+    where BEGIN IMMEDIATE already serialises writers, the counter row is bumped here.
     """
     pending: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
-    written: list[Event] = []
     if pending:
         await session.flush()
-        top = (
-            await session.execute(
-                update(EventCounter)
-                .where(EventCounter.id == 1)
-                .values(value=EventCounter.value + len(pending))
-                .returning(EventCounter.value)
-            )
-        ).scalar_one()
-        first = top - len(pending) + 1
-        rows = [{**e, "seq": first + i} for i, e in enumerate(pending)]
-        await session.execute(insert(Event), rows)
-        written = [Event(**r) for r in rows]
+        if session.get_bind().dialect.name != "postgresql":
+            top = (
+                await session.execute(
+                    update(EventCounter)
+                    .where(EventCounter.id == 1)
+                    .values(value=EventCounter.value + len(pending))
+                    .returning(EventCounter.value)
+                )
+            ).scalar_one()
+            pending = [{**e, "seq": top - len(pending) + 1 + i} for i, e in enumerate(pending)]
+        await session.execute(insert(Event), pending)
     await session.commit()
-    return written
 
 
 @asynccontextmanager

@@ -83,8 +83,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=database_url, env="test", secret_key="t" * 40, public_rate_limit=1000,
-                    **overrides)
+    return Settings(
+        database_url=database_url, env="test", secret_key="t" * 40, public_rate_limit=1000, **overrides
+    )
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +130,12 @@ async def actors(database_url: str, sessionmaker: async_sessionmaker[AsyncSessio
     out: dict[str, Actor] = {}
     async with unit_of_work(sessionmaker) as session:
         for name, (role, region) in ACTORS.items():
-            user = await users.create_user(session, username=f"t.{name}", role=role, region_code=region,
-                                           password=PASSWORD)
+            user = await users.create_user(
+                session, username=f"t.{name}", role=role, region_code=region, password=PASSWORD
+            )
             token, _ = security.create_access_token(
-                settings, security.TokenClaims(user.id, user.username, role, region))
+                settings, security.TokenClaims(user.id, user.username, role, region)
+            )
             out[name] = Actor(user.id, user.username, role, region, {"Authorization": f"Bearer {token}"})
     return out
 
@@ -140,15 +143,34 @@ async def actors(database_url: str, sessionmaker: async_sessionmaker[AsyncSessio
 async def truncate(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = (await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars().all()
+            names = (
+                (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+                .scalars()
+                .all()
+            )
             wipe = [n for n in names if n not in KEEP and n != "event_counter"]
             await conn.execute(text(f"TRUNCATE {', '.join(wipe)} RESTART IDENTITY CASCADE"))
         else:
-            names = (await conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))).scalars().all()
-            for table in ("events", "audit_log", "incident_notes", "reports", "incidents", "idempotency_keys",
-                          "rate_limit_windows"):
+            names = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for table in (
+                "events",
+                "audit_log",
+                "incident_notes",
+                "reports",
+                "incidents",
+                "idempotency_keys",
+                "rate_limit_windows",
+            ):
                 assert table in names
                 await conn.execute(text(f"DELETE FROM {table}"))
         await conn.execute(text("UPDATE event_counter SET value = 0"))

@@ -15,8 +15,13 @@ def report(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "channel": "call_center",
         "reporter": {"name": "Siti Aminah", "phone": "0812-3456-7890"},
-        "location": {"lat": BATAM_POS[0], "lon": BATAM_POS[1], "region_code": BATAM_VILLAGE,
-                     "address": "Jl. Raden Patah", "landmark": "simpang Jodoh"},
+        "location": {
+            "lat": BATAM_POS[0],
+            "lon": BATAM_POS[1],
+            "region_code": BATAM_VILLAGE,
+            "address": "Jl. Raden Patah",
+            "landmark": "simpang Jodoh",
+        },
         "category": "ODGJ",
         "description": "ODGJ ngamuk di simpang, melempar batu",
         "subject": {"count": 1, "approx_age": 30, "sex": "male", "flags": ["agitated"]},

@@ -7,20 +7,24 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, BigIntPK, utcnow
 
 
 class Event(Base):
     """The append-only log every change is written to, in the change's own transaction.
 
-    `seq` comes from the single row of `event_counter`, taken just before commit: the counter row's lock
-    orders committers, so readers that tail `seq > last` never see 101 before 100.
+    `seq` is the order readers see, and it must equal the order in which events become visible, or a reader
+    tailing `seq > last` could see 101 before 100 and skip 100 for ever. So `seq` is taken from the single
+    row of `event_counter` at COMMIT: on PostgreSQL by a deferred constraint trigger (migration 0001), which
+    holds the counter's lock only for the commit itself; on SQLite, whose writers are serialised anyway, by
+    `app.db.commit()`. `id` is only the row's identity.
     """
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_incident_seq", "incident_id", "seq"),)
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     type: Mapped[str] = mapped_column(String(48))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))

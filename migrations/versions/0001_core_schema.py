@@ -18,6 +18,22 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Events are numbered at COMMIT, in commit order: the deferred trigger runs when the transaction commits and
+# takes the counter row's lock, which it holds only while the commit record is written.
+EVENTS_SEQ_FUNCTION = """
+CREATE FUNCTION events_assign_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE next_seq bigint;
+BEGIN
+    UPDATE event_counter SET value = value + 1 WHERE id = 1 RETURNING value INTO next_seq;
+    UPDATE events SET seq = next_seq WHERE id = NEW.id;
+    RETURN NULL;
+END $$
+"""
+EVENTS_SEQ_TRIGGER = """
+CREATE CONSTRAINT TRIGGER events_assign_seq AFTER INSERT ON events
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION events_assign_seq()
+"""
+
 
 def upgrade() -> None:
     op.create_table(
@@ -169,7 +185,10 @@ def upgrade() -> None:
 
     op.create_table(
         "events",
-        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("seq", sa.BigInteger(), nullable=True),
         sa.Column("type", sa.String(length=48), nullable=False),
         sa.Column("occurred_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("incident_id", sa.Uuid(), nullable=True),
@@ -185,7 +204,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_events_incident_id_incidents")
         ),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_events")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        sa.UniqueConstraint("seq", name=op.f("uq_events_seq")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_incident_seq", ["incident_id", "seq"], unique=False)
@@ -250,14 +270,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_incident_id"), ["incident_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_submitted_by_id"), ["submitted_by_id"], unique=False)
 
-    # The single row whose lock orders event writers (see app/db.py: commit).
+    # The single row whose lock orders event writers (see app/models/event.py).
     op.bulk_insert(
         sa.table("event_counter", sa.column("id", sa.Integer), sa.column("value", sa.BigInteger)),
         [{"id": 1, "value": 0}],
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(EVENTS_SEQ_FUNCTION)
+        op.execute(EVENTS_SEQ_TRIGGER)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS events_assign_seq ON events")
+        op.execute("DROP FUNCTION IF EXISTS events_assign_seq()")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reports_submitted_by_id"))
         batch_op.drop_index(batch_op.f("ix_reports_incident_id"))

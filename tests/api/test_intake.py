@@ -9,7 +9,9 @@ from tests import factories
 from tests.conftest import Actor, count
 
 
-async def test_report_becomes_p1_incident_with_timeline(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+async def test_report_becomes_p1_incident_with_timeline(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
     op = actors["operator"]
     r = await client.post("/api/v1/reports", json=factories.report(), headers=op.headers)
     assert r.status_code == 201, r.text
@@ -28,18 +30,26 @@ async def test_report_becomes_p1_incident_with_timeline(client: httpx.AsyncClien
     assert seqs == sorted(seqs) and len(set(seqs)) == 2
     assert incident["timeline"][0]["actor"] == op.username
     assert incident["reports"][0]["id"] == report["id"]
-    assert incident["four_ct"] == {"found_at": None, "responded_at": None, "acted_at": None, "completed_at": None}
+    assert incident["four_ct"] == {
+        "found_at": None,
+        "responded_at": None,
+        "acted_at": None,
+        "completed_at": None,
+    }
 
 
-async def test_region_defaults_to_operators_regency(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+async def test_region_defaults_to_operators_regency(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
     body = factories.report(location={"address": "Jl. Imam Bonjol", "landmark": "depan Nagoya Hill"})
     r = await client.post("/api/v1/reports", json=body, headers=actors["operator"].headers)
     assert r.status_code == 201, r.text
     assert r.json()["location"]["region_code"] == "21.71"
 
 
-async def test_national_admin_must_name_a_region(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                                 db: async_sessionmaker[AsyncSession]) -> None:
+async def test_national_admin_must_name_a_region(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     body = factories.report(location={"address": "somewhere"})
     r = await client.post("/api/v1/reports", json=body, headers=actors["admin"].headers)
     assert r.status_code == 422
@@ -47,8 +57,9 @@ async def test_national_admin_must_name_a_region(client: httpx.AsyncClient, acto
     assert await count(db, "reports") == 0
 
 
-async def test_idempotent_retry_returns_first_response(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                                       db: async_sessionmaker[AsyncSession]) -> None:
+async def test_idempotent_retry_returns_first_response(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     headers = {**actors["operator"].headers, "Idempotency-Key": "call-2026-11-22-0001"}
     first = await client.post("/api/v1/reports", json=factories.report(), headers=headers)
     again = await client.post("/api/v1/reports", json=factories.report(), headers=headers)
@@ -61,8 +72,9 @@ async def test_idempotent_retry_returns_first_response(client: httpx.AsyncClient
     assert await count(db, "events") == 2
 
 
-async def test_idempotency_key_with_other_body_is_refused(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                                          db: async_sessionmaker[AsyncSession]) -> None:
+async def test_idempotency_key_with_other_body_is_refused(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     headers = {**actors["operator"].headers, "Idempotency-Key": "k-1"}
     assert (await client.post("/api/v1/reports", json=factories.report(), headers=headers)).status_code == 201
     r = await client.post("/api/v1/reports", json=factories.report(description="lain"), headers=headers)
@@ -72,35 +84,54 @@ async def test_idempotency_key_with_other_body_is_refused(client: httpx.AsyncCli
     assert await count(db, "reports") == 1
 
 
-async def test_idempotency_keys_are_per_caller(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                               db: async_sessionmaker[AsyncSession]) -> None:
+async def test_idempotency_keys_are_per_caller(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     for name in ("operator", "supervisor"):
         headers = {**actors[name].headers, "Idempotency-Key": "same-key"}
-        assert (await client.post("/api/v1/reports", json=factories.report(), headers=headers)).status_code == 201
+        assert (
+            await client.post("/api/v1/reports", json=factories.report(), headers=headers)
+        ).status_code == 201
     assert await count(db, "reports") == 2
 
 
-async def test_concurrent_retries_create_one_report(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                                    db: async_sessionmaker[AsyncSession]) -> None:
+async def test_concurrent_retries_create_one_report(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     headers = {**actors["operator"].headers, "Idempotency-Key": "burst"}
     responses = await asyncio.gather(
-        *[client.post("/api/v1/reports", json=factories.report(), headers=headers) for _ in range(8)])
+        *[client.post("/api/v1/reports", json=factories.report(), headers=headers) for _ in range(8)]
+    )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     assert await count(db, "reports") == 1
     assert await count(db, "incidents") == 1
 
 
-async def test_attach_report_to_open_incident_raises_priority(client: httpx.AsyncClient,
-                                                              actors: dict[str, Actor]) -> None:
+async def test_attach_report_to_open_incident_raises_priority(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
     op = actors["operator"].headers
-    first = await client.post("/api/v1/reports", headers=op, json=factories.report(
-        category="LUT", subject={"approx_age": 70, "flags": ["elderly"]}, description="nenek terlantar"))
+    first = await client.post(
+        "/api/v1/reports",
+        headers=op,
+        json=factories.report(
+            category="LUT", subject={"approx_age": 70, "flags": ["elderly"]}, description="nenek terlantar"
+        ),
+    )
     incident_id = first.json()["incident_id"]
     assert (await client.get(f"/api/v1/incidents/{incident_id}", headers=op)).json()["priority"] == 2
-    second = await client.post("/api/v1/reports", headers=op, json=factories.report(
-        category="LUT", incident_id=incident_id, channel="social_media",
-        subject={"approx_age": 70, "flags": ["elderly", "injured"]}, description="nenek jatuh, berdarah"))
+    second = await client.post(
+        "/api/v1/reports",
+        headers=op,
+        json=factories.report(
+            category="LUT",
+            incident_id=incident_id,
+            channel="social_media",
+            subject={"approx_age": 70, "flags": ["elderly", "injured"]},
+            description="nenek jatuh, berdarah",
+        ),
+    )
     assert second.status_code == 201, second.text
     assert second.json()["incident_id"] == incident_id
     detail = (await client.get(f"/api/v1/incidents/{incident_id}", headers=op)).json()
@@ -111,17 +142,27 @@ async def test_attach_report_to_open_incident_raises_priority(client: httpx.Asyn
     assert "incident.priority_changed" in types and "incident.reports_added" in types
 
 
-async def test_attach_to_closed_or_foreign_incident(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+async def test_attach_to_closed_or_foreign_incident(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
     op = actors["operator"].headers
-    incident_id = (await client.post("/api/v1/reports", headers=op, json=factories.report())).json()["incident_id"]
-    r = await client.post(f"/api/v1/incidents/{incident_id}/reject", headers=op,
-                          json={"reason": "hoax", "note": "penelepon iseng"})
+    incident_id = (await client.post("/api/v1/reports", headers=op, json=factories.report())).json()[
+        "incident_id"
+    ]
+    r = await client.post(
+        f"/api/v1/incidents/{incident_id}/reject",
+        headers=op,
+        json={"reason": "hoax", "note": "penelepon iseng"},
+    )
     assert r.status_code == 200, r.text
     r = await client.post("/api/v1/reports", headers=op, json=factories.report(incident_id=incident_id))
     assert r.status_code == 409
     assert r.json()["current_status"] == "rejected"
-    r = await client.post("/api/v1/reports", headers=actors["operator_jember"].headers, json=factories.report(
-        incident_id=incident_id, location={"region_code": factories.JEMBER_VILLAGE}))
+    r = await client.post(
+        "/api/v1/reports",
+        headers=actors["operator_jember"].headers,
+        json=factories.report(incident_id=incident_id, location={"region_code": factories.JEMBER_VILLAGE}),
+    )
     assert r.status_code == 404
 
 
@@ -129,16 +170,21 @@ async def test_channel_must_fit_role(client: httpx.AsyncClient, actors: dict[str
     r = await client.post("/api/v1/reports", headers=actors["reporter"].headers, json=factories.report())
     assert r.status_code == 403
     assert "community" in r.json()["detail"]
-    r = await client.post("/api/v1/reports", headers=actors["reporter"].headers,
-                          json=factories.report(channel="community"))
+    r = await client.post(
+        "/api/v1/reports", headers=actors["reporter"].headers, json=factories.report(channel="community")
+    )
     assert r.status_code == 201
 
 
 async def test_reporter_follows_only_his_own(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
-    mine = await client.post("/api/v1/reports", headers=actors["reporter"].headers,
-                             json=factories.report(channel="community"))
-    await client.post("/api/v1/reports", headers=actors["reporter2"].headers,
-                      json=factories.report(channel="community", description="laporan lain"))
+    mine = await client.post(
+        "/api/v1/reports", headers=actors["reporter"].headers, json=factories.report(channel="community")
+    )
+    await client.post(
+        "/api/v1/reports",
+        headers=actors["reporter2"].headers,
+        json=factories.report(channel="community", description="laporan lain"),
+    )
     listed = (await client.get("/api/v1/reports/mine", headers=actors["reporter"].headers)).json()
     assert [r["id"] for r in listed] == [mine.json()["id"]]
     assert listed[0]["incident_status"] == "received"

@@ -11,12 +11,22 @@ from tests.conftest import Actor
 async def _seed(client: httpx.AsyncClient, actors: dict[str, Actor]) -> list[dict[str, object]]:
     now = datetime.now(UTC)
     made = []
-    specs = [("ODGJ", ["agitated"], "call_center"), ("LUT", ["elderly"], "social_media"),
-             ("GEL", [], "patrol"), ("ODGJ", [], "call_center"), ("PENG", [], "community"),
-             ("KTK", ["injured"], "referral"), ("GEL", [], "walk_in")]
+    specs = [
+        ("ODGJ", ["agitated"], "call_center"),
+        ("LUT", ["elderly"], "social_media"),
+        ("GEL", [], "patrol"),
+        ("ODGJ", [], "call_center"),
+        ("PENG", [], "community"),
+        ("KTK", ["injured"], "referral"),
+        ("GEL", [], "walk_in"),
+    ]
     for i, (category, flags, channel) in enumerate(specs):
-        body = factories.report(category=category, channel=channel, subject={"approx_age": 40, "flags": flags},
-                                received_at=(now - timedelta(minutes=10 * (7 - i))).isoformat())
+        body = factories.report(
+            category=category,
+            channel=channel,
+            subject={"approx_age": 40, "flags": flags},
+            received_at=(now - timedelta(minutes=10 * (7 - i))).isoformat(),
+        )
         r = await client.post("/api/v1/reports", json=body, headers=actors["operator"].headers)
         assert r.status_code == 201, r.text
         made.append(r.json())
@@ -26,11 +36,11 @@ async def _seed(client: httpx.AsyncClient, actors: dict[str, Actor]) -> list[dic
     return made
 
 
-async def _all_pages(client: httpx.AsyncClient, actor: Actor, **params: object) -> list[dict[str, object]]:
+async def _all_pages(client: httpx.AsyncClient, actor: Actor, **params: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     cursor = None
     while True:
-        q = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        q: dict[str, str | int] = {**params, "limit": 2, **({"cursor": str(cursor)} if cursor else {})}
         r = await client.get("/api/v1/incidents", params=q, headers=actor.headers)
         assert r.status_code == 200, r.text
         page = r.json()
@@ -59,7 +69,7 @@ async def test_filters(client: httpx.AsyncClient, actors: dict[str, Actor]) -> N
     made = await _seed(client, actors)
     op = actors["operator"]
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: str | int) -> set[str]:
         r = await client.get("/api/v1/incidents", params={**params, "limit": 200}, headers=op.headers)
         assert r.status_code == 200, r.text
         return {i["id"] for i in r.json()["items"]}
@@ -71,8 +81,9 @@ async def test_filters(client: httpx.AsyncClient, actors: dict[str, Actor]) -> N
     assert await ids(region="21.71.01") == set()
     assert len(await ids(status="received")) == 7
     assert await ids(status="verified") == set()
-    first_created = (await client.get(f"/api/v1/incidents/{made[3]['incident_id']}",
-                                      headers=op.headers)).json()["created_at"]
+    first_created = (
+        await client.get(f"/api/v1/incidents/{made[3]['incident_id']}", headers=op.headers)
+    ).json()["created_at"]
     assert len(await ids(created_since=first_created)) == 4
     assert len(await ids(created_until=first_created)) == 3
 
@@ -81,9 +92,13 @@ async def test_region_scope(client: httpx.AsyncClient, actors: dict[str, Actor])
     await _seed(client, actors)
     r = await client.get("/api/v1/incidents", headers=actors["operator_jember"].headers)
     assert len(r.json()["items"]) == 1
-    r = await client.get("/api/v1/incidents", params={"region": "21.71"}, headers=actors["operator_jember"].headers)
+    r = await client.get(
+        "/api/v1/incidents", params={"region": "21.71"}, headers=actors["operator_jember"].headers
+    )
     assert r.status_code == 404
-    r = await client.get("/api/v1/incidents", params={"region": "35"}, headers=actors["operator_jember"].headers)
+    r = await client.get(
+        "/api/v1/incidents", params={"region": "35"}, headers=actors["operator_jember"].headers
+    )
     assert r.status_code == 200 and len(r.json()["items"]) == 1
     r = await client.get("/api/v1/incidents", params={"limit": 200}, headers=actors["admin"].headers)
     assert len(r.json()["items"]) == 8

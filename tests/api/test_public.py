@@ -11,7 +11,12 @@ from tests import factories
 from tests.conftest import Actor, count
 
 PUBLIC_BODY = {
-    "location": {"region_code": factories.BATAM_VILLAGE, "lat": 1.143, "lon": 104.011, "landmark": "halte Jodoh"},
+    "location": {
+        "region_code": factories.BATAM_VILLAGE,
+        "lat": 1.143,
+        "lon": 104.011,
+        "landmark": "halte Jodoh",
+    },
     "category": "AJ",
     "description": "Anak kecil sendirian menangis di halte sejak pagi",
     "subject": {"approx_age": 4, "flags": ["child", "alone"]},
@@ -19,8 +24,9 @@ PUBLIC_BODY = {
 }
 
 
-async def test_public_report_and_status_without_personal_data(client: httpx.AsyncClient, actors: dict[str, Actor],
-                                                              db: async_sessionmaker[AsyncSession]) -> None:
+async def test_public_report_and_status_without_personal_data(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
     r = await client.post("/api/v1/public/reports", json=PUBLIC_BODY)
     assert r.status_code == 201, r.text
     receipt = r.json()
@@ -44,8 +50,9 @@ async def test_public_report_and_status_without_personal_data(client: httpx.Asyn
     assert await count(db, "audit_log") >= 1
 
 
-async def test_public_report_needs_region_and_is_validated(client: httpx.AsyncClient,
-                                                           db: async_sessionmaker[AsyncSession]) -> None:
+async def test_public_report_needs_region_and_is_validated(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession]
+) -> None:
     body = {**PUBLIC_BODY, "location": {"lat": 1.143, "lon": 104.011}}
     r = await client.post("/api/v1/public/reports", json=body)
     assert r.status_code == 422
@@ -67,10 +74,15 @@ async def test_public_idempotency(client: httpx.AsyncClient, db: async_sessionma
     assert await count(db, "reports") == 1
 
 
-async def test_rate_limit_per_client(app: FastAPI, database_url: str, db: async_sessionmaker[AsyncSession]) -> None:
+async def test_rate_limit_per_client(
+    app: FastAPI, database_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
     settings: Settings = app.state.settings
-    app.state.settings = settings.model_copy(update={"public_rate_limit": 3, "public_rate_window_seconds": 3600})
+    app.state.settings = settings.model_copy(
+        update={"public_rate_limit": 3, "public_rate_window_seconds": 3600}
+    )
     try:
+
         async def post(ip: str) -> httpx.Response:
             transport = httpx.ASGITransport(app=app, client=(ip, 1234))
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:

@@ -1,0 +1,38 @@
+# The README's two commands: `make run` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+## Install and run Tanggap on SQLite with demo data at http://127.0.0.1:$(PORT)/docs
+run: install
+	$(BIN)/tanggap serve --demo --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## Install what the tests need, check style and types, and run every test (SQLite and PostgreSQL)
+test: lint
+	$(BIN)/pytest -q
+
+## Benchmarks (PostgreSQL at 127.0.0.1:5432); figures go to bench/results/
+bench: install-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.intake
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache tanggap.db*

@@ -1,0 +1,1 @@
+"""Benchmarks. Not tests: they measure, and print figures for the closing notes."""

@@ -1,0 +1,137 @@
+"""The README's promise, end to end: `tanggap serve --demo` under a real uvicorn, a token for the demo
+operator, and a report that becomes a P1 incident. Also on PostgreSQL with two workers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.seed import DEMO_PASSWORD
+from tests import factories
+from tests.conftest import ROOT, create_pg_database, drop_pg_database, pg_url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite-1-worker", "postgresql-2-workers"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    pg_name = None
+    if request.param.startswith("sqlite"):
+        url, workers = f"sqlite+aiosqlite:///{tmp_path / 'tanggap.db'}", 1
+    else:
+        pg_name = create_pg_database()
+        if pg_name is None:
+            pytest.skip("PostgreSQL unreachable")
+        url, workers = pg_url(pg_name), 2
+    port = _free_port()
+    env = {**os.environ, "TANGGAP_DATABASE_URL": url}
+    cli = str(Path(sys.executable).parent / "tanggap")
+    proc = subprocess.Popen(
+        [cli, "serve", "--demo", "--port", str(port), "--workers", str(workers)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"server exited: {out}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("server did not become ready")
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if pg_name:
+            drop_pg_database(pg_name)
+
+
+async def test_demo_operator_records_a_p1_report(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=10) as c:
+        assert (await c.get("/openapi.json")).status_code == 200
+        assert (await c.get("/docs")).status_code == 200
+        r = await c.post("/api/v1/auth/token", data={"username": "operator.batam", "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        h = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        demo = (await c.get("/api/v1/incidents", headers=h)).json()["items"]
+        assert len(demo) == 3 and all(i["region_code"].startswith("21.71") for i in demo)
+
+        h_key = {**h, "Idempotency-Key": "two-workers-one-report"}
+        # Concurrent retries land on both workers; one report results.
+        responses = await asyncio.gather(
+            *[c.post("/api/v1/reports", json=factories.report(), headers=h_key) for _ in range(6)]
+        )
+        assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == 1
+        incident = (await c.get(f"/api/v1/incidents/{responses[0].json()['incident_id']}", headers=h)).json()
+        assert incident["priority"] == 1 and incident["status"] == "received"
+        assert len((await c.get("/api/v1/incidents", headers=h)).json()["items"]) == 4
+
+
+def test_cli_users_create_and_migrate(tmp_path: Path) -> None:
+    env = {**os.environ, "TANGGAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    cli = str(Path(sys.executable).parent / "tanggap")
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [cli, *args],
+            input=stdin,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert run("migrate").returncode == 0
+    ok = run(
+        "users",
+        "create",
+        "--username",
+        "op1",
+        "--role",
+        "operator",
+        "--region",
+        "21.71",
+        "--password-stdin",
+        stdin="a strong password\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "created operator op1" in ok.stdout
+    dup = run("users", "create", "--username", "op1", "--role", "operator", "--region", "21.71")
+    assert dup.returncode != 0 and "taken" in dup.stderr
+    bad = run("users", "create", "--username", "op2", "--role", "operator", "--region", "99.99")
+    assert bad.returncode != 0 and "unknown region" in bad.stderr
+    first, again = run("seed", "demo"), run("seed", "demo")
+    assert first.returncode == again.returncode == 0
+    assert "26 accounts and 15 reports" in first.stdout
+    assert "0 accounts and 0 reports" in again.stdout

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, inspect, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.models import Event, EventCounter
+from app.models import AuditEntry, Base, Event, EventCounter
 from app.settings import Settings
 
 PENDING_EVENTS = "pending_events"
+PENDING_AUDIT = "pending_audit"
+_AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+_EVENT_TABLE = cast(Table, Event.__table__)
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -46,7 +49,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         echo=settings.sql_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per request; a dropped connection fails one request and is
+        # replaced (the client retries with its Idempotency-Key).
     )
 
 
@@ -54,26 +58,43 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+async def append(session: AsyncSession, *objects: Base) -> None:
+    """Insert new rows at once with Core, past the unit of work: for append-only rows on the hot path (a new
+    report and its incident). The objects stay transient; attributes never set take their column defaults."""
+    for obj in objects:
+        mapper = inspect(type(obj))
+        values = {
+            prop.columns[0].key: obj.__dict__[prop.key]
+            for prop in mapper.column_attrs
+            if prop.key in obj.__dict__
+        }
+        await session.execute(insert(cast(Table, mapper.local_table)), values)
+
+
 async def commit(session: AsyncSession) -> None:
-    """Write the unit of work's pending events, then commit.
+    """Write the unit of work's pending audit entries and events, then commit.
 
     On PostgreSQL a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite,
     where BEGIN IMMEDIATE already serialises writers, the counter row is bumped here.
     """
-    pending: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
-    if pending:
+    events: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
+    audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
+    if events or audit:
         await session.flush()
+    if audit:
+        await session.execute(insert(_AUDIT_TABLE), audit)
+    if events:
         if session.get_bind().dialect.name != "postgresql":
             top = (
                 await session.execute(
                     update(EventCounter)
                     .where(EventCounter.id == 1)
-                    .values(value=EventCounter.value + len(pending))
+                    .values(value=EventCounter.value + len(events))
                     .returning(EventCounter.value)
                 )
             ).scalar_one()
-            pending = [{**e, "seq": top - len(pending) + 1 + i} for i, e in enumerate(pending)]
-        await session.execute(insert(Event), pending)
+            events = [{**e, "seq": top - len(events) + 1 + i} for i, e in enumerate(events)]
+        await session.execute(insert(_EVENT_TABLE), events)
     await session.commit()
 
 

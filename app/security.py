@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -53,17 +55,42 @@ def create_access_token(settings: Settings, claims: TokenClaims) -> tuple[str, i
     return jwt.encode(payload, settings.secret_key, algorithm=_ALGORITHM), expires_in
 
 
+_verified: OrderedDict[tuple[str, str], tuple[TokenClaims, float]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> TokenClaims | None:
+    """Verifies a token. A client sends the same token with every request, so a verified one is remembered
+    (with its expiry, which is still checked) instead of being decoded again."""
+    key = (settings.secret_key, token)
+    hit = _verified.get(key)
+    if hit is not None:
+        claims, expires = hit
+        if time.time() < expires:
+            return claims
+        del _verified[key]
+        return None
+    claims_and_exp = _decode(settings, token)
+    if claims_and_exp is None:
+        return None
+    _verified[key] = claims_and_exp
+    if len(_verified) > _VERIFIED_MAX:
+        _verified.popitem(last=False)
+    return claims_and_exp[0]
+
+
+def _decode(settings: Settings, token: str) -> tuple[TokenClaims, float] | None:
     try:
         payload = jwt.decode(
             token, settings.secret_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]}
         )
-        return TokenClaims(
+        claims = TokenClaims(
             user_id=uuid.UUID(payload["sub"]),
             username=str(payload["name"]),
             role=str(payload["role"]),
             region_code=str(payload["region"]),
         )
+        return claims, float(payload["exp"])
     except (jwt.PyJWTError, KeyError, ValueError):
         return None
 

@@ -1,7 +1,7 @@
 """Baselines for the intake benchmark, served under the same uvicorn settings as Tanggap (kept out of app/).
 
 - POST /trivial: parse a JSON body, return JSON. The framework's floor.
-- POST /core-insert: insert one row with SQLAlchemy Core and return its id: the least a durable intake must do.
+- POST /core-insert: insert one row with SQLAlchemy Core, return its id (the least a durable intake does).
 - POST /orm-insert: the same through the ORM.
 """
 
@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import BigInteger, MetaData, String, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
 
 class _Base(DeclarativeBase):
     metadata = MetaData()
@@ -50,7 +51,9 @@ def create_app() -> FastAPI:
     async def core_insert(request: Request) -> dict[str, int]:
         body = await request.body()
         async with engine_box["e"].begin() as conn:
-            new_id = (await conn.execute(insert(rows).values(payload=body.decode()).returning(rows.c.id))).scalar_one()
+            new_id = (
+                await conn.execute(insert(rows).values(payload=body.decode()).returning(rows.c.id))
+            ).scalar_one()
         return {"id": new_id}
 
     maker: dict[str, async_sessionmaker[Any]] = {}

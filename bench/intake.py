@@ -37,7 +37,12 @@ SECRET = "bench-secret-" + "x" * 40
 REPORT = {
     "channel": "call_center",
     "reporter": {"name": "Siti Aminah", "phone": "0812-3456-7890"},
-    "location": {"lat": 1.1430, "lon": 104.0113, "region_code": "21.71.06.1003", "address": "Jl. Raden Patah"},
+    "location": {
+        "lat": 1.1430,
+        "lon": 104.0113,
+        "region_code": "21.71.06.1003",
+        "address": "Jl. Raden Patah",
+    },
     "category": "ODGJ",
     "description": "ODGJ ngamuk di simpang, melempar batu ke kendaraan yang lewat",
     "subject": {"count": 1, "approx_age": 30, "sex": "male", "flags": ["agitated"]},
@@ -58,11 +63,13 @@ async def prepare_database() -> str:
     await conn.execute("CREATE TABLE bench_rows (id BIGSERIAL PRIMARY KEY, payload VARCHAR(4000) NOT NULL)")
     user_id = await conn.fetchval(
         "INSERT INTO users (id, username, full_name, role, region_code, is_active, created_at) "
-        "VALUES (gen_random_uuid(), 'bench.operator', '', 'operator', '21.71', true, now()) RETURNING id")
+        "VALUES (gen_random_uuid(), 'bench.operator', '', 'operator', '21.71', true, now()) RETURNING id"
+    )
     await conn.close()
     settings = Settings(database_url=db_url(), secret_key=SECRET)
     token, _ = security.create_access_token(
-        settings, security.TokenClaims(user_id, "bench.operator", Role.operator, "21.71"))
+        settings, security.TokenClaims(user_id, "bench.operator", Role.operator, "21.71")
+    )
     return token
 
 
@@ -75,12 +82,33 @@ def free_port() -> int:
 class Server:
     def __init__(self, app: str, workers: int) -> None:
         self.port = free_port()
-        env = {**os.environ, "TANGGAP_DATABASE_URL": db_url(), "TANGGAP_SECRET_KEY": SECRET,
-               "TANGGAP_ENV": "production"}
+        env = {
+            **os.environ,
+            "TANGGAP_DATABASE_URL": db_url(),
+            "TANGGAP_SECRET_KEY": SECRET,
+            "TANGGAP_ENV": "production",
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -122,33 +150,59 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNIT[m.group(2)]
 
 
-def wrk(url: str, body: dict[str, object], headers: dict[str, str], *, duration: int, connections: int,
-        unique_key: bool = False) -> dict[str, float]:
-    lines = [f'wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}",
-             'wrk.headers["Content-Type"] = "application/json"']
+def wrk(
+    url: str,
+    body: dict[str, object],
+    headers: dict[str, str],
+    *,
+    duration: int,
+    connections: int,
+    unique_key: bool = False,
+) -> dict[str, float]:
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(json.dumps(body))}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
-    lines += ["local codes = {}",
-              "response = function(status, headers, body) codes[status] = (codes[status] or 0) + 1 end"]
+    lines += [
+        "local codes = {}",
+        "response = function(status, headers, body) codes[status] = (codes[status] or 0) + 1 end",
+    ]
     if unique_key:
-        lines += ["local n = 0", "request = function() n = n + 1",
-                  '  wrk.headers["Idempotency-Key"] = "k-" .. math.random(1, 1e9) .. "-" .. n',
-                  "  return wrk.format() end"]
+        lines += [
+            "local n = 0",
+            "request = function() n = n + 1",
+            '  wrk.headers["Idempotency-Key"] = "k-" .. math.random(1, 1e9) .. "-" .. n',
+            "  return wrk.format() end",
+        ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write("\n".join(lines))
         script = f.name
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
-                         capture_output=True, text=True, check=True).stdout
-    os.unlink(script)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    Path(script).unlink()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50_ms": _ms(lat["50"]), "p99_ms": _ms(lat["99"]),
-            "non_2xx": float(errors.group(1)) if errors else 0.0, "socket_errors": 1.0 if sock else 0.0}
+    return {
+        "rps": rps,
+        "p50_ms": _ms(lat["50"]),
+        "p99_ms": _ms(lat["99"]),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "socket_errors": 1.0 if sock else 0.0,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -170,23 +224,40 @@ def main() -> None:
             server = Server(app, workers)
             try:
                 url = f"http://127.0.0.1:{server.port}{path}"
-                wrk(url, body, headers, duration=2, connections=args.connections,
-                    unique_key=name.endswith("idempotent"))  # warm-up
-                r = wrk(url, body, headers, duration=args.duration, connections=args.connections,
-                        unique_key=name.endswith("idempotent"))
+                wrk(
+                    url,
+                    body,
+                    headers,
+                    duration=2,
+                    connections=args.connections,
+                    unique_key=name.endswith("idempotent"),
+                )  # warm-up
+                r = wrk(
+                    url,
+                    body,
+                    headers,
+                    duration=args.duration,
+                    connections=args.connections,
+                    unique_key=name.endswith("idempotent"),
+                )
                 r["rss_mib"] = server.rss_mib()
             finally:
                 server.stop()
             results[f"{name}/{workers}w"] = r
-            print(f"{name:>18} {workers}w  {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                  f"p99 {r['p99_ms']:7.2f} ms  non-2xx {int(r['non_2xx'])}  rss {r['rss_mib']:.0f} MiB", flush=True)
+            print(
+                f"{name:>18} {workers}w  {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                f"p99 {r['p99_ms']:7.2f} ms  non-2xx {int(r['non_2xx'])}  rss {r['rss_mib']:.0f} MiB",
+                flush=True,
+            )
     print()
     for workers in args.workers:
         base = results[f"core_insert/{workers}w"]
         for name in ("intake", "intake_idempotent"):
             r = results[f"{name}/{workers}w"]
-            print(f"{name} {workers}w vs one-row Core insert: throughput x{r['rps'] / base['rps']:.2f}, "
-                  f"p99 x{r['p99_ms'] / base['p99_ms']:.2f}")
+            print(
+                f"{name} {workers}w vs one-row Core insert: throughput x{r['rps'] / base['rps']:.2f}, "
+                f"p99 x{r['p99_ms'] / base['p99_ms']:.2f}"
+            )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -18,22 +18,24 @@ from app.services.access import Principal
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return maker
 
 
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
-async def get_session(maker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the endpoint returns, before the response is sent."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
             yield session
@@ -56,11 +58,10 @@ def client_ip(request: Request) -> str | None:
 
 async def get_principal(
     request: Request,
-    settings: SettingsDep,
-    maker: SessionmakerDep,
     token: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
+    settings: Settings = request.app.state.settings
     if token:
         claims = security.decode_access_token(settings, token)
         if claims is None:
@@ -73,6 +74,7 @@ async def get_principal(
             client_ip=client_ip(request),
         )
     if api_key:
+        maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
         async with maker() as session:
             principal = await users.principal_for_api_key(session, api_key)
         if principal is None:

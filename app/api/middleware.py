@@ -1,4 +1,8 @@
-"""ASGI middleware: a cap on request bodies, so an oversized upload is refused before it is read."""
+"""ASGI middleware: a cap on request bodies, so an oversized upload is refused before it is read.
+
+Not FastAPI's `max_body_size`: Starlette answers its early refusal in text/plain, and every error here is
+application/problem+json.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -50,18 +49,15 @@ async def submit_public_report(
         reporter=body.reporter,
     )
 
-    async def create() -> uuid.UUID:
-        report = await intake.submit(
-            session, None, report_body, tracking_code=intake.new_tracking_code(), client_ip=ip
-        )
-        return report.id
-
     outcome = await idempotency.run_once(
         session,
         scope=f"public:{ip}",
         key=idempotency_key,
         digest=idempotency.request_hash(body.model_dump(mode="json")),
-        create=create,
+        create=lambda: intake.submit(
+            session, None, report_body, tracking_code=intake.new_tracking_code(), client_ip=ip
+        ),
+        resource_id=lambda report: report.id,
     )
     receipt = await public_status.receipt(session, outcome.resource_id)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None

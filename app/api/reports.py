@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.models import Report
@@ -27,29 +27,30 @@ async def submit_report(
     principal: CurrentPrincipal,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> Response:
     """Record a report from any channel. It opens a new incident, or joins the open `incident_id` given.
 
     With an `Idempotency-Key`, a retry returns the first response (header `Idempotent-Replayed: true`).
     """
-
-    async def create() -> uuid.UUID:
-        return (await intake.submit(session, principal, body)).id
-
     outcome = await idempotency.run_once(
         session,
         scope=str(principal.user_id),
         key=idempotency_key,
         digest=idempotency.request_hash(body.model_dump(mode="json")),
-        create=create,
+        create=lambda: intake.submit(session, principal, body),
+        resource_id=lambda report: report.id,
     )
-    report = await session.get_one(Report, outcome.resource_id)
+    report = outcome.created
+    if report is None:
+        report = await session.get_one(Report, outcome.resource_id)
     headers = {"Location": f"/api/v1/reports/{report.id}"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
     # The submitter sees what he sent; the intake audited it as written.
     out = render_report(report, reveal=True)
-    return JSONResponse(out.model_dump(mode="json"), status_code=outcome.status_code, headers=headers)
+    return Response(
+        out.model_dump_json(), status_code=outcome.status_code, headers=headers, media_type="application/json"
+    )
 
 
 @router.get("/mine", response_model=list[MyReport], responses=problem_responses(401))

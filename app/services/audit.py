@@ -9,7 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import PENDING_AUDIT
 from app.models import AuditEntry
+from app.models.base import utcnow
 from app.services.access import Principal, in_region
 
 
@@ -25,21 +27,23 @@ def record(
     purpose: str,
     client_ip: str | None = None,
 ) -> None:
+    """Queues an audit entry; `app.db.commit()` writes it in the same transaction as the access it records."""
     if not fields:
         return
-    session.add(
-        AuditEntry(
-            actor_id=principal.user_id if principal else None,
-            actor=principal.username if principal else "public",
-            actor_role=principal.role if principal else "public",
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            fields=list(fields),
-            region_code=region_code,
-            purpose=purpose,
-            client_ip=principal.client_ip if principal else client_ip,
-        )
+    session.info.setdefault(PENDING_AUDIT, []).append(
+        {
+            "at": utcnow(),
+            "actor_id": principal.user_id if principal else None,
+            "actor": principal.username if principal else "public",
+            "actor_role": principal.role if principal else "public",
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "fields": list(fields),
+            "region_code": region_code,
+            "purpose": purpose,
+            "client_ip": principal.client_ip if principal else client_ip,
+        }
     )
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -25,12 +25,16 @@ from app.errors import Unprocessable
 from app.models import IdempotencyKey
 from app.models.base import utcnow
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Generic[T]):
     resource_id: uuid.UUID
     status_code: int
     replayed: bool
+    # What `create` returned, when it ran (not on a replay).
+    created: T | None = None
 
 
 def request_hash(payload: Any) -> str:
@@ -43,7 +47,7 @@ async def _find(session: AsyncSession, scope: str, key: str) -> IdempotencyKey |
     )
 
 
-def _replay(row: IdempotencyKey, digest: str) -> Outcome:
+def _replay(row: IdempotencyKey, digest: str) -> Outcome[Any]:
     if row.request_hash != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request body",
@@ -58,9 +62,10 @@ async def run_once(
     scope: str,
     key: str | None,
     digest: str,
-    create: Callable[[], Awaitable[uuid.UUID]],
+    create: Callable[[], Awaitable[T]],
+    resource_id: Callable[[T], uuid.UUID],
     status_code: int = 201,
-) -> Outcome:
+) -> Outcome[T]:
     """Runs `create` and commits, unless `key` was seen in `scope`: then returns the first outcome.
 
     This function owns the commit of its unit of work, because only the commit tells who won a race.
@@ -69,7 +74,8 @@ async def run_once(
         found = await _find(session, scope, key)
         if found is not None:
             return _replay(found, digest)
-    resource_id = await create()
+    created = await create()
+    new_id = resource_id(created)
     if key is not None:
         session.add(
             IdempotencyKey(
@@ -77,7 +83,7 @@ async def run_once(
                 key=key,
                 request_hash=digest,
                 status_code=status_code,
-                response_body={"id": str(resource_id)},
+                response_body={"id": str(new_id)},
             )
         )
     try:
@@ -90,7 +96,7 @@ async def run_once(
         if found is None:
             raise
         return _replay(found, digest)
-    return Outcome(resource_id, status_code, replayed=False)
+    return Outcome(new_id, status_code, replayed=False, created=created)
 
 
 async def purge_expired(session: AsyncSession, *, ttl_hours: int) -> int:

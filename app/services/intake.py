@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import append
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -95,10 +96,12 @@ async def submit(
     )
     if body.incident_id is not None:
         incident = await _attach(session, principal, body.incident_id, report)
+        report.incident_id = incident.id
+        await append(session, report)
     else:
         incident = _open_incident(session, principal, report)
-    report.incident_id = incident.id
-    session.add(report)
+        report.incident_id = incident.id
+        await append(session, incident, report)
     events.record(
         session,
         "report.received",
@@ -150,7 +153,6 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         updated_at=report.created_at,
         created_by_id=principal.user_id if principal else None,
     )
-    session.add(incident)
     events.record(
         session,
         "incident.created",

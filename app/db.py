@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, inspect, update
+from sqlalchemy import Insert, Table, bindparam, insert, inspect, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,6 +20,7 @@ from app.settings import Settings
 
 PENDING_EVENTS = "pending_events"
 PENDING_AUDIT = "pending_audit"
+PENDING_ROWS = "pending_rows"
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 _EVENT_TABLE = cast(Table, Event.__table__)
 
@@ -58,9 +60,10 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def append(session: AsyncSession, *objects: Base) -> None:
-    """Insert new rows at once with Core, past the unit of work: for append-only rows on the hot path (a new
-    report and its incident). The objects stay transient; attributes never set take their column defaults."""
+def append(session: AsyncSession, *objects: Base) -> None:
+    """Queue new append-only rows (a new report, its incident) to be written at commit, past the ORM's unit
+    of work. The objects stay transient; attributes never set take their column defaults."""
+    rows: list[tuple[Table, dict[str, Any]]] = session.info.setdefault(PENDING_ROWS, [])
     for obj in objects:
         mapper = inspect(type(obj))
         values = {
@@ -68,23 +71,24 @@ async def append(session: AsyncSession, *objects: Base) -> None:
             for prop in mapper.column_attrs
             if prop.key in obj.__dict__
         }
-        await session.execute(insert(cast(Table, mapper.local_table)), values)
+        rows.append((cast(Table, mapper.local_table), values))
 
 
 async def commit(session: AsyncSession) -> None:
-    """Write the unit of work's pending audit entries and events, then commit.
+    """Write the unit of work's queued rows, audit entries and events, then commit.
 
-    On PostgreSQL a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite,
-    where BEGIN IMMEDIATE already serialises writers, the counter row is bumped here.
+    On PostgreSQL all queued rows go in one statement (one INSERT per table, chained as data-modifying CTEs),
+    and a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite, where
+    BEGIN IMMEDIATE already serialises writers, the rows go one table at a time and the counter row is bumped
+    here.
     """
+    rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(PENDING_ROWS, [])
     events: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
-    if events or audit:
+    if rows or events or audit:
         await session.flush()
-    if audit:
-        await session.execute(insert(_AUDIT_TABLE), audit)
-    if events:
-        if session.get_bind().dialect.name != "postgresql":
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if events and not postgres:
             top = (
                 await session.execute(
                     update(EventCounter)
@@ -94,8 +98,49 @@ async def commit(session: AsyncSession) -> None:
                 )
             ).scalar_one()
             events = [{**e, "seq": top - len(events) + 1 + i} for i, e in enumerate(events)]
-        await session.execute(insert(_EVENT_TABLE), events)
+        batches = _by_table(
+            [*rows, *((_AUDIT_TABLE, a) for a in audit), *((_EVENT_TABLE, e) for e in events)]
+        )
+        if postgres:
+            shape = tuple((t.name, tuple(v[0]), len(v)) for t, v in batches)
+            params = {
+                f"p{i}_{r}_{key}": value
+                for i, (_, rows_of_table) in enumerate(batches)
+                for r, row in enumerate(rows_of_table)
+                for key, value in row.items()
+            }
+            await session.execute(_combined_insert(shape), params)
+        else:
+            for table, values in batches:
+                await session.execute(insert(table), values)
     await session.commit()
+
+
+@lru_cache(maxsize=256)
+def _combined_insert(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> Insert:
+    """One INSERT statement for several tables (data-modifying CTEs), built once per shape of rows so that
+    SQLAlchemy compiles it once. Parameters are named p<table>_<row>_<column>."""
+    tables = Base.metadata.tables
+    inserts = []
+    for i, (name, keys, count) in enumerate(shape):
+        table = tables[name]
+        rows = [{k: bindparam(f"p{i}_{r}_{k}", type_=table.c[k].type) for k in keys} for r in range(count)]
+        inserts.append(insert(table).values(rows))
+    *before, stmt = inserts
+    for i, ins in enumerate(before):
+        stmt = stmt.add_cte(ins.cte(f"w{i}"))
+    return stmt
+
+
+def _by_table(rows: list[tuple[Table, dict[str, Any]]]) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """Consecutive rows of one table (and one set of columns) become one multi-row insert, order kept."""
+    batches: list[tuple[Table, list[dict[str, Any]]]] = []
+    for table, values in rows:
+        if batches and batches[-1][0] is table and batches[-1][1][0].keys() == values.keys():
+            batches[-1][1].append(values)
+        else:
+            batches.append((table, [values]))
+    return batches
 
 
 @asynccontextmanager

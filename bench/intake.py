@@ -210,6 +210,14 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     token = asyncio.run(prepare_database())
+    if os.environ.get("BENCH_SQL"):
+
+        async def _sql() -> None:
+            conn = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB}")
+            await conn.execute(os.environ["BENCH_SQL"])
+            await conn.close()
+
+        asyncio.run(_sql())
     auth = {"Authorization": f"Bearer {token}"}
     results: dict[str, dict[str, float]] = {}
     for workers in args.workers:
@@ -220,7 +228,10 @@ def main() -> None:
             ("app.main:create_app", "/api/v1/reports", REPORT, auth, "intake"),
             ("app.main:create_app", "/api/v1/reports", REPORT, auth, "intake_idempotent"),
         ]
+        only = os.environ.get("BENCH_ONLY")
         for app, path, body, headers, name in cases:
+            if only and name not in only.split(","):
+                continue
             server = Server(app, workers)
             try:
                 url = f"http://127.0.0.1:{server.port}{path}"
@@ -228,7 +239,7 @@ def main() -> None:
                     url,
                     body,
                     headers,
-                    duration=2,
+                    duration=4,
                     connections=args.connections,
                     unique_key=name.endswith("idempotent"),
                 )  # warm-up
@@ -251,9 +262,11 @@ def main() -> None:
             )
     print()
     for workers in args.workers:
-        base = results[f"core_insert/{workers}w"]
+        base = results.get(f"core_insert/{workers}w")
         for name in ("intake", "intake_idempotent"):
-            r = results[f"{name}/{workers}w"]
+            r = results.get(f"{name}/{workers}w")
+            if base is None or r is None:
+                continue
             print(
                 f"{name} {workers}w vs one-row Core insert: throughput x{r['rps'] / base['rps']:.2f}, "
                 f"p99 x{r['p99_ms'] / base['p99_ms']:.2f}"

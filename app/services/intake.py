@@ -97,11 +97,11 @@ async def submit(
     if body.incident_id is not None:
         incident = await _attach(session, principal, body.incident_id, report)
         report.incident_id = incident.id
-        await append(session, report)
+        append(session, report)
     else:
         incident = _open_incident(session, principal, report)
         report.incident_id = incident.id
-        await append(session, incident, report)
+        append(session, incident, report)
     events.record(
         session,
         "report.received",

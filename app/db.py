@@ -77,8 +77,8 @@ def append(session: AsyncSession, *objects: Base) -> None:
 async def commit(session: AsyncSession) -> None:
     """Write the unit of work's queued rows, audit entries and events, then commit.
 
-    On PostgreSQL all queued rows go in one statement (one INSERT per table, chained as data-modifying CTEs),
-    and a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite, where
+    On PostgreSQL the queued rows and audit entries go in one statement (data-modifying CTEs), the events in
+    a second, and a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite, where
     BEGIN IMMEDIATE already serialises writers, the rows go one table at a time and the counter row is bumped
     here.
     """
@@ -98,49 +98,34 @@ async def commit(session: AsyncSession) -> None:
                 )
             ).scalar_one()
             events = [{**e, "seq": top - len(events) + 1 + i} for i, e in enumerate(events)]
-        batches = _by_table(
-            [*rows, *((_AUDIT_TABLE, a) for a in audit), *((_EVENT_TABLE, e) for e in events)]
-        )
-        if postgres:
-            shape = tuple((t.name, tuple(v[0]), len(v)) for t, v in batches)
-            params = {
-                f"p{i}_{r}_{key}": value
-                for i, (_, rows_of_table) in enumerate(batches)
-                for r, row in enumerate(rows_of_table)
-                for key, value in row.items()
-            }
+        rows = [*rows, *((_AUDIT_TABLE, a) for a in audit)]
+        if postgres and rows:
+            shape = tuple((table.name, tuple(values)) for table, values in rows)
+            params = {f"p{i}_{k}": v for i, (_, values) in enumerate(rows) for k, v in values.items()}
             await session.execute(_combined_insert(shape), params)
         else:
-            for table, values in batches:
+            for table, values in rows:
                 await session.execute(insert(table), values)
+        if events:
+            # Its own statement, row by row in order: the rows of a CTE chain go in no set order, and the
+            # events of one transaction must be numbered in the order they were recorded.
+            await session.execute(insert(_EVENT_TABLE), events)
     await session.commit()
 
 
 @lru_cache(maxsize=256)
-def _combined_insert(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> Insert:
-    """One INSERT statement for several tables (data-modifying CTEs), built once per shape of rows so that
-    SQLAlchemy compiles it once. Parameters are named p<table>_<row>_<column>."""
+def _combined_insert(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Insert:
+    """One INSERT statement for many rows of several tables (a data-modifying CTE per row), built once per
+    shape. Single-row VALUES only: SQLAlchemy does not cache statements with multi-row VALUES."""
     tables = Base.metadata.tables
-    inserts = []
-    for i, (name, keys, count) in enumerate(shape):
-        table = tables[name]
-        rows = [{k: bindparam(f"p{i}_{r}_{k}", type_=table.c[k].type) for k in keys} for r in range(count)]
-        inserts.append(insert(table).values(rows))
+    inserts = [
+        insert(tables[name]).values({k: bindparam(f"p{i}_{k}", type_=tables[name].c[k].type) for k in keys})
+        for i, (name, keys) in enumerate(shape)
+    ]
     *before, stmt = inserts
     for i, ins in enumerate(before):
         stmt = stmt.add_cte(ins.cte(f"w{i}"))
     return stmt
-
-
-def _by_table(rows: list[tuple[Table, dict[str, Any]]]) -> list[tuple[Table, list[dict[str, Any]]]]:
-    """Consecutive rows of one table (and one set of columns) become one multi-row insert, order kept."""
-    batches: list[tuple[Table, list[dict[str, Any]]]] = []
-    for table, values in rows:
-        if batches and batches[-1][0] is table and batches[-1][1][0].keys() == values.keys():
-            batches[-1][1].append(values)
-        else:
-            batches.append((table, [values]))
-    return batches
 
 
 @asynccontextmanager

@@ -98,18 +98,20 @@ async def commit(session: AsyncSession) -> None:
                 )
             ).scalar_one()
             events = [{**e, "seq": top - len(events) + 1 + i} for i, e in enumerate(events)]
+        # Core statements on the session's connection: the ORM's execution path adds nothing for them.
+        conn = await session.connection()
         rows = [*rows, *((_AUDIT_TABLE, a) for a in audit)]
         if postgres and rows:
             shape = tuple((table.name, tuple(values)) for table, values in rows)
             params = {f"p{i}_{k}": v for i, (_, values) in enumerate(rows) for k, v in values.items()}
-            await session.execute(_combined_insert(shape), params)
+            await conn.execute(_combined_insert(shape), params)
         else:
             for table, values in rows:
-                await session.execute(insert(table), values)
+                await conn.execute(insert(table), values)
         if events:
             # Its own statement, row by row in order: the rows of a CTE chain go in no set order, and the
             # events of one transaction must be numbered in the order they were recorded.
-            await session.execute(insert(_EVENT_TABLE), events)
+            await conn.execute(insert(_EVENT_TABLE), events)
     await session.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -59,6 +60,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     migrate.upgrade(settings.database_url)
     if demo:
         _seed_and_report()
+    # No per-message deflate: events are a few hundred bytes, and deflate doubles an idle connection's memory.
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -67,6 +69,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        ws_per_message_deflate=False,
     )
 
 
@@ -129,3 +132,37 @@ def seed_demo_cmd() -> None:
     """Load the demo accounts and sample reports (idempotent)."""
     migrate.upgrade(get_settings().database_url)
     _seed_and_report()
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Tanggap's base URL")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--region", "regions_", multiple=True, help="follow a region code prefix, e.g. 21.71")
+@click.option("--incident", "incidents", multiple=True, help="follow one incident")
+@click.option("--mine", is_flag=True, help="follow what you do (and, with dispatch, your crew)")
+@click.option("--since", type=int, default=None, help="replay from this seq first")
+@click.option("--json", "as_json", is_flag=True, help="print the raw JSON messages")
+def watch(
+    url: str,
+    username: str,
+    password_stdin: bool,
+    regions_: tuple[str, ...],
+    incidents: tuple[str, ...],
+    mine: bool,
+    since: int | None,
+    as_json: bool,
+) -> None:
+    """Print the live stream in the terminal; reconnects and resumes by itself."""
+    from app.live.watch import run_watch
+
+    password = (
+        sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt("password", hide_input=True)
+    )
+    topics = (
+        [f"region:{r}" for r in regions_] + [f"incident:{i}" for i in incidents] + (["mine"] if mine else [])
+    )
+    if not topics:
+        raise click.UsageError("give --region, --incident or --mine")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_watch(url, username, password, topics, since, as_json, click.echo))

@@ -6,7 +6,7 @@ session calls `commit()`. Services add rows and events to the session and never 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, cast
@@ -21,6 +21,8 @@ from app.settings import Settings
 PENDING_EVENTS = "pending_events"
 PENDING_AUDIT = "pending_audit"
 PENDING_ROWS = "pending_rows"
+# Called after a commit that wrote events (the live hubs of this process wake up at once).
+on_events_committed: list[Callable[[], None]] = []
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 _EVENT_TABLE = cast(Table, Event.__table__)
 
@@ -113,6 +115,9 @@ async def commit(session: AsyncSession) -> None:
             # events of one transaction must be numbered in the order they were recorded.
             await conn.execute(insert(_EVENT_TABLE), events)
     await session.commit()
+    if events:
+        for callback in on_events_committed:
+            callback()
 
 
 @lru_cache(maxsize=256)

@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app import errors
-from app.api import admin, auth, health, incidents, public, reference, reports
+from app import db, errors
+from app.api import admin, auth, health, incidents, live, public, reference, reports
 from app.api.middleware import BodyLimit
 from app.db import make_engine, make_sessionmaker
+from app.live.hub import Hub
 from app.reference import regions
 from app.settings import Settings, get_settings
 
@@ -30,14 +31,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         regions.warm_up()
-        yield
-        await engine.dispose()
+        hub = Hub(engine, poll_seconds=settings.stream_poll_seconds)
+        await hub.start()
+        app.state.hub = hub
+        db.on_events_committed.append(hub.wake)
+        try:
+            yield
+        finally:
+            db.on_events_committed.remove(hub.wake)
+            await hub.stop()
+            await engine.dispose()
 
     app = FastAPI(title="Tanggap", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, reports, incidents, public, admin, reference):
+    for module in (auth, reports, incidents, public, live, admin, reference):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -104,3 +104,39 @@ def new_api_key() -> tuple[str, str, str]:
 
 def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+TICKET_AUDIENCE = "live"
+TICKET_SECONDS = 60
+
+
+def create_ticket(settings: Settings, claims: TokenClaims) -> str:
+    """A short-lived token for opening a live stream where a client cannot send headers (a browser's
+    WebSocket or EventSource): it goes in the URL, so it lives a minute and opens nothing else."""
+    now = datetime.now(UTC)
+    payload = {
+        "sub": str(claims.user_id),
+        "name": claims.username,
+        "role": claims.role,
+        "region": claims.region_code,
+        "aud": TICKET_AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(seconds=TICKET_SECONDS),
+    }
+    return jwt.encode(payload, settings.secret_key, algorithm=_ALGORITHM)
+
+
+def decode_ticket(settings: Settings, ticket: str) -> TokenClaims | None:
+    try:
+        payload = jwt.decode(
+            ticket,
+            settings.secret_key,
+            algorithms=[_ALGORITHM],
+            audience=TICKET_AUDIENCE,
+            options={"require": ["exp", "sub", "aud"]},
+        )
+        return TokenClaims(
+            uuid.UUID(payload["sub"]), str(payload["name"]), str(payload["role"]), str(payload["region"])
+        )
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     sql_echo: bool = False
+    # Live streams: events a client may fall behind before it is disconnected (it resumes from its seq),
+    # the application heartbeat, and the poll that backs up NOTIFY.
+    stream_queue_limit: int = Field(default=1000, ge=1)
+    stream_heartbeat_seconds: float = Field(default=25.0, gt=0)
+    stream_poll_seconds: float = Field(default=2.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,60 +15,15 @@ import pytest
 
 from app.seed import DEMO_PASSWORD
 from tests import factories
-from tests.conftest import ROOT, create_pg_database, drop_pg_database, pg_url
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import ROOT
+from tests.servers import tanggap_server
 
 
 @pytest.fixture(params=["sqlite-1-worker", "postgresql-2-workers"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    pg_name = None
-    if request.param.startswith("sqlite"):
-        url, workers = f"sqlite+aiosqlite:///{tmp_path / 'tanggap.db'}", 1
-    else:
-        pg_name = create_pg_database()
-        if pg_name is None:
-            pytest.skip("PostgreSQL unreachable")
-        url, workers = pg_url(pg_name), 2
-    port = _free_port()
-    env = {**os.environ, "TANGGAP_DATABASE_URL": url}
-    cli = str(Path(sys.executable).parent / "tanggap")
-    proc = subprocess.Popen(
-        [cli, "serve", "--demo", "--port", str(port), "--workers", str(workers)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited: {out}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("server did not become ready")
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        if pg_name:
-            drop_pg_database(pg_name)
+    kind, workers = ("sqlite", 1) if request.param.startswith("sqlite") else ("postgresql", 2)
+    with tanggap_server(kind, tmp_path, workers=workers) as running:
+        yield running.base
 
 
 async def test_demo_operator_records_a_p1_report(server: str) -> None:

@@ -28,6 +28,8 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(48))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
+    # The crew an event concerns (offers, crew status); the crews table comes with dispatch.
+    crew_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     region_code: Mapped[str | None] = mapped_column(String(13), index=True)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str | None] = mapped_column(String(64))

@@ -25,6 +25,7 @@ def record(
     *,
     actor: Principal | None,
     incident_id: uuid.UUID | None = None,
+    crew_id: uuid.UUID | None = None,
     region_code: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -33,6 +34,7 @@ def record(
             "type": type_,
             "occurred_at": utcnow(),
             "incident_id": incident_id,
+            "crew_id": crew_id,
             "region_code": region_code,
             "actor_id": actor.user_id if actor else None,
             "actor": actor.username if actor else "public",

@@ -19,13 +19,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Events are numbered at COMMIT, in commit order: the deferred trigger runs when the transaction commits and
-# takes the counter row's lock, which it holds only while the commit record is written.
+# takes the counter row's lock, which it holds only while the commit record is written. It also notifies
+# the workers' live-stream hubs (app/live/hub.py) that there is something new to read.
 EVENTS_SEQ_FUNCTION = """
 CREATE FUNCTION events_assign_seq() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE next_seq bigint;
 BEGIN
     UPDATE event_counter SET value = value + 1 WHERE id = 1 RETURNING value INTO next_seq;
     UPDATE events SET seq = next_seq WHERE id = NEW.id;
+    -- A wake-up for the live streams of every worker (identical notices of one transaction are merged).
+    PERFORM pg_notify('tanggap_events', '');
     RETURN NULL;
 END $$
 """
@@ -192,6 +195,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=48), nullable=False),
         sa.Column("occurred_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("incident_id", sa.Uuid(), nullable=True),
+        sa.Column("crew_id", sa.Uuid(), nullable=True),
         sa.Column("region_code", sa.String(length=13), nullable=True),
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("actor", sa.String(length=64), nullable=True),
@@ -210,6 +214,7 @@ def upgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_incident_seq", ["incident_id", "seq"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_region_code"), ["region_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_events_crew_id"), ["crew_id"], unique=False)
 
     op.create_table(
         "incident_notes",
@@ -296,6 +301,7 @@ def downgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_region_code"))
         batch_op.drop_index("ix_events_incident_seq")
+        batch_op.drop_index(batch_op.f("ix_events_crew_id"))
 
     op.drop_table("events")
     with op.batch_alter_table("incidents", schema=None) as batch_op:

@@ -1,0 +1,228 @@
+"""Live updates: where an update leaves for consoles and phones.
+
+WebSocket `GET /api/v1/ws?topic=region:21.71&since=<seq>` and Server-Sent Events
+`GET /api/v1/events?topic=...` (resume with `Last-Event-ID`). Authenticate with `Authorization: Bearer` or,
+where a client cannot set headers (browsers), with `?ticket=` from `POST /api/v1/live/ticket`.
+
+WebSocket messages (JSON text frames, server to client):
+    {"op": "hello", "head": 120, "topics": [...], "worker": 4711}   first; `head` is the newest seq
+    {"op": "event", "seq": 121, "type": "incident.created", "occurred_at": ..., "incident_id": ...,
+     "crew_id": ..., "region_code": ..., "actor": ..., "data": {...}}
+    {"op": "heartbeat", "head": 121}                                   when idle
+    {"op": "resync", "detail": ...}                                    `since` is out of the log's range
+Close codes: 4400 bad request, 4401 not authenticated, 4403 topic not allowed, 4008 too slow (reconnect
+with the `since` in the reason), 4410 resynchronise, 1012 server restarting (uvicorn, on shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import security
+from app.api.deps import CurrentPrincipal, SettingsDep, client_ip
+from app.errors import DomainError, Unauthorized, Unprocessable
+from app.live import topics as topics_mod
+from app.live.hub import Client, Hub
+from app.live.topics import Subscription, TopicError
+from app.models import Role
+from app.schemas.common import problem_responses
+from app.services import live
+from app.services.access import Principal
+from app.settings import Settings
+
+router = APIRouter(tags=["live"])
+
+
+class Ticket(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/live/ticket", response_model=Ticket, responses=problem_responses(401))
+async def ticket(principal: CurrentPrincipal, settings: SettingsDep) -> Ticket:
+    """A one-minute ticket to open a stream from a browser: `/api/v1/ws?ticket=...&topic=...`."""
+    claims = security.TokenClaims(
+        principal.user_id, principal.username, principal.role, principal.region_code
+    )
+    return Ticket(ticket=security.create_ticket(settings, claims), expires_in=security.TICKET_SECONDS)
+
+
+def _principal_from(
+    settings: Settings, authorization: str | None, ticket: str | None, ip: str | None
+) -> Principal:
+    claims = None
+    if authorization and authorization.lower().startswith("bearer "):
+        claims = security.decode_access_token(settings, authorization[7:].strip())
+    elif ticket:
+        claims = security.decode_ticket(settings, ticket)
+    if claims is None:
+        raise Unauthorized("authenticate with a bearer token or a ticket from POST /api/v1/live/ticket")
+    return Principal(claims.user_id, claims.username, Role(claims.role), claims.region_code, client_ip=ip)
+
+
+async def _subscribe(
+    maker: async_sessionmaker[AsyncSession], principal: Principal, raw_topics: list[str]
+) -> Subscription:
+    if not raw_topics:
+        raise Unprocessable("give at least one topic: region:<code>, incident:<uuid> or mine", field="topic")
+    try:
+        parsed = [topics_mod.parse(t) for t in raw_topics]
+    except TopicError as exc:
+        raise Unprocessable(str(exc), field="topic") from exc
+    async with maker() as session:
+        return await live.subscription(session, principal, parsed)
+
+
+def _since(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise Unprocessable("since (or Last-Event-ID) must be a sequence number", field="since")
+    return int(raw)
+
+
+async def _in_range(hub: Hub, since: int, head: int) -> str | None:
+    """Why `since` cannot be resumed from, or None."""
+    if since > head:
+        return f"since={since} is ahead of the log (newest {head}); resynchronise"
+    oldest = await hub.oldest()
+    if since < oldest - 1:
+        return f"events after {since} are no longer kept (oldest {oldest}); resynchronise"
+    return None
+
+
+_CLOSE = {401: 4401, 403: 4403, 422: 4400}
+
+
+@router.websocket("/ws")
+async def websocket_stream(websocket: WebSocket) -> None:
+    await websocket.accept()
+    app = websocket.app
+    settings: Settings = app.state.settings
+    hub: Hub = app.state.hub
+    try:
+        principal = _principal_from(
+            settings,
+            websocket.headers.get("authorization"),
+            websocket.query_params.get("ticket"),
+            websocket.client.host if websocket.client else None,
+        )
+        raw_topics = websocket.query_params.getlist("topic")
+        subscription = await _subscribe(app.state.sessionmaker, principal, raw_topics)
+        since = _since(websocket.query_params.get("since"))
+    except DomainError as exc:
+        await websocket.close(code=_CLOSE.get(exc.status, 4400), reason=exc.detail[:120])
+        return
+    client = Client(subscription, settings.stream_queue_limit)
+    head = hub.attach(client)
+    receiver = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        await websocket.send_text(
+            json.dumps({"op": "hello", "head": head, "topics": raw_topics, "worker": os.getpid()})
+        )
+        last = head
+        if since is not None:
+            problem = await _in_range(hub, since, head)
+            if problem:
+                await websocket.send_text(json.dumps({"op": "resync", "detail": problem}))
+                await websocket.close(code=4410, reason="resynchronise")
+                return
+            async for delivery in hub.replay(subscription, since, head):
+                await websocket.send_text(delivery.text)
+        while True:
+            waiter = asyncio.create_task(client.wait())
+            done, _ = await asyncio.wait(
+                {receiver, waiter},
+                timeout=settings.stream_heartbeat_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if receiver in done:
+                waiter.cancel()
+                return
+            if not done:
+                waiter.cancel()
+                await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
+                continue
+            batch = client.take()
+            if client.overflowed:
+                await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
+                return
+            for delivery in batch:
+                await websocket.send_text(delivery.text)
+                last = delivery.seq
+    except (WebSocketDisconnect, RuntimeError):
+        return
+    finally:
+        hub.detach(client)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    """Reads (and ignores) what the client sends, until it goes away."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _sse_subscription(
+    request: Request,
+    topic: Annotated[list[str], Query(description="region:<code>, incident:<uuid> or mine")],
+    ticket: Annotated[str | None, Query(max_length=2000)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> tuple[Principal, Subscription]:
+    principal = _principal_from(request.app.state.settings, authorization, ticket, client_ip(request))
+    return principal, await _subscribe(request.app.state.sessionmaker, principal, topic)
+
+
+@router.get("/events", response_class=EventSourceResponse, responses=problem_responses(401, 403, 422))
+async def sse_stream(
+    request: Request,
+    auth: Annotated[tuple[Principal, Subscription], Depends(_sse_subscription)],
+    since: Annotated[str | None, Query(max_length=20)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> AsyncIterable[ServerSentEvent]:
+    """The same stream as Server-Sent Events; `id` is the seq, so `Last-Event-ID` resumes."""
+    _, subscription = auth
+    resume = _since(last_event_id or since)
+    hub: Hub = request.app.state.hub
+    settings: Settings = request.app.state.settings
+    client = Client(subscription, settings.stream_queue_limit)
+    head = hub.attach(client)
+    try:
+        yield ServerSentEvent(event="hello", data={"head": head, "worker": os.getpid()})
+        if resume is not None:
+            problem = await _in_range(hub, resume, head)
+            if problem:
+                yield ServerSentEvent(event="resync", data={"detail": problem})
+                return
+            async for d in hub.replay(subscription, resume, head):
+                yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
+        while True:
+            try:
+                await asyncio.wait_for(client.wait(), settings.stream_heartbeat_seconds)
+            except TimeoutError:
+                yield ServerSentEvent(comment="heartbeat")
+                continue
+            batch = client.take()
+            if client.overflowed:
+                yield ServerSentEvent(
+                    event="overflow", data={"detail": "too slow; reconnect with Last-Event-ID"}
+                )
+                return
+            for d in batch:
+                yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
+    finally:
+        hub.detach(client)

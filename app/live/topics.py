@@ -1,0 +1,64 @@
+"""Topics a client subscribes to, who may subscribe to which, and the events each one matches.
+
+region:<code prefix>   every event in that region (operators, supervisors, admins of the region)
+incident:<uuid>        the events of one incident (those who may read it)
+mine                   events the caller caused; with dispatch, also his crew's offers and incidents
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from app.models import Role
+from app.reference import regions
+
+REGION_ROLES = (Role.admin, Role.supervisor, Role.operator)
+INCIDENT_ROLES = (Role.admin, Role.supervisor, Role.operator)
+
+
+class TopicError(ValueError):
+    """A topic that is malformed or not allowed; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    kind: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+
+def parse(raw: str) -> Topic:
+    kind, _, value = raw.strip().partition(":")
+    if kind == "mine" and not value:
+        return Topic("mine")
+    if kind == "region" and regions.is_well_formed(value):
+        return Topic("region", value)
+    if kind == "incident":
+        try:
+            return Topic("incident", str(uuid.UUID(value)))
+        except ValueError:
+            pass
+    raise TopicError(f"unknown topic {raw!r}; use region:<code>, incident:<uuid> or mine")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What one client receives: the union of its topics."""
+
+    user_id: uuid.UUID
+    regions: tuple[str, ...]
+    incidents: frozenset[str]
+    mine: bool
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        if self.mine and event.get("actor_id") == self.user_id:
+            return True
+        incident = event.get("incident_id")
+        if incident is not None and str(incident) in self.incidents:
+            return True
+        code = event.get("region_code")
+        return code is not None and any(regions.within(code, prefix) for prefix in self.regions)

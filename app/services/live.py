@@ -1,0 +1,38 @@
+"""Who may subscribe to which live topics (the endpoint closes the stream on a refusal)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Forbidden
+from app.live.topics import INCIDENT_ROLES, REGION_ROLES, Subscription, Topic
+from app.models import Incident, Role
+from app.services.access import Principal
+
+
+async def subscription(session: AsyncSession, principal: Principal, topics: list[Topic]) -> Subscription:
+    if principal.role in (Role.agency, Role.reporter):
+        # Agencies follow the incidents referred to them and reporters their own reports: neither exists
+        # as a stream yet, and the region streams carry internal notes.
+        raise Forbidden(f"role {principal.role} has no live stream yet")
+    region_prefixes: list[str] = []
+    incidents: set[str] = set()
+    mine = False
+    for topic in topics:
+        if topic.kind == "mine":
+            mine = True
+        elif topic.kind == "region":
+            if principal.role not in REGION_ROLES or not principal.sees_region(topic.value):
+                raise Forbidden(f"topic {topic} is not yours")
+            region_prefixes.append(topic.value)
+        elif topic.kind == "incident":
+            region = await session.scalar(
+                select(Incident.region_code).where(Incident.id == uuid.UUID(topic.value))
+            )
+            if principal.role not in INCIDENT_ROLES or region is None or not principal.sees_region(region):
+                raise Forbidden(f"topic {topic} is not yours")
+            incidents.add(topic.value)
+    return Subscription(principal.user_id, tuple(region_prefixes), frozenset(incidents), mine)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.models import AuditEntry, Base, Event, EventCounter
 from app.settings import Settings
 
+READ_ONLY_OPTION = "tanggap_read_only"
 PENDING_EVENTS = "pending_events"
 PENDING_AUDIT = "pending_audit"
 PENDING_ROWS = "pending_rows"
@@ -44,8 +45,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
 
         @sa_event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock at BEGIN so that read-then-write units of work never deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the write lock at BEGIN so that read-then-write units of work never deadlock; pure readers
+            # (READ_ONLY engines) take no lock at all in WAL mode.
+            read_only = conn.get_execution_options().get(READ_ONLY_OPTION)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(
@@ -56,6 +59,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
         # No pre-ping: it costs a round trip per request; a dropped connection fails one request and is
         # replaced (the client retries with its Idempotency-Key).
     )
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for connections that only read (on SQLite they take no write lock)."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -80,7 +80,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, workers: int) -> None:
+    def __init__(self, app: str, workers: int, *, ws_deflate: bool = True) -> None:
         self.port = free_port()
         env = {
             **os.environ,
@@ -104,6 +104,7 @@ class Server:
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                *([] if ws_deflate else ["--ws-per-message-deflate", "false"]),
             ],
             cwd=ROOT,
             env=env,

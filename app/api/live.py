@@ -125,7 +125,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
         return
     client = Client(subscription, settings.stream_queue_limit)
     head = hub.attach(client)
-    receiver = asyncio.create_task(_until_disconnect(websocket))
+    receiver = asyncio.create_task(_until_disconnect(websocket, client))
     try:
         await websocket.send_text(
             json.dumps({"op": "hello", "head": head, "topics": raw_topics, "worker": os.getpid()})
@@ -140,19 +140,14 @@ async def websocket_stream(websocket: WebSocket) -> None:
             async for delivery in hub.replay(subscription, since, head):
                 await websocket.send_text(delivery.text)
         while True:
-            waiter = asyncio.create_task(client.wait())
-            done, _ = await asyncio.wait(
-                {receiver, waiter},
-                timeout=settings.stream_heartbeat_seconds,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if receiver in done:
-                waiter.cancel()
-                return
-            if not done:
-                waiter.cancel()
+            try:
+                async with asyncio.timeout(settings.stream_heartbeat_seconds):
+                    await client.wait()
+            except TimeoutError:
                 await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
                 continue
+            if client.gone:
+                return
             batch = client.take()
             if client.overflowed:
                 await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
@@ -169,12 +164,13 @@ async def websocket_stream(websocket: WebSocket) -> None:
             await receiver
 
 
-async def _until_disconnect(websocket: WebSocket) -> None:
+async def _until_disconnect(websocket: WebSocket, client: Client) -> None:
     """Reads (and ignores) what the client sends, until it goes away."""
-    while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return
+    try:
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+    finally:
+        client.hang_up()
 
 
 async def _sse_subscription(
@@ -212,7 +208,8 @@ async def sse_stream(
                 yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
         while True:
             try:
-                await asyncio.wait_for(client.wait(), settings.stream_heartbeat_seconds)
+                async with asyncio.timeout(settings.stream_heartbeat_seconds):
+                    await client.wait()
             except TimeoutError:
                 yield ServerSentEvent(comment="heartbeat")
                 continue

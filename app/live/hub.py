@@ -22,6 +22,7 @@ import asyncpg
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db import read_only
 from app.live.topics import Subscription
 from app.models import Event
 
@@ -78,6 +79,7 @@ class Client:
         self.subscription = subscription
         self.limit = limit
         self.overflowed = False
+        self.gone = False
         self._queue: deque[Delivery] = deque()
         self._ready = asyncio.Event()
 
@@ -94,6 +96,11 @@ class Client:
     async def wait(self) -> None:
         await self._ready.wait()
 
+    def hang_up(self) -> None:
+        """The connection went away: wake the sender so that it stops."""
+        self.gone = True
+        self._ready.set()
+
     def take(self) -> list[Delivery]:
         items = list(self._queue)
         self._queue.clear()
@@ -103,7 +110,7 @@ class Client:
 
 class Hub:
     def __init__(self, engine: AsyncEngine, *, poll_seconds: float = 2.0, batch: int = 1000) -> None:
-        self.engine = engine
+        self.engine = read_only(engine)
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.head = 0
@@ -122,10 +129,17 @@ class Hub:
             self._tasks.append(asyncio.create_task(self._listen_loop(), name="live-hub-listener"))
 
     async def stop(self) -> None:
+        """Lets a read in progress finish (a read cancelled half-way could leave its connection in a
+        transaction), then stops."""
         self._stopping = True
+        self.wake()
+        reader, *others = self._tasks
+        for task in others:
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(reader), 5)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -167,6 +181,8 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self._pump()
             except Exception:  # the next wake or poll tries again; the log loses nothing

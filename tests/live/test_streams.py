@@ -67,11 +67,15 @@ async def operator(server: Server) -> AsyncIterator[str]:
 
 
 async def test_event_reaches_clients_on_every_worker(server: Server, operator: str) -> None:
-    clients = [await open_ws(server, operator, "region:21.71") for _ in range(12)]
-    hellos = [await next_op(ws, "hello") for ws in clients]
-    workers = {h["worker"] for h in hellos}
-    if server.database_url.startswith("postgresql"):
-        assert len(workers) == 2, "12 connections should land on both workers"
+    expected_workers = 2 if server.database_url.startswith("postgresql") else 1
+    clients: list[ClientConnection] = []
+    workers: set[int] = set()
+    # The kernel spreads connections over the workers unevenly; open them until both have some.
+    while len(clients) < 6 or (len(workers) < expected_workers and len(clients) < 80):
+        ws = await open_ws(server, operator, "region:21.71")
+        workers.add((await next_op(ws, "hello"))["worker"])
+        clients.append(ws)
+    assert len(workers) == expected_workers
     report = await post_report(server, operator)
     for ws in clients:
         got = await events(ws, 2)

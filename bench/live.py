@@ -1,0 +1,197 @@
+"""Live-stream benchmark: latency from the POST that causes a change to its receipt by every subscribed
+WebSocket client, with 100 and 1,000 clients over 2 uvicorn workers on PostgreSQL; memory per idle
+connection. Baseline in the same run: a bare `websockets` broadcast of a 300-byte message in one process.
+
+    python -m bench.live [--clients 100 1000] [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import serve
+
+from bench.intake import REPORT, Server, prepare_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(name: str, latencies: list[float], extra: str = "") -> dict[str, float]:
+    ms = [x * 1000 for x in latencies]
+    out = {"p50_ms": statistics.median(ms), "p99_ms": pct(ms, 99), "max_ms": max(ms), "samples": len(ms)}
+    print(
+        f"{name:>32}  p50 {out['p50_ms']:7.2f} ms  p99 {out['p99_ms']:7.2f} ms  max {out['max_ms']:7.2f} ms"
+        f"  ({len(ms)} receipts) {extra}",
+        flush=True,
+    )
+    return out
+
+
+class Fleet:
+    """N clients, each with one reader task that stamps the arrival of every message matching `marker`."""
+
+    def __init__(self, clients: list[ClientConnection], marker: str) -> None:
+        self.clients = clients
+        self.marker = marker
+        self.arrivals: list[list[float]] = [[] for _ in clients]
+        self.count = 0
+        self.changed = asyncio.Event()
+        self.tasks = [asyncio.create_task(self._read(i, ws)) for i, ws in enumerate(clients)]
+
+    async def _read(self, i: int, ws: ClientConnection) -> None:
+        async for raw in ws:
+            if self.marker in raw:
+                self.arrivals[i].append(time.perf_counter())
+                self.count += 1
+                self.changed.set()
+
+    async def wait_for(self, total: int) -> None:
+        while self.count < total:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 30)
+
+    async def close(self) -> None:
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*[ws.close() for ws in self.clients], return_exceptions=True)
+
+
+async def open_clients(url: str, n: int, headers: dict[str, str]) -> list[ClientConnection]:
+    clients: list[ClientConnection] = []
+    for start in range(0, n, 50):
+        batch = await asyncio.gather(
+            *[
+                connect(url, additional_headers=headers, compression=None, max_queue=None)
+                for _ in range(start, min(n, start + 50))
+            ]
+        )
+        clients.extend(batch)
+    return clients
+
+
+async def measure(fleet: Fleet, rounds: int, warmup: int, trigger: Any) -> list[float]:
+    """Runs warm-up + measured rounds; returns the latencies of the measured ones."""
+    starts: list[float] = []
+    for r in range(warmup + rounds):
+        starts.append(time.perf_counter())
+        await trigger()
+        await fleet.wait_for(len(fleet.clients) * (r + 1))
+        await asyncio.sleep(0.05)
+    return [arr[r] - starts[r] for arr in fleet.arrivals for r in range(warmup, warmup + rounds)]
+
+
+async def bench_tanggap(counts: list[int], rounds: int, warmup: int) -> dict[str, Any]:
+    token = await prepare_database()
+    auth = {"Authorization": f"Bearer {token}"}
+    server = Server("app.main:create_app", 2, ws_deflate=False)
+    results: dict[str, Any] = {}
+    try:
+        url = f"ws://127.0.0.1:{server.port}/api/v1/ws?topic=region:21.71"
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=30) as http:
+
+            async def post() -> None:
+                r = await http.post("/api/v1/reports", json=REPORT, headers=auth)
+                assert r.status_code == 201, r.text
+
+            for n in counts:
+                before = server.rss_mib()
+                clients = await open_clients(url, n, auth)
+                for ws in clients:
+                    await ws.recv()  # hello
+                await asyncio.sleep(1.0)
+                per_conn_kib = (server.rss_mib() - before) * 1024 / n
+                fleet = Fleet(clients, '"incident.created"')
+                latencies = await measure(fleet, rounds, warmup, post)
+                results[f"tanggap/{n}"] = {
+                    **summary(
+                        f"tanggap {n} clients, 2 workers", latencies, f"idle {per_conn_kib:.1f} KiB/conn"
+                    ),
+                    "idle_kib_per_connection": per_conn_kib,
+                }
+                await fleet.close()
+                await asyncio.sleep(1.0)
+    finally:
+        server.stop()
+    return results
+
+
+async def bench_baseline(counts: list[int], rounds: int, warmup: int) -> dict[str, Any]:
+    """A bare websockets server in this process: a control message is broadcast to every client."""
+    subscribers: set[Any] = set()
+    payload = ('{"op":"event","type":"incident.created","data":"' + "x" * 300)[:297] + '"}'
+
+    async def handler(ws: Any) -> None:
+        if ws.request.path == "/control":
+            async for _ in ws:
+                websockets.broadcast(subscribers, payload)
+            return
+        subscribers.add(ws)
+        try:
+            await ws.wait_closed()
+        finally:
+            subscribers.discard(ws)
+
+    results: dict[str, Any] = {}
+    async with serve(handler, "127.0.0.1", 0, compression=None) as srv:
+        port = next(iter(srv.sockets)).getsockname()[1]
+        control = await connect(f"ws://127.0.0.1:{port}/control")
+        for n in counts:
+            fleet = Fleet(await open_clients(f"ws://127.0.0.1:{port}/sub", n, {}), '"incident.created"')
+            await asyncio.sleep(0.5)
+
+            async def go() -> None:
+                await control.send("go")
+
+            latencies = await measure(fleet, rounds, warmup, go)
+            results[f"baseline/{n}"] = summary(f"bare broadcast {n} clients", latencies)
+            await fleet.close()
+        await control.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    results = asyncio.run(bench_baseline(args.clients, args.rounds, args.warmup))
+    results |= asyncio.run(bench_tanggap(args.clients, args.rounds, args.warmup))
+    for n in args.clients:
+        t, b = results[f"tanggap/{n}"], results[f"baseline/{n}"]
+        print(
+            f"{n} clients: tanggap p99 {t['p99_ms']:.1f} ms vs bare broadcast p99 {b['p99_ms']:.1f} ms "
+            f"(x{t['p99_ms'] / b['p99_ms']:.1f})"
+        )
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"live-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json").write_text(
+        json.dumps(results, indent=2)
+    )
+    print(f"python {sys.version.split()[0]}, pid {os.getpid()}")
+
+
+if __name__ == "__main__":
+    main()

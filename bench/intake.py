@@ -105,6 +105,7 @@ class Server:
                 "--log-level",
                 "warning",
                 *([] if ws_deflate else ["--ws-per-message-deflate", "false"]),
+                *(["--ws", os.environ["BENCH_WS"]] if os.environ.get("BENCH_WS") else []),
             ],
             cwd=ROOT,
             env=env,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
-from sqlalchemy import BigInteger, MetaData, String, insert
+from sqlalchemy import BigInteger, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -28,7 +28,7 @@ class BenchRow(_Base):
     payload: Mapped[str] = mapped_column(String(4000))
 
 
-rows = BenchRow.__table__
+rows = cast(Table, BenchRow.__table__)
 
 
 def create_app() -> FastAPI:

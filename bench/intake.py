@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -154,7 +155,7 @@ def _ms(text: str) -> float:
 
 def wrk(
     url: str,
-    body: dict[str, object],
+    body: Mapping[str, object],
     headers: dict[str, str],
     *,
     duration: int,
@@ -266,9 +267,10 @@ def main() -> None:
     for workers in args.workers:
         base = results.get(f"core_insert/{workers}w")
         for name in ("intake", "intake_idempotent"):
-            r = results.get(f"{name}/{workers}w")
-            if base is None or r is None:
+            found = results.get(f"{name}/{workers}w")
+            if base is None or found is None:
                 continue
+            r = found
             print(
                 f"{name} {workers}w vs one-row Core insert: throughput x{r['rps'] / base['rps']:.2f}, "
                 f"p99 x{r['p99_ms'] / base['p99_ms']:.2f}"

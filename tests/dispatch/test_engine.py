@@ -1,0 +1,200 @@
+"""The assignment engine, exhaustively and with no database."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.dispatch.engine import (
+    BODY_HANDLING,
+    COUNSELLOR,
+    FEMALE_OFFICER,
+    MEDIC,
+    SECURE_TRANSPORT,
+    STRETCHER,
+    CrewState,
+    Params,
+    Point,
+    WaitingIncident,
+    best_crew,
+    decide,
+    haversine_km,
+    needs,
+)
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+NAGOYA = Point(1.1430, 104.0113)  # Lubuk Baja Kota, Batam
+
+
+def near(km_north: float) -> Point:
+    return Point(NAGOYA.lat + km_north / 111.2, NAGOYA.lon)
+
+
+def crew(cid: str, km: float = 1.0, **kw: Any) -> CrewState:
+    base = CrewState(
+        id=cid,
+        available=True,
+        coverage=("21.71",),
+        position=near(km),
+        shift_ends_at=NOW + timedelta(hours=8),
+        skills=frozenset({"driver"}),
+    )
+    return replace(base, **kw)
+
+
+def incident(iid: str, priority: int = 2, minutes_ago: int = 5, **kw: Any) -> WaitingIncident:
+    base = WaitingIncident(
+        id=iid,
+        priority=priority,
+        waiting_since=NOW - timedelta(minutes=minutes_ago),
+        category="GEL",
+        region_code="21.71.06.1003",
+        location=NAGOYA,
+    )
+    return replace(base, **kw)
+
+
+def test_haversine() -> None:
+    assert haversine_km(NAGOYA, near(10)) == pytest.approx(10, rel=0.01)
+
+
+def test_nearest_available_crew_wins_and_reasons_say_why() -> None:
+    d = best_crew(incident("i1"), [crew("far", 8), crew("near", 2), crew("busy", 0.1, available=False)], NOW)
+    assert d.crew_id == "near"
+    assert [c.crew_id for c in d.candidates] == ["near", "far"]
+    assert "min away" in d.reasons[1]
+    assert d.candidates[0].travel_minutes == pytest.approx(2 * 1.4 / 30 * 60, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("flags", "category", "crew_kw", "refused_because"),
+    [
+        ({"agitated"}, "ODGJ", {}, "vehicle lacks secure_transport"),
+        ({"injured"}, "GEL", {}, "lacks medic"),
+        ({"deceased"}, "JENAZAH", {"vehicle": frozenset({STRETCHER})}, "lacks body_handling"),
+        (set(), "JENAZAH", {"skills": frozenset({BODY_HANDLING})}, "vehicle lacks stretcher"),
+    ],
+)
+def test_hard_requirements(
+    flags: set[str], category: str, crew_kw: dict[str, Any], refused_because: str
+) -> None:
+    i = incident("i", flags=frozenset(flags), category=category)
+    d = best_crew(i, [crew("c", **crew_kw)], NOW)
+    assert d.crew_id is None and d.reasons[-1] == "no crew qualifies"
+    assert d.refusals == {"c": refused_because}
+
+
+def test_agitated_odgj_goes_to_the_crew_that_can_carry_him() -> None:
+    i = incident("odgj", 1, flags=frozenset({"agitated"}), category="ODGJ")
+    crews = [crew("sedan", 0.5), crew("urc", 6, vehicle=frozenset({SECURE_TRANSPORT}))]
+    assert best_crew(i, crews, NOW).crew_id == "urc"
+
+
+def test_child_prefers_female_officer_when_one_is_on_duty() -> None:
+    child = incident("anak", flags=frozenset({"child"}), category="AJ")
+    crews = [crew("nearer", 1), crew("with_woman", 4, skills=frozenset({"driver", FEMALE_OFFICER}))]
+    assert best_crew(child, crews, NOW).crew_id == "with_woman"
+    # ... but when no female officer is on duty, nobody is penalised and the nearest goes.
+    assert best_crew(child, [crew("nearer", 1), crew("farther", 4)], NOW).crew_id == "nearer"
+    # ... and a woman subject counts too; a very far female officer does not beat a near crew.
+    woman = incident("w", subject_sex="female")
+    crews = [crew("nearer", 1), crew("with_woman", 30, skills=frozenset({FEMALE_OFFICER}))]
+    assert best_crew(woman, crews, NOW).crew_id == "nearer"
+
+
+def test_odgj_prefers_a_counsellor() -> None:
+    i = incident("odgj", category="ODGJ")
+    assert best_crew(i, [crew("a", 1), crew("b", 3, skills=frozenset({COUNSELLOR}))], NOW).crew_id == "b"
+
+
+def test_workload_is_balanced() -> None:
+    d = best_crew(incident("i"), [crew("loaded", 1, open_cases=3), crew("idle", 3)], NOW)
+    assert d.crew_id == "idle"
+
+
+def test_end_of_shift() -> None:
+    ending = crew("ending", 1, shift_ends_at=NOW + timedelta(minutes=10))
+    d = best_crew(incident("i"), [ending], NOW)
+    assert d.crew_id is None and "shift ends" in d.refusals["ending"]
+    # A long case avoids a crew whose shift ends before it would be done, if another is there.
+    short = crew("short", 1, shift_ends_at=NOW + timedelta(minutes=50))
+    long_case = incident("i", expected_minutes=120)
+    assert best_crew(long_case, [short, crew("fresh", 4)], NOW).crew_id == "fresh"
+    assert best_crew(long_case, [short], NOW).crew_id == "short"
+
+
+def test_coverage_and_exclusions() -> None:
+    i = incident("i", excluded_crews=frozenset({"declined"}))
+    crews = [crew("declined", 0.5), crew("jember", 0.2, coverage=("35.09",)), crew("ok", 5)]
+    d = best_crew(i, crews, NOW)
+    assert d.crew_id == "ok"
+    assert [c.crew_id for c in d.candidates] == ["ok"]
+
+
+def test_priority_before_age_and_oldest_first_within_priority() -> None:
+    crews = [crew("only", 1)]
+    incidents = [incident("p2-old", 2, minutes_ago=60), incident("p1-new", 1, minutes_ago=1)]
+    by_id = {d.incident_id: d for d in decide(incidents, crews, NOW)}
+    assert by_id["p1-new"].crew_id == "only" and by_id["p2-old"].crew_id is None
+    assert "waits" in by_id["p2-old"].reasons[-1]
+    incidents = [incident("new", 2, minutes_ago=1, location=near(0.1)), incident("old", 2, minutes_ago=30)]
+    by_id = {d.incident_id: d for d in decide(incidents, crews, NOW)}
+    assert by_id["old"].crew_id == "only" and by_id["new"].crew_id is None
+
+
+def test_surge_is_assigned_together_not_greedily() -> None:
+    # Greedy, oldest first: A takes c1 (0.5 km), B is left with c3 (3 km): 3.5 km in all.
+    # Together: A takes c3 (1.5 km), B takes c1 (1 km): 2.5 km in all.
+    a = incident("A", minutes_ago=10, location=near(1.5))
+    b = incident("B", minutes_ago=5, location=near(0))
+    crews = [crew("c1", 1), crew("c20", 20), crew("c3", 3)]
+    by_id = {d.incident_id: d for d in decide([a, b], crews, NOW)}
+    assert by_id["A"].crew_id == "c3" and by_id["B"].crew_id == "c1"
+    assert sum(d.cost or 0 for d in by_id.values()) == pytest.approx(2.5 * 1.4 / 30 * 60, abs=0.2)
+    assert by_id["A"].candidates[0].crew_id == "c1"
+    assert any("served better" in r for r in by_id["A"].reasons)
+
+
+def test_no_crew_is_booked_twice_and_every_incident_gets_a_decision() -> None:
+    rng = random.Random(7)
+    crews = [
+        crew(
+            f"c{i}",
+            rng.uniform(0, 15),
+            skills=frozenset(rng.sample(["driver", MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING], 2)),
+            vehicle=frozenset(rng.sample([SECURE_TRANSPORT, STRETCHER], rng.randint(0, 2))),
+        )
+        for i in range(20)
+    ]
+    flags = ["agitated", "injured", "child", "deceased"]
+    incidents = [
+        incident(
+            f"i{i}",
+            rng.randint(1, 4),
+            rng.randint(0, 120),
+            location=near(rng.uniform(0, 15)),
+            flags=frozenset(rng.sample(flags, rng.randint(0, 2))),
+        )
+        for i in range(40)
+    ]
+    decisions = decide(incidents, crews, NOW)
+    assert sorted(d.incident_id for d in decisions) == sorted(i.id for i in incidents)
+    assigned = [d.crew_id for d in decisions if d.crew_id]
+    assert len(assigned) == len(set(assigned)) <= 20
+    by_incident = {i.id: i for i in incidents}
+    by_crew = {c.id: c for c in crews}
+    for d in decisions:
+        if d.crew_id:
+            need = needs(by_incident[d.incident_id])
+            assert need.skills <= by_crew[d.crew_id].skills and need.vehicle <= by_crew[d.crew_id].vehicle
+
+
+def test_unknown_positions_use_a_default_travel_time() -> None:
+    d = best_crew(
+        incident("i", location=None), [crew("c", position=None)], NOW, Params(unknown_travel_minutes=25)
+    )
+    assert d.crew_id == "c" and d.candidates[0].travel_minutes == 25

@@ -124,7 +124,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
         await websocket.close(code=_CLOSE.get(exc.status, 4400), reason=exc.detail[:120])
         return
     client = Client(subscription, settings.stream_queue_limit)
-    head = hub.attach(client)
+    head = await hub.attach(client)
     receiver = asyncio.create_task(_until_disconnect(websocket, client))
     try:
         await websocket.send_text(
@@ -196,7 +196,7 @@ async def sse_stream(
     hub: Hub = request.app.state.hub
     settings: Settings = request.app.state.settings
     client = Client(subscription, settings.stream_queue_limit)
-    head = hub.attach(client)
+    head = await hub.attach(client)
     try:
         yield ServerSentEvent(event="hello", data={"head": head, "worker": os.getpid()})
         if resume is not None:

@@ -116,6 +116,7 @@ class Hub:
         self.head = 0
         self.clients: set[Client] = set()
         self._wake = asyncio.Event()
+        self._pumping = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -146,8 +147,13 @@ class Hub:
     def wake(self) -> None:
         self._wake.set()
 
-    def attach(self, client: Client) -> int:
-        """Registers a client; returns the head: it gets every event after it, live."""
+    async def attach(self, client: Client) -> int:
+        """Registers a client; returns the head: it gets every event after it, live.
+
+        A hub without clients does not read the log (so intake pays nothing for it); the first client
+        brings the head up to date before it is registered."""
+        if not self.clients:
+            await self._pump()
         self.clients.add(client)
         return self.head
 
@@ -183,6 +189,8 @@ class Hub:
             self._wake.clear()
             if self._stopping:
                 return
+            if not self.clients:
+                continue
             try:
                 await self._pump()
             except Exception:  # the next wake or poll tries again; the log loses nothing
@@ -190,6 +198,10 @@ class Hub:
                 await asyncio.sleep(self.poll_seconds)
 
     async def _pump(self) -> None:
+        async with self._pumping:
+            await self._pump_locked()
+
+    async def _pump_locked(self) -> None:
         while True:
             rows = await self._read(self.head)
             for row in rows:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import db, errors
-from app.api import admin, auth, health, incidents, live, public, reference, reports
+from app.api import admin, auth, crews, health, incidents, live, public, reference, reports
 from app.api.middleware import BodyLimit
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, reports, incidents, public, live, admin, reference):
+    for module in (auth, reports, incidents, crews, public, live, admin, reference):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

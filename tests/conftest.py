@@ -170,6 +170,12 @@ async def truncate(engine: AsyncEngine) -> None:
                 "incidents",
                 "idempotency_keys",
                 "rate_limit_windows",
+                "crew_positions",
+                "crew_members",
+                "crews",
+                "personnel",
+                "vehicles",
+                "teams",
             ):
                 assert table in names
                 await conn.execute(text(f"DELETE FROM {table}"))

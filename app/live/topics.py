@@ -2,7 +2,7 @@
 
 region:<code prefix>   every event in that region (operators, supervisors, admins of the region)
 incident:<uuid>        the events of one incident (those who may read it)
-mine                   events the caller caused; with dispatch, also his crew's offers and incidents
+mine                   events the caller caused, and those of the crews he works in (current shifts)
 """
 
 from __future__ import annotations
@@ -53,9 +53,14 @@ class Subscription:
     regions: tuple[str, ...]
     incidents: frozenset[str]
     mine: bool
+    # With `mine`: the crews the caller works in (their offers, status and positions).
+    crews: frozenset[str] = frozenset()
 
     def matches(self, event: dict[str, Any]) -> bool:
         if self.mine and event.get("actor_id") == self.user_id:
+            return True
+        crew = event.get("crew_id")
+        if crew is not None and str(crew) in self.crews:
             return True
         incident = event.get("incident_id")
         if incident is not None and str(incident) in self.incidents:

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
 from app.models.event import Event, EventCounter
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
@@ -12,13 +13,19 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Crew",
+    "CrewMember",
+    "CrewPosition",
     "Event",
     "EventCounter",
     "IdempotencyKey",
     "Incident",
     "IncidentNote",
+    "Personnel",
     "RateLimitWindow",
     "Report",
     "Role",
+    "Team",
     "User",
+    "Vehicle",
 ]

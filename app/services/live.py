@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden
 from app.live.topics import INCIDENT_ROLES, REGION_ROLES, Subscription, Topic
-from app.models import Incident, Role
+from app.models import Crew, CrewMember, Incident, Personnel, Role
+from app.models.base import utcnow
 from app.services.access import Principal
 
 
@@ -35,4 +36,13 @@ async def subscription(session: AsyncSession, principal: Principal, topics: list
             if principal.role not in INCIDENT_ROLES or region is None or not principal.sees_region(region):
                 raise Forbidden(f"topic {topic} is not yours")
             incidents.add(topic.value)
-    return Subscription(principal.user_id, tuple(region_prefixes), frozenset(incidents), mine)
+    crews: frozenset[str] = frozenset()
+    if mine:
+        rows = await session.scalars(
+            select(CrewMember.crew_id)
+            .join(Personnel, Personnel.id == CrewMember.personnel_id)
+            .join(Crew, Crew.id == CrewMember.crew_id)
+            .where(Personnel.user_id == principal.user_id, Crew.shift_ends_at > utcnow())
+        )
+        crews = frozenset(str(c) for c in rows)
+    return Subscription(principal.user_id, tuple(region_prefixes), frozenset(incidents), mine, crews)

@@ -1,0 +1,320 @@
+"""Teams, personnel, vehicles and crews per shift; who is on duty; crew status and position."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models import Crew, CrewMember, CrewPosition, Personnel, Role, Team, Vehicle
+from app.models.base import utcnow
+from app.reference import regions
+from app.schemas.crews import (
+    CrewCreate,
+    CrewOut,
+    PersonnelCreate,
+    PersonnelOut,
+    StatusIn,
+    VehicleCreate,
+    VehicleOut,
+)
+from app.services import events
+from app.services.access import Principal, in_region, require
+
+MANAGE = (Role.admin, Role.supervisor)
+SEE = (Role.admin, Role.supervisor, Role.operator, Role.crew)
+# Positions closer together in time than this are not kept in the history (the last one still is).
+POSITION_EVERY = timedelta(seconds=10)
+
+
+async def create_team(session: AsyncSession, principal: Principal, name: str, region_code: str) -> Team:
+    require(principal, (Role.admin,), "create teams")
+    if region_code.count(".") != 1:
+        raise Unprocessable("a team belongs to a kab/kota: give a code like 21.71", field="region_code")
+    if not principal.sees_region(region_code):
+        raise Forbidden(f"region {region_code} is outside your region")
+    team = Team(name=name, region_code=region_code)
+    session.add(team)
+    await session.flush()
+    return team
+
+
+async def teams(session: AsyncSession, principal: Principal) -> Sequence[Team]:
+    require(principal, SEE, "list teams")
+    q = select(Team).order_by(Team.region_code, Team.name)
+    if principal.region_code:
+        q = q.where(
+            or_(
+                in_region(Team.region_code, principal.region_code),
+                Team.region_code == principal.region_code[:5],
+            )
+        )
+    return (await session.scalars(q)).all()
+
+
+async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None or not (
+        principal.sees_region(team.region_code) or regions.within(principal.region_code, team.region_code)
+    ):
+        raise NotFound(f"team {team_id} not found")
+    return team
+
+
+def _manages(principal: Principal, team: Team) -> None:
+    require(principal, MANAGE, "manage teams")
+    if not principal.sees_region(team.region_code):
+        raise Forbidden(f"team {team.name} is outside your region")
+
+
+async def add_personnel(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: PersonnelCreate
+) -> Personnel:
+    team = await _team(session, principal, team_id)
+    _manages(principal, team)
+    person = Personnel(
+        team_id=team.id,
+        name=body.name,
+        kind=body.kind,
+        home_unit=body.home_unit,
+        seconded_from=body.seconded_from,
+        seconded_until=body.seconded_until,
+        skills=sorted(set(body.skills)),
+        phone=body.phone,
+        user_id=body.user_id,
+    )
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def add_vehicle(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: VehicleCreate
+) -> Vehicle:
+    team = await _team(session, principal, team_id)
+    _manages(principal, team)
+    vehicle = Vehicle(
+        team_id=team.id,
+        name=body.name,
+        plate=body.plate,
+        seats=body.seats,
+        capabilities=sorted(set(body.capabilities)),
+    )
+    session.add(vehicle)
+    await session.flush()
+    return vehicle
+
+
+async def form_crew(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: CrewCreate
+) -> Crew:
+    """Forms a regu for one shift. A person works in one crew at a time; BKO only within the secondment."""
+    team = await _team(session, principal, team_id)
+    _manages(principal, team)
+    people = (await session.scalars(select(Personnel).where(Personnel.id.in_(body.member_ids)))).all()
+    by_id = {p.id: p for p in people}
+    for pid in body.member_ids:
+        person = by_id.get(pid)
+        if person is None or person.team_id != team.id or not person.active:
+            raise Unprocessable(f"personnel {pid} is not an active member of this team", field="member_ids")
+        if (
+            person.kind == "bko"
+            and person.seconded_from
+            and person.seconded_until
+            and not (
+                person.seconded_from <= body.shift_starts_at.date()
+                and body.shift_ends_at.date() <= person.seconded_until + timedelta(days=1)
+            )
+        ):
+            raise Unprocessable(
+                f"{person.name} is seconded only from {person.seconded_from} to {person.seconded_until}",
+                field="member_ids",
+            )
+    busy = (
+        await session.execute(
+            select(Personnel.name, Crew.name)
+            .join(CrewMember, CrewMember.personnel_id == Personnel.id)
+            .join(Crew, Crew.id == CrewMember.crew_id)
+            .where(
+                Personnel.id.in_(body.member_ids),
+                Crew.shift_starts_at < body.shift_ends_at,
+                Crew.shift_ends_at > body.shift_starts_at,
+            )
+        )
+    ).first()
+    if busy is not None:
+        raise Conflict(f"{busy[0]} is already in crew {busy[1]} during that shift")
+    if body.vehicle_id is not None:
+        vehicle = await session.get(Vehicle, body.vehicle_id)
+        if vehicle is None or vehicle.team_id != team.id:
+            raise Unprocessable(f"vehicle {body.vehicle_id} is not this team's", field="vehicle_id")
+    coverage = body.coverage or [team.region_code]
+    for code in coverage:
+        if not regions.within(code, team.region_code):
+            raise Unprocessable(
+                f"coverage {code} is outside the team's region {team.region_code}", field="coverage"
+            )
+    crew = Crew(
+        team_id=team.id,
+        name=body.name,
+        shift_starts_at=body.shift_starts_at,
+        shift_ends_at=body.shift_ends_at,
+        vehicle_id=body.vehicle_id,
+        coverage=coverage,
+        status="available",
+        status_at=utcnow(),
+    )
+    session.add(crew)
+    await session.flush()
+    session.add_all([CrewMember(crew_id=crew.id, personnel_id=pid) for pid in body.member_ids])
+    await session.flush()
+    events.record(
+        session,
+        "crew.formed",
+        actor=principal,
+        crew_id=crew.id,
+        region_code=team.region_code,
+        data={
+            "name": crew.name,
+            "shift_starts_at": crew.shift_starts_at.isoformat(),
+            "shift_ends_at": crew.shift_ends_at.isoformat(),
+            "members": len(body.member_ids),
+        },
+    )
+    return crew
+
+
+async def render(session: AsyncSession, crews: Sequence[Crew]) -> list[CrewOut]:
+    """Crews with their members and vehicles, in two queries whatever their number."""
+    ids = [c.id for c in crews]
+    members: dict[uuid.UUID, list[Personnel]] = {i: [] for i in ids}
+    for crew_id, person in await session.execute(
+        select(CrewMember.crew_id, Personnel)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(CrewMember.crew_id.in_(ids))
+        .order_by(Personnel.name)
+    ):
+        members[crew_id].append(person)
+    vehicle_ids = [c.vehicle_id for c in crews if c.vehicle_id]
+    vehicles = {v.id: v for v in (await session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids))))}
+    out = []
+    for c in crews:
+        vehicle = vehicles.get(c.vehicle_id) if c.vehicle_id else None
+        out.append(
+            CrewOut(
+                id=c.id,
+                team_id=c.team_id,
+                name=c.name,
+                shift_starts_at=c.shift_starts_at,
+                shift_ends_at=c.shift_ends_at,
+                vehicle=VehicleOut.model_validate(vehicle) if vehicle else None,
+                members=[PersonnelOut.model_validate(p) for p in members[c.id]],
+                skills=sorted({s for p in members[c.id] for s in p.skills}),
+                coverage=c.coverage,
+                status=c.status,
+                status_reason=c.status_reason,
+                status_at=c.status_at,
+                last_lat=c.last_lat,
+                last_lon=c.last_lon,
+                last_seen_at=c.last_seen_at,
+            )
+        )
+    return out
+
+
+async def on_duty(
+    session: AsyncSession, principal: Principal, *, region: str | None, at: datetime | None
+) -> Sequence[Crew]:
+    """Crews whose shift covers `at` (now) and whose team works in `region` (the caller's region)."""
+    require(principal, SEE, "see crews")
+    when = at or utcnow()
+    scope = region or principal.region_code
+    if region and not (principal.sees_region(region) or regions.within(principal.region_code, region)):
+        raise NotFound(f"region {region} is outside your region")
+    q = (
+        select(Crew)
+        .join(Team, Team.id == Crew.team_id)
+        .where(Crew.shift_starts_at <= when, Crew.shift_ends_at > when, Crew.status != "off_shift")
+        .order_by(Team.region_code, Crew.name)
+    )
+    if scope:
+        # A team of kab/kota 21.71 is on duty for 21.71.06 too, and a province scope sees its teams.
+        q = q.where(or_(in_region(Team.region_code, scope), and_(Team.region_code == scope[:5])))
+    return (await session.scalars(q)).all()
+
+
+async def _crew_for_update(
+    session: AsyncSession, principal: Principal, crew_id: uuid.UUID
+) -> tuple[Crew, Team]:
+    crew = await session.scalar(select(Crew).where(Crew.id == crew_id).with_for_update())
+    team = await session.get(Team, crew.team_id) if crew else None
+    if crew is None or team is None or not principal.sees_region(team.region_code):
+        raise NotFound(f"crew {crew_id} not found")
+    if principal.role == Role.crew:
+        member = await session.scalar(
+            select(CrewMember.crew_id)
+            .join(Personnel, Personnel.id == CrewMember.personnel_id)
+            .where(CrewMember.crew_id == crew.id, Personnel.user_id == principal.user_id)
+        )
+        if member is None:
+            raise Forbidden("a crew member acts only for his own crew")
+    elif principal.role not in (Role.admin, Role.supervisor, Role.operator):
+        raise Forbidden(f"role {principal.role} may not change crews")
+    return crew, team
+
+
+async def set_status(session: AsyncSession, principal: Principal, crew_id: uuid.UUID, body: StatusIn) -> Crew:
+    crew, team = await _crew_for_update(session, principal, crew_id)
+    before = crew.status
+    crew.status, crew.status_reason, crew.status_at = body.status, body.reason, utcnow()
+    events.record(
+        session,
+        "crew.status_changed",
+        actor=principal,
+        crew_id=crew.id,
+        region_code=team.region_code,
+        data={**events.change(before, body.status), "reason": body.reason},
+    )
+    return crew
+
+
+async def ping(
+    session: AsyncSession,
+    principal: Principal,
+    crew_id: uuid.UUID,
+    lat: float,
+    lon: float,
+    at: datetime | None,
+) -> bool:
+    """Records a position; returns whether it went into the history (pings closer than POSITION_EVERY only
+    move the last known position)."""
+    crew, team = await _crew_for_update(session, principal, crew_id)
+    when = min(at or utcnow(), utcnow())
+    if crew.last_seen_at is not None and when <= crew.last_seen_at:
+        return False
+    kept = crew.last_seen_at is None or when - crew.last_seen_at >= POSITION_EVERY
+    crew.last_lat, crew.last_lon, crew.last_seen_at = lat, lon, when
+    if kept:
+        session.add(CrewPosition(crew_id=crew.id, at=when, lat=lat, lon=lon))
+        events.record(
+            session,
+            "crew.position",
+            actor=principal,
+            crew_id=crew.id,
+            region_code=team.region_code,
+            data={"lat": lat, "lon": lon, "at": when.isoformat()},
+        )
+    return kept
+
+
+async def get_crew(session: AsyncSession, principal: Principal, crew_id: uuid.UUID) -> Crew:
+    require(principal, SEE, "see crews")
+    crew = await session.get(Crew, crew_id)
+    team = await session.get(Team, crew.team_id) if crew else None
+    if crew is None or team is None or not principal.sees_region(team.region_code):
+        raise NotFound(f"crew {crew_id} not found")
+    return crew

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tests.conftest import Actor
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+async def _post(
+    client: httpx.AsyncClient, actor: Actor, path: str, body: dict[str, Any], expect: int = 201
+) -> dict[str, Any]:
+    r = await client.post(path, json=body, headers=actor.headers)
+    assert r.status_code == expect, r.text
+    return dict(r.json()) if r.content else {}
+
+
+async def _batam_team(client: httpx.AsyncClient, actors: dict[str, Actor]) -> dict[str, Any]:
+    team = await _post(
+        client, actors["admin"], "/api/v1/teams", {"name": "TRC Kota Batam", "region_code": "21.71"}
+    )
+    sup = actors["supervisor"]
+    base = f"/api/v1/teams/{team['id']}"
+    people = [
+        await _post(
+            client,
+            sup,
+            f"{base}/personnel",
+            {"name": "Rudi", "skills": ["driver"], "user_id": str(actors["crew"].id)},
+        ),
+        await _post(
+            client, sup, f"{base}/personnel", {"name": "Sari", "skills": ["female_officer", "medic"]}
+        ),
+        await _post(
+            client,
+            sup,
+            f"{base}/personnel",
+            {
+                "name": "Agus",
+                "kind": "bko",
+                "home_unit": "Satpol PP Kota Batam",
+                "skills": ["driver"],
+                "seconded_from": (NOW - timedelta(days=30)).date().isoformat(),
+                "seconded_until": (NOW + timedelta(days=1)).date().isoformat(),
+            },
+        ),
+    ]
+    van = await _post(
+        client,
+        sup,
+        f"{base}/vehicles",
+        {
+            "name": "URC 1",
+            "plate": "BP 1234 XY",
+            "seats": 6,
+            "capabilities": ["secure_transport", "stretcher"],
+        },
+    )
+    return {"team": team, "people": people, "van": van, "base": base}
+
+
+async def test_team_crew_and_on_duty(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    t = await _batam_team(client, actors)
+    assert t["team"]["timezone"] == "Asia/Jakarta"
+    crew = await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {
+            "name": "Regu A",
+            "shift_starts_at": (NOW - timedelta(hours=1)).isoformat(),
+            "shift_ends_at": (NOW + timedelta(hours=7)).isoformat(),
+            "member_ids": [p["id"] for p in t["people"][:2]],
+            "vehicle_id": t["van"]["id"],
+        },
+    )
+    assert crew["skills"] == ["driver", "female_officer", "medic"]
+    assert crew["vehicle"]["capabilities"] == ["secure_transport", "stretcher"]
+    assert crew["coverage"] == ["21.71"] and crew["status"] == "available"
+    # Later shift, another regu.
+    await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {
+            "name": "Regu B",
+            "shift_starts_at": (NOW + timedelta(hours=7)).isoformat(),
+            "shift_ends_at": (NOW + timedelta(hours=15)).isoformat(),
+            "member_ids": [t["people"][2]["id"]],
+        },
+    )
+
+    r = await client.get(
+        "/api/v1/crews/on-duty", params={"region": "21.71.06"}, headers=actors["operator"].headers
+    )
+    assert [c["name"] for c in r.json()] == ["Regu A"]
+    later = (NOW + timedelta(hours=8)).isoformat()
+    r = await client.get("/api/v1/crews/on-duty", params={"at": later}, headers=actors["operator"].headers)
+    assert [c["name"] for c in r.json()] == ["Regu B"]
+    r = await client.get("/api/v1/crews/on-duty", headers=actors["operator_jember"].headers)
+    assert r.json() == []
+    r = await client.get(f"/api/v1/crews/{crew['id']}", headers=actors["operator_jember"].headers)
+    assert r.status_code == 404
+
+
+async def test_nobody_in_two_crews_and_bko_within_secondment(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    t = await _batam_team(client, actors)
+    shift = {"shift_starts_at": NOW.isoformat(), "shift_ends_at": (NOW + timedelta(hours=8)).isoformat()}
+    await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {"name": "A", **shift, "member_ids": [t["people"][0]["id"]]},
+    )
+    r = await client.post(
+        f"{t['base']}/crews",
+        headers=actors["supervisor"].headers,
+        json={"name": "B", **shift, "member_ids": [t["people"][0]["id"], t["people"][1]["id"]]},
+    )
+    assert r.status_code == 409 and "Rudi" in r.json()["detail"]
+    late = {
+        "shift_starts_at": (NOW + timedelta(days=3)).isoformat(),
+        "shift_ends_at": (NOW + timedelta(days=3, hours=8)).isoformat(),
+    }
+    r = await client.post(
+        f"{t['base']}/crews",
+        headers=actors["supervisor"].headers,
+        json={"name": "C", **late, "member_ids": [t["people"][2]["id"]]},
+    )
+    assert r.status_code == 422 and "seconded" in r.json()["detail"]
+    r = await client.post(
+        f"{t['base']}/crews",
+        headers=actors["supervisor"].headers,
+        json={"name": "D", **shift, "member_ids": [t["people"][1]["id"]], "coverage": ["35.09"]},
+    )
+    assert r.status_code == 422
+    r = await client.post(
+        f"{t['base']}/crews",
+        headers=actors["operator"].headers,
+        json={"name": "E", **shift, "member_ids": [t["people"][1]["id"]]},
+    )
+    assert r.status_code == 403
+
+
+async def test_status_and_location_from_the_crew_app(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    t = await _batam_team(client, actors)
+    shift = {"shift_starts_at": NOW.isoformat(), "shift_ends_at": (NOW + timedelta(hours=8)).isoformat()}
+    mine = await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {"name": "A", **shift, "member_ids": [t["people"][0]["id"]]},
+    )
+    other = await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {"name": "B", **shift, "member_ids": [t["people"][1]["id"]]},
+    )
+    crew_user = actors["crew"]
+    r = await client.post(
+        f"/api/v1/crews/{mine['id']}/status", json={"status": "out_of_service"}, headers=crew_user.headers
+    )
+    assert r.status_code == 422
+    r = await client.post(
+        f"/api/v1/crews/{mine['id']}/status",
+        json={"status": "out_of_service", "reason": "bensin habis"},
+        headers=crew_user.headers,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "out_of_service"
+    r = await client.post(
+        f"/api/v1/crews/{other['id']}/status", json={"status": "available"}, headers=crew_user.headers
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        f"/api/v1/crews/{other['id']}/status", json={"status": "en_route"}, headers=actors["operator"].headers
+    )
+    assert r.status_code == 200
+    ping = f"/api/v1/crews/{mine['id']}/location"
+    r = await client.post(ping, json={"lat": 1.143, "lon": 104.011}, headers=crew_user.headers)
+    assert r.status_code == 202 and r.headers["x-position-kept"] == "true"
+    r = await client.post(ping, json={"lat": 1.144, "lon": 104.012}, headers=crew_user.headers)
+    assert r.status_code == 202 and r.headers["x-position-kept"] == "false"
+    r = await client.post(ping, json={"lat": 35.0, "lon": 104.0}, headers=crew_user.headers)
+    assert r.status_code == 422
+    crew = (await client.get(f"/api/v1/crews/{mine['id']}", headers=actors["operator"].headers)).json()
+    assert (crew["last_lat"], crew["last_lon"]) == (1.144, 104.012)
+    r = await client.post(ping, json={"lat": 1.1, "lon": 104.0}, headers=actors["reporter"].headers)
+    assert r.status_code == 403
+
+
+async def test_crew_members_mine_topic_follows_their_crew(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: Any
+) -> None:
+    from app.live.topics import Topic
+    from app.services import live
+    from app.services.access import Principal
+
+    t = await _batam_team(client, actors)
+    shift = {"shift_starts_at": NOW.isoformat(), "shift_ends_at": (NOW + timedelta(hours=8)).isoformat()}
+    mine = await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {"name": "A", **shift, "member_ids": [t["people"][0]["id"]]},
+    )
+    other = await _post(
+        client,
+        actors["supervisor"],
+        f"{t['base']}/crews",
+        {"name": "B", **shift, "member_ids": [t["people"][1]["id"]]},
+    )
+    c = actors["crew"]
+    async with db() as session:
+        sub = await live.subscription(session, Principal(c.id, c.username, c.role, c.region), [Topic("mine")])
+    assert sub.crews == frozenset({mine["id"]})
+    assert sub.matches({"crew_id": mine["id"], "region_code": "21.71", "actor_id": None})
+    assert not sub.matches({"crew_id": other["id"], "region_code": "21.71", "actor_id": None})

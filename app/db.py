@@ -76,11 +76,13 @@ def append(session: AsyncSession, *objects: Base) -> None:
     rows: list[tuple[Table, dict[str, Any]]] = session.info.setdefault(PENDING_ROWS, [])
     for obj in objects:
         mapper = inspect(type(obj))
-        values = {
-            prop.columns[0].key: obj.__dict__[prop.key]
-            for prop in mapper.column_attrs
-            if prop.key in obj.__dict__
-        }
+        values = {}
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            value = obj.__dict__.get(prop.key)
+            # Unset, or None where the column has a default (reading an unset attribute stores None).
+            if prop.key in obj.__dict__ and not (value is None and (column.default or column.server_default)):
+                values[column.key] = value
         rows.append((cast(Table, mapper.local_table), values))
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
 from app import db, errors
-from app.api import admin, auth, crews, health, incidents, live, public, reference, reports
+from app.api import admin, auth, crews, health, incidents, live, offers, public, reference, reports
 from app.api.middleware import BodyLimit
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
+from app.services import scheduler
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """Dispatch backend for Dinas Sosial rapid-response teams (TRC).
@@ -35,9 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         app.state.hub = hub
         db.on_events_committed.append(hub.wake)
+        stop = asyncio.Event()
+        deadlines = asyncio.create_task(scheduler.run(app.state.sessionmaker, stop), name="scheduler")
         try:
             yield
         finally:
+            stop.set()
+            await deadlines
             db.on_events_committed.remove(hub.wake)
             await hub.stop()
             await engine.dispose()
@@ -46,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, reports, incidents, crews, public, live, admin, reference):
+    for module in (auth, reports, incidents, crews, offers, public, live, admin, reference):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -166,6 +166,7 @@ async def truncate(engine: AsyncEngine) -> None:
                 "events",
                 "audit_log",
                 "incident_notes",
+                "offers",
                 "reports",
                 "incidents",
                 "idempotency_keys",

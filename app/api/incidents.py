@@ -23,7 +23,7 @@ from app.schemas.incidents import (
     VerifyIn,
 )
 from app.schemas.reports import Channel
-from app.services import incidents
+from app.services import dispatch, incidents
 from app.services.incidents import IncidentFilters
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -73,8 +73,9 @@ async def get_incident(
 async def verify(
     incident_id: uuid.UUID, body: VerifyIn, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
-    """Confirm that the report is real and in scope: the incident may now be dispatched."""
-    return IncidentSummary.model_validate(await incidents.verify(session, principal, incident_id, body.note))
+    """Confirm that the report is real and in scope; it is offered at once to the best crew on duty
+    (or escalated when none qualifies)."""
+    return IncidentSummary.model_validate(await dispatch.verify(session, principal, incident_id, body.note))
 
 
 @router.post("/{incident_id}/reject", response_model=IncidentSummary, responses=_errors)

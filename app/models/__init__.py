@@ -6,6 +6,7 @@ from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Veh
 from app.models.event import Event, EventCounter
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
+from app.models.offer import Offer
 from app.models.report import Report
 from app.models.user import ApiKey, Role, User
 
@@ -21,6 +22,7 @@ __all__ = [
     "IdempotencyKey",
     "Incident",
     "IncidentNote",
+    "Offer",
     "Personnel",
     "RateLimitWindow",
     "Report",

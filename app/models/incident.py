@@ -54,6 +54,10 @@ class Incident(Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
+    # Dispatch: the crew handling it, how many offers were made, and when it was escalated.
+    assigned_crew_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    dispatch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_at: Mapped[datetime | None]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     reports: Mapped[list[Report]] = relationship(

@@ -65,6 +65,7 @@ class EventOut(Out):
     type: str
     occurred_at: datetime
     incident_id: uuid.UUID | None
+    crew_id: uuid.UUID | None
     region_code: str | None
     actor: str | None
     data: dict[str, Any]

@@ -286,7 +286,7 @@ async def likely_duplicates(session: AsyncSession, incident: Incident) -> list[D
 # ---- triage and lifecycle -----------------------------------------------------------------------------
 
 
-def _move(
+def move(
     session: AsyncSession,
     principal: Principal,
     incident: Incident,
@@ -332,7 +332,7 @@ async def verify(
 ) -> Incident:
     require(principal, TRIAGE, "verify incidents")
     incident = await _get_visible(session, principal, incident_id, lock=True)
-    _move(session, principal, incident, Status.verified, reason=note)
+    move(session, principal, incident, Status.verified, reason=note)
     return incident
 
 
@@ -346,7 +346,7 @@ async def reject(
             f"incident is {incident.status}; only received or verified incidents are rejected",
             current_status=incident.status,
         )
-    _move(session, principal, incident, Status.rejected, reason=body.note, extra={"rejection": body.reason})
+    move(session, principal, incident, Status.rejected, reason=body.note, extra={"rejection": body.reason})
     incident.rejection_reason = body.reason
     return incident
 
@@ -366,7 +366,7 @@ async def transition(
             f"a merged incident cannot be reopened; its reports now belong to {incident.merged_into_id}",
             current_status=incident.status,
         )
-    _move(
+    move(
         session,
         principal,
         incident,
@@ -477,7 +477,7 @@ async def merge(
         )
     reports = (await session.scalars(select(Report).where(Report.incident_id == source.id))).all()
     await session.execute(update(Report).where(Report.incident_id == source.id).values(incident_id=target.id))
-    _move(
+    move(
         session,
         principal,
         source,

@@ -148,6 +148,7 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         subject_flags=list(report.subject_flags),
         subject_age=report.subject_age,
         report_count=1,
+        dispatch_attempts=0,
         first_received_at=report.received_at,
         created_at=report.created_at,
         updated_at=report.created_at,

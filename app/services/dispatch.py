@@ -1,0 +1,360 @@
+"""Where a crew is chosen: gathers waiting incidents and crews on duty, asks the engine
+(app/dispatch/engine.py), and writes offers, escalations and their events. Runs under a lock on the region's
+crews, so two concurrent dispatches never book one crew twice."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.dispatch import engine
+from app.dispatch.lifecycle import OPEN_STATUSES, Status
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import Crew, CrewMember, Incident, Offer, Personnel, Role, Team, Vehicle
+from app.models.base import utcnow
+from app.services import events
+from app.services import incidents as incident_service
+from app.services.access import Principal, in_region
+from app.services.incidents import move
+
+OFFER_SECONDS = {1: 60, 2: 120, 3: 300, 4: 600}
+MAX_ATTEMPTS = 3
+# Expected handling time by category, minutes (the engine avoids crews whose shift ends sooner).
+EXPECTED_MINUTES = {"ODGJ": 120, "PASUNG": 180, "JENAZAH": 180, "KBA": 240}
+
+
+async def verify(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, note: str | None
+) -> Incident:
+    """Verifies an incident and, in the same transaction, offers it to a crew (or escalates it)."""
+    incident = await incident_service.verify(session, principal, incident_id, note)
+    await session.flush()
+    await run(session, principal, regency_of(incident.region_code))
+    return incident
+
+
+def regency_of(region_code: str) -> str:
+    return ".".join(region_code.split(".")[:2])
+
+
+async def _crews_on_duty(session: AsyncSession, regency: str, now: datetime) -> list[Crew]:
+    """The regency's crews on shift now, locked: whoever holds them is the only dispatcher there."""
+    q = (
+        select(Crew)
+        .join(Team, Team.id == Crew.team_id)
+        .where(Team.region_code == regency, Crew.shift_starts_at <= now, Crew.shift_ends_at > now)
+        .order_by(Crew.id)
+        .with_for_update(of=Crew)
+    )
+    return list((await session.scalars(q)).all())
+
+
+async def _crew_states(session: AsyncSession, crews: list[Crew]) -> list[engine.CrewState]:
+    ids = [c.id for c in crews]
+    skills: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for crew_id, person_skills in await session.execute(
+        select(CrewMember.crew_id, Personnel.skills)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(CrewMember.crew_id.in_(ids), Personnel.active)
+    ):
+        skills[crew_id].update(person_skills)
+    vehicles = {
+        v.id: v
+        for v in await session.scalars(
+            select(Vehicle).where(Vehicle.id.in_([c.vehicle_id for c in crews if c.vehicle_id]))
+        )
+    }
+    open_cases: dict[uuid.UUID, int] = {
+        crew_id: n
+        for crew_id, n in await session.execute(
+            select(Incident.assigned_crew_id, func.count())
+            .where(Incident.assigned_crew_id.in_(ids), Incident.status.in_(list(OPEN_STATUSES)))
+            .group_by(Incident.assigned_crew_id)
+        )
+        if crew_id is not None
+    }
+    states = []
+    for c in crews:
+        vehicle = vehicles.get(c.vehicle_id) if c.vehicle_id else None
+        states.append(
+            engine.CrewState(
+                id=str(c.id),
+                available=c.status == "available",
+                coverage=tuple(c.coverage),
+                shift_ends_at=c.shift_ends_at,
+                position=engine.Point(c.last_lat, c.last_lon)
+                if c.last_lat is not None and c.last_lon is not None
+                else None,
+                skills=frozenset(skills[c.id]),
+                vehicle=frozenset(vehicle.capabilities) if vehicle and vehicle.in_service else frozenset(),
+                open_cases=open_cases.get(c.id, 0),
+            )
+        )
+    return states
+
+
+async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
+    pending = select(Offer.incident_id).where(Offer.status == "pending")
+    q = (
+        select(Incident)
+        .where(
+            Incident.status == Status.verified,
+            Incident.assigned_crew_id.is_(None),
+            Incident.escalated_at.is_(None),
+            in_region(Incident.region_code, regency),
+            Incident.id.not_in(pending),
+        )
+        .order_by(Incident.priority, Incident.first_received_at)
+        .with_for_update()
+    )
+    return list((await session.scalars(q)).all())
+
+
+async def run(session: AsyncSession, actor: Principal | None, regency: str) -> list[Offer]:
+    """One dispatch round for a kab/kota: offers for every waiting incident a crew can take now."""
+    now = utcnow()
+    crews = await _crews_on_duty(session, regency, now)
+    waiting = await _waiting(session, regency)
+    if not waiting:
+        return []
+    excluded: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for incident_id, crew_id in await session.execute(
+        select(Offer.incident_id, Offer.crew_id).where(
+            Offer.incident_id.in_([i.id for i in waiting]), Offer.status.in_(["declined", "expired"])
+        )
+    ):
+        excluded[incident_id].add(str(crew_id))
+    by_id = {str(i.id): i for i in waiting}
+    crews_by_id = {str(c.id): c for c in crews}
+    decisions = engine.decide(
+        [
+            engine.WaitingIncident(
+                id=str(i.id),
+                priority=i.priority,
+                waiting_since=i.first_received_at,
+                category=i.category,
+                region_code=i.region_code,
+                location=engine.Point(i.lat, i.lon) if i.lat is not None and i.lon is not None else None,
+                flags=frozenset(i.subject_flags),
+                expected_minutes=EXPECTED_MINUTES.get(i.category, 60),
+                excluded_crews=frozenset(excluded[i.id]),
+            )
+            for i in waiting
+        ],
+        await _crew_states(session, crews),
+        now,
+    )
+    offers = []
+    for d in decisions:
+        incident = by_id[d.incident_id]
+        explained = _explain(d)
+        if d.crew_id is not None and incident.dispatch_attempts < MAX_ATTEMPTS:
+            crew = crews_by_id[d.crew_id]
+            offers.append(_offer(session, actor, incident, crew, now, explained))
+        elif d.crew_id is None and not d.candidates:
+            why = "no crew on duty" if not crews else "no crew on duty qualifies"
+            _escalate(session, actor, incident, why, explained)
+        elif incident.dispatch_attempts >= MAX_ATTEMPTS:
+            _escalate(session, actor, incident, f"{incident.dispatch_attempts} offers not taken", explained)
+    return offers
+
+
+def _explain(d: engine.Decision) -> dict[str, Any]:
+    return {
+        "reasons": list(d.reasons),
+        "candidates": [
+            {"crew_id": c.crew_id, "cost_min": c.cost, "travel_min": c.travel_minutes, "notes": list(c.notes)}
+            for c in d.candidates
+        ],
+        "refusals": d.refusals,
+    }
+
+
+def _offer(
+    session: AsyncSession,
+    actor: Principal | None,
+    incident: Incident,
+    crew: Crew,
+    now: datetime,
+    decision: dict[str, Any],
+    *,
+    source: str = "engine",
+) -> Offer:
+    incident.dispatch_attempts += 1
+    offer = Offer(
+        id=uuid.uuid4(),
+        incident_id=incident.id,
+        crew_id=crew.id,
+        attempt=incident.dispatch_attempts,
+        offered_at=now,
+        expires_at=now + timedelta(seconds=OFFER_SECONDS[incident.priority]),
+        source=source,
+        decision=decision,
+    )
+    session.add(offer)
+    crew.status, crew.status_at = "offered", now
+    events.record(
+        session,
+        "offer.made",
+        actor=actor,
+        incident_id=incident.id,
+        crew_id=crew.id,
+        region_code=incident.region_code,
+        data={
+            "offer_id": str(offer.id),
+            "crew": crew.name,
+            "attempt": offer.attempt,
+            "expires_at": offer.expires_at.isoformat(),
+            **decision,
+        },
+    )
+    return offer
+
+
+def _escalate(
+    session: AsyncSession, actor: Principal | None, incident: Incident, why: str, decision: dict[str, Any]
+) -> None:
+    incident.escalated_at = utcnow()
+    events.record(
+        session,
+        "incident.escalated",
+        actor=actor,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data={"reason": why, **decision},
+    )
+
+
+async def _locked_offer(
+    session: AsyncSession, principal: Principal, offer_id: uuid.UUID
+) -> tuple[Offer, Crew]:
+    offer = await session.scalar(select(Offer).where(Offer.id == offer_id).with_for_update())
+    crew = await session.get(Crew, offer.crew_id) if offer else None
+    if offer is None or crew is None:
+        raise NotFound(f"offer {offer_id} not found")
+    if principal.role == Role.crew:
+        member = await session.scalar(
+            select(CrewMember.crew_id)
+            .join(Personnel, Personnel.id == CrewMember.personnel_id)
+            .where(CrewMember.crew_id == crew.id, Personnel.user_id == principal.user_id)
+        )
+        if member is None:
+            raise NotFound(f"offer {offer_id} not found")
+    elif principal.role not in (Role.admin, Role.supervisor, Role.operator):
+        raise Forbidden(f"role {principal.role} does not answer offers")
+    incident = await session.get(Incident, offer.incident_id)
+    if incident is None or not principal.sees_region(incident.region_code):
+        raise NotFound(f"offer {offer_id} not found")
+    if offer.status != "pending":
+        raise Conflict(f"the offer is {offer.status}", current_status=offer.status)
+    if offer.expires_at <= utcnow():
+        raise Conflict("the offer has expired", current_status="expired")
+    return offer, crew
+
+
+async def accept(session: AsyncSession, principal: Principal, offer_id: uuid.UUID) -> Offer:
+    offer, crew = await _locked_offer(session, principal, offer_id)
+    incident = await session.scalar(
+        select(Incident).where(Incident.id == offer.incident_id).with_for_update()
+    )
+    assert incident is not None
+    now = utcnow()
+    offer.status, offer.responded_at = "accepted", now
+    crew.status, crew.status_at = "dispatched", now
+    incident.assigned_crew_id = crew.id
+    events.record(
+        session,
+        "offer.accepted",
+        actor=principal,
+        incident_id=incident.id,
+        crew_id=crew.id,
+        region_code=incident.region_code,
+        data={"offer_id": str(offer.id), "crew": crew.name},
+    )
+    move(
+        session,
+        principal,
+        incident,
+        Status.dispatched,
+        reason=f"accepted by {crew.name}",
+        extra={"crew_id": str(crew.id)},
+    )
+    return offer
+
+
+async def decline(session: AsyncSession, principal: Principal, offer_id: uuid.UUID, reason: str) -> Offer:
+    offer, crew = await _locked_offer(session, principal, offer_id)
+    incident = await session.get(Incident, offer.incident_id)
+    assert incident is not None
+    now = utcnow()
+    offer.status, offer.responded_at, offer.decline_reason = "declined", now, reason
+    crew.status, crew.status_at = "available", now
+    events.record(
+        session,
+        "offer.declined",
+        actor=principal,
+        incident_id=incident.id,
+        crew_id=crew.id,
+        region_code=incident.region_code,
+        data={"offer_id": str(offer.id), "crew": crew.name, "reason": reason},
+    )
+    await session.flush()
+    await run(session, principal, regency_of(incident.region_code))
+    return offer
+
+
+async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 100) -> int:
+    """Expires pending offers past their deadline and offers the incidents on. SKIP LOCKED: several workers
+    may run this at once and never handle one offer twice."""
+    due = (
+        await session.scalars(
+            select(Offer)
+            .where(Offer.status == "pending", Offer.expires_at <= now)
+            .order_by(Offer.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    regencies: set[str] = set()
+    for offer in due:
+        offer.status, offer.responded_at = "expired", now
+        crew = await session.get(Crew, offer.crew_id)
+        incident = await session.get(Incident, offer.incident_id)
+        assert crew is not None and incident is not None
+        if crew.status == "offered":
+            crew.status, crew.status_at = "available", now
+        events.record(
+            session,
+            "offer.expired",
+            actor=None,
+            incident_id=incident.id,
+            crew_id=crew.id,
+            region_code=incident.region_code,
+            data={"offer_id": str(offer.id), "crew": crew.name},
+        )
+        regencies.add(regency_of(incident.region_code))
+    if due:
+        await session.flush()
+    for regency in sorted(regencies):
+        await run(session, None, regency)
+    return len(due)
+
+
+async def escalations(session: AsyncSession, principal: Principal) -> list[Incident]:
+    q = (
+        select(Incident)
+        .where(
+            Incident.escalated_at.is_not(None),
+            Incident.assigned_crew_id.is_(None),
+            Incident.status.in_(list(OPEN_STATUSES)),
+        )
+        .order_by(Incident.priority, Incident.escalated_at)
+    )
+    if principal.region_code:
+        q = q.where(in_region(Incident.region_code, principal.region_code))
+    return list((await session.scalars(q)).all())

@@ -1,0 +1,192 @@
+"""Dispatch end to end through the API: offers, accept, decline, expiry, escalation, no double booking."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import unit_of_work
+from app.services import dispatch
+from tests import factories
+from tests.conftest import Actor
+
+NOW = datetime.now(UTC)
+LAT, LON = factories.BATAM_POS
+
+
+async def _post(
+    client: httpx.AsyncClient, actor: Actor, path: str, body: dict[str, Any], expect: int = 201
+) -> dict[str, Any]:
+    r = await client.post(path, json=body, headers=actor.headers)
+    assert r.status_code == expect, r.text
+    return dict(r.json())
+
+
+async def _setup(client: httpx.AsyncClient, actors: dict[str, Actor]) -> dict[str, Any]:
+    """Two Batam crews on duty: A (1 km away, driver, the test crew user) and B (5 km, URC van)."""
+    team = await _post(
+        client, actors["admin"], "/api/v1/teams", {"name": "TRC Batam", "region_code": "21.71"}
+    )
+    base, sup = f"/api/v1/teams/{team['id']}", actors["supervisor"]
+    rudi = await _post(
+        client,
+        sup,
+        f"{base}/personnel",
+        {"name": "Rudi", "skills": ["driver"], "user_id": str(actors["crew"].id)},
+    )
+    sari = await _post(client, sup, f"{base}/personnel", {"name": "Sari", "skills": ["driver", "medic"]})
+    van = await _post(
+        client,
+        sup,
+        f"{base}/vehicles",
+        {"name": "URC", "seats": 6, "capabilities": ["secure_transport", "stretcher"]},
+    )
+    shift = {
+        "shift_starts_at": (NOW - timedelta(hours=1)).isoformat(),
+        "shift_ends_at": (NOW + timedelta(hours=7)).isoformat(),
+    }
+    a = await _post(client, sup, f"{base}/crews", {"name": "A", **shift, "member_ids": [rudi["id"]]})
+    b = await _post(
+        client,
+        sup,
+        f"{base}/crews",
+        {"name": "B", **shift, "member_ids": [sari["id"]], "vehicle_id": van["id"]},
+    )
+    for crew, km in ((a, 1), (b, 5)):
+        r = await client.post(
+            f"/api/v1/crews/{crew['id']}/location",
+            headers=actors["operator"].headers,
+            json={"lat": LAT + km / 111.2, "lon": LON},
+        )
+        assert r.status_code == 202
+    return {"A": a["id"], "B": b["id"]}
+
+
+async def _verified(client: httpx.AsyncClient, actors: dict[str, Actor], **report: Any) -> dict[str, Any]:
+    op = actors["operator"]
+    iid = (await _post(client, op, "/api/v1/reports", factories.report(**report)))["incident_id"]
+    await _post(client, op, f"/api/v1/incidents/{iid}/verify", {}, expect=200)
+    r = await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)
+    return dict(r.json())
+
+
+def _offers(incident: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in incident["timeline"] if e["type"] == "offer.made"]
+
+
+async def test_verified_incident_goes_to_nearest_qualified_crew(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    crews = await _setup(client, actors)
+    calm = await _verified(client, actors, category="GEL", subject={"flags": []})
+    [offer] = _offers(calm)
+    assert offer["crew_id"] == crews["A"] and offer["data"]["attempt"] == 1
+    assert [c["crew_id"] for c in offer["data"]["candidates"]] == [crews["A"], crews["B"]]
+    assert "min away" in offer["data"]["reasons"][1]
+    # An agitated ODGJ needs the crew with the secure van, though it is farther (and A is now offered).
+    agitated = await _verified(client, actors)
+    [offer] = _offers(agitated)
+    assert offer["crew_id"] == crews["B"]
+
+
+async def test_accept_dispatches(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    crews = await _setup(client, actors)
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    offer_id = _offers(incident)[0]["data"]["offer_id"]
+    # Crew B's members cannot answer crew A's offer; the crew user is in A.
+    r = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
+    assert r.status_code == 200, r.text
+    detail = (
+        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
+    ).json()
+    assert detail["status"] == "dispatched" and detail["dispatched_at"]
+    crew = (await client.get(f"/api/v1/crews/{crews['A']}", headers=actors["operator"].headers)).json()
+    assert crew["status"] == "dispatched"
+    r = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
+    assert r.status_code == 409 and r.json()["current_status"] == "accepted"
+
+
+async def test_decline_moves_on_then_escalates(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    crews = await _setup(client, actors)
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    first = _offers(incident)[0]["data"]["offer_id"]
+    r = await client.post(
+        f"/api/v1/offers/{first}/decline", json={"reason": "ban bocor"}, headers=actors["crew"].headers
+    )
+    assert r.status_code == 200
+    detail = (
+        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
+    ).json()
+    offers = _offers(detail)
+    assert [o["crew_id"] for o in offers] == [crews["A"], crews["B"]]
+    r = await client.post(
+        f"/api/v1/offers/{offers[1]['data']['offer_id']}/decline",
+        json={"reason": "sedang isi bensin"},
+        headers=actors["operator"].headers,
+    )
+    assert r.status_code == 200
+    detail = (
+        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
+    ).json()
+    escalated = [e for e in detail["timeline"] if e["type"] == "incident.escalated"]
+    assert len(escalated) == 1 and escalated[0]["data"]["reason"] == "no crew on duty qualifies"
+    assert set(escalated[0]["data"]["refusals"]) == {crews["A"], crews["B"]}
+    listed = (await client.get("/api/v1/dispatch/escalations", headers=actors["supervisor"].headers)).json()
+    assert [i["id"] for i in listed] == [incident["id"]]
+    assert (
+        await client.get("/api/v1/dispatch/escalations", headers=actors["operator_jember"].headers)
+    ).json() == []
+
+
+async def test_expired_offer_moves_on(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    crews = await _setup(client, actors)
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    offer_id = _offers(incident)[0]["data"]["offer_id"]
+    async with unit_of_work(db) as session:
+        assert await dispatch.expire_due(session, datetime.now(UTC)) == 0
+    async with unit_of_work(db) as session:
+        assert await dispatch.expire_due(session, datetime.now(UTC) + timedelta(minutes=10)) == 1
+    detail = (
+        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
+    ).json()
+    assert [e["type"] for e in detail["timeline"]][-2:] == ["offer.expired", "offer.made"]
+    assert _offers(detail)[-1]["crew_id"] == crews["B"]
+    r = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
+    assert r.status_code == 409 and r.json()["current_status"] == "expired"
+
+
+async def test_concurrent_verifications_never_double_book(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    await _setup(client, actors)
+    op = actors["operator"]
+    ids = [
+        (
+            await _post(
+                client,
+                op,
+                "/api/v1/reports",
+                factories.report(category="GEL", subject={"flags": []}, description=f"gepeng {i}"),
+            )
+        )["incident_id"]
+        for i in range(6)
+    ]
+    results = await asyncio.gather(
+        *[client.post(f"/api/v1/incidents/{i}/verify", json={}, headers=op.headers) for i in ids]
+    )
+    assert {r.status_code for r in results} == {200}
+    from sqlalchemy import text
+
+    async with db() as session:
+        rows = (
+            await session.execute(
+                text("SELECT crew_id, count(*) FROM offers WHERE status = 'pending' GROUP BY crew_id")
+            )
+        ).all()
+    assert len(rows) == 2 and all(n == 1 for _, n in rows)

@@ -122,8 +122,8 @@ def _seed_and_report() -> None:
 
     counts = _run_in_db(seed_demo)
     click.echo(
-        f"demo data: {counts['users']} accounts and {counts['reports']} reports added "
-        f"(demo password: {DEMO_PASSWORD})"
+        f"demo data: {counts['users']} accounts, {counts['reports']} reports and {counts['crews']} crews "
+        f"added (demo password: {DEMO_PASSWORD})"
     )
 
 

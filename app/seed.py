@@ -6,13 +6,17 @@ Idempotent: accounts that exist are left alone, and sample reports are added onl
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Report, Role, User
+from app.dispatch.shifts import THREE_EIGHTS, current, shifts_on
+from app.models import Report, Role, Team, User
+from app.reference import regions
+from app.schemas.crews import CrewCreate, PersonnelCreate, VehicleCreate
 from app.schemas.reports import ReportCreate
-from app.services import intake, users
+from app.services import crews, intake, users
 from app.services.access import Principal
 
 DEMO_PASSWORD = "tanggap-demo"  # noqa: S105 - demo accounts only; documented in the README
@@ -53,6 +57,139 @@ def demo_usernames(slug: str) -> dict[Role, str]:
         role: f"{role.value}.{slug}"
         for role in (Role.supervisor, Role.operator, Role.crew, Role.agency, Role.reporter)
     }
+
+
+FIRST_NAMES = [
+    "Andi",
+    "Budi",
+    "Citra",
+    "Dewi",
+    "Eko",
+    "Fajar",
+    "Gita",
+    "Hadi",
+    "Indah",
+    "Joko",
+    "Kartika",
+    "Lukman",
+    "Maya",
+    "Nanda",
+    "Oki",
+    "Putri",
+    "Rina",
+    "Sari",
+    "Taufik",
+    "Umar",
+    "Vina",
+    "Wahyu",
+    "Yanti",
+    "Zainal",
+    "Agus",
+    "Bayu",
+]
+# Skills by position in a group, so that every shift has drivers, a medic, a woman officer and a counsellor.
+SKILL_CYCLE = [
+    ["driver"],
+    ["medic", "driver"],
+    ["female_officer", "social_worker"],
+    ["counsellor"],
+    ["body_handling", "driver"],
+    ["female_officer", "medic"],
+    ["driver"],
+    ["social_worker"],
+    ["driver", "body_handling"],
+]
+# (slug, TRC staff, BKO personnel, crews per shift); Batam's numbers are its real ones.
+TEAM_SIZES = {
+    "batam": (14, 12, 2),
+    "ppu": (10, 0, 1),
+    "mataram": (10, 3, 1),
+    "tegal": (10, 3, 1),
+    "jember": (12, 4, 1),
+}
+
+
+async def seed_teams(session: AsyncSession, now: datetime) -> int:
+    """A TRC team per demo kab/kota: TRC and BKO people in three rotating groups, two vehicles, and crews for
+    the three 8-hour shifts (local time) from yesterday to three days ahead. Returns the crews formed."""
+    formed = 0
+    admin = await session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None
+    boss = Principal(admin.id, admin.username, Role.admin, "")
+    for slug, regency, _village, (lat, lon) in DEMO_TEAMS:
+        if await session.scalar(select(Team.id).where(Team.region_code == regency)):
+            continue
+        trc, bko, per_shift = TEAM_SIZES[slug]
+        team = await crews.create_team(session, boss, f"TRC {slug.title()}", regency)
+        people = []
+        for i in range(trc + bko):
+            body = PersonnelCreate.model_validate(
+                {
+                    "name": f"{FIRST_NAMES[i % len(FIRST_NAMES)]} ({slug})",
+                    "kind": "trc" if i < trc else "bko",
+                    "skills": SKILL_CYCLE[i % len(SKILL_CYCLE)],
+                    **(
+                        {}
+                        if i < trc
+                        else {
+                            "home_unit": "Satpol PP" if i % 2 else "Tagana",
+                            "seconded_from": (now - timedelta(days=60)).date().isoformat(),
+                            "seconded_until": (now + timedelta(days=120)).date().isoformat(),
+                        }
+                    ),
+                }
+            )
+            people.append(await crews.add_personnel(session, boss, team.id, body))
+        vans = [
+            await crews.add_vehicle(session, boss, team.id, VehicleCreate.model_validate(v))
+            for v in (
+                {
+                    "name": "URC 1",
+                    "plate": "URC-01",
+                    "seats": 6,
+                    "capabilities": ["secure_transport", "stretcher"],
+                },
+                {"name": "Pick-up", "plate": "URC-02", "seats": 4, "capabilities": []},
+            )
+        ]
+        groups = [people[g::3] for g in range(3)]
+        zone = regions.timezone_for(regency)
+        local_today = now.astimezone(ZoneInfo(zone)).date()
+        for offset in range(-1, 4):
+            day = local_today + timedelta(days=offset)
+            for index, window in enumerate(shifts_on(day, THREE_EIGHTS, zone)):
+                group = groups[(day.toordinal() * 3 + index) % 3]
+                for n in range(per_shift):
+                    members = group[n::per_shift]
+                    crew = await crews.form_crew(
+                        session,
+                        boss,
+                        team.id,
+                        CrewCreate(
+                            name=f"Regu {window.name} {n + 1}",
+                            shift_starts_at=window.starts_at,
+                            shift_ends_at=window.ends_at,
+                            member_ids=[m.id for m in members],
+                            vehicle_id=vans[n % len(vans)].id,
+                        ),
+                    )
+                    # Waiting at the Dinsos office, a few hundred metres from the demo kelurahan.
+                    crew.last_lat, crew.last_lon, crew.last_seen_at = lat + 0.004 * (n + 1), lon, now
+                    formed += 1
+        # The demo crew account belongs to a member of the group on duty now.
+        on_now = current(now, THREE_EIGHTS, zone)
+        group = groups[
+            (
+                on_now.day.toordinal() * 3
+                + THREE_EIGHTS.index(next(t for t in THREE_EIGHTS if t.name == on_now.name))
+            )
+            % 3
+        ]
+        account = await session.scalar(select(User).where(User.username == f"crew.{slug}"))
+        if account is not None:
+            group[0].user_id = account.id
+    await session.flush()
+    return formed
 
 
 async def seed_demo(session: AsyncSession) -> dict[str, int]:
@@ -107,4 +244,5 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
             )
             await intake.submit(session, principal, body)
             created_reports += 1
-    return {"users": created_users, "reports": created_reports}
+    crews_formed = await seed_teams(session, now)
+    return {"users": created_users, "reports": created_reports, "crews": crews_formed}

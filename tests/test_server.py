@@ -43,9 +43,26 @@ async def test_demo_operator_records_a_p1_report(server: str) -> None:
         )
         assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
         assert len({r.json()["id"] for r in responses}) == 1
-        incident = (await c.get(f"/api/v1/incidents/{responses[0].json()['incident_id']}", headers=h)).json()
+        incident_id = responses[0].json()["incident_id"]
+        incident = (await c.get(f"/api/v1/incidents/{incident_id}", headers=h)).json()
         assert incident["priority"] == 1 and incident["status"] == "received"
         assert len((await c.get("/api/v1/incidents", headers=h)).json()["items"]) == 4
+
+        # Verified, it is offered at once to a crew on duty that can carry an agitated person.
+        assert (
+            await c.post(f"/api/v1/incidents/{incident_id}/verify", json={}, headers=h)
+        ).status_code == 200
+        incident = (await c.get(f"/api/v1/incidents/{incident_id}", headers=h)).json()
+        [offer] = [e for e in incident["timeline"] if e["type"] == "offer.made"]
+        crew = (await c.get(f"/api/v1/crews/{offer['crew_id']}", headers=h)).json()
+        assert "secure_transport" in crew["vehicle"]["capabilities"]
+        r = await c.post(
+            "/api/v1/auth/token", data={"username": "supervisor.batam", "password": DEMO_PASSWORD}
+        )
+        sup = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        r = await c.post(f"/api/v1/offers/{offer['data']['offer_id']}/accept", headers=sup)
+        assert r.status_code == 200
+        assert (await c.get(f"/api/v1/incidents/{incident_id}", headers=h)).json()["status"] == "dispatched"
 
 
 def test_cli_users_create_and_migrate(tmp_path: Path) -> None:
@@ -85,5 +102,5 @@ def test_cli_users_create_and_migrate(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "unknown region" in bad.stderr
     first, again = run("seed", "demo"), run("seed", "demo")
     assert first.returncode == again.returncode == 0
-    assert "26 accounts and 15 reports" in first.stdout
-    assert "0 accounts and 0 reports" in again.stdout
+    assert "26 accounts, 15 reports and 90 crews" in first.stdout
+    assert "0 accounts, 0 reports and 0 crews" in again.stdout

@@ -93,3 +93,18 @@ def test_4ct_stages() -> None:
     assert lifecycle.stages_reached(Status.on_scene) == [Stage.temu]
     assert lifecycle.stages_reached(Status.resolved) == [Stage.temu, Stage.tanggap, Stage.tindak]
     assert lifecycle.stages_reached(Status.closed)[-1] == Stage.tuntas
+
+
+def test_shifts_in_the_teams_zone() -> None:
+    from datetime import UTC, date, datetime
+
+    from app.dispatch.shifts import THREE_EIGHTS, TWO_TWELVES, current, shifts_on
+
+    wib = shifts_on(date(2026, 11, 22), THREE_EIGHTS, "Asia/Jakarta")
+    assert [(w.name, w.starts_at.hour) for w in wib] == [("Pagi", 0), ("Siang", 8), ("Malam", 16)]
+    wita = shifts_on(date(2026, 11, 22), THREE_EIGHTS, "Asia/Makassar")
+    assert wita[0].starts_at == datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+    # 02:00 WIB on the 23rd is still the night shift of the 22nd.
+    night = current(datetime(2026, 11, 22, 19, 0, tzinfo=UTC), THREE_EIGHTS, "Asia/Jakarta")
+    assert (night.name, night.day) == ("Malam", date(2026, 11, 22))
+    assert current(datetime(2026, 11, 22, 1, 0, tzinfo=UTC), TWO_TWELVES, "Asia/Jayapura").name == "Siang"

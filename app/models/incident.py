@@ -58,6 +58,9 @@ class Incident(Base):
     assigned_crew_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crews.id"), index=True)
     dispatch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_at: Mapped[datetime | None]
+    # 4CT: stages whose target passed unmet, and when the scheduler must look next (app/dispatch/fourct.py).
+    four_ct_breaches: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    four_ct_next_due: Mapped[datetime | None] = mapped_column(index=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     reports: Mapped[list[Report]] = relationship(

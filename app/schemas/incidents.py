@@ -41,6 +41,9 @@ class FourCT(Out):
     responded_at: datetime | None
     acted_at: datetime | None
     completed_at: datetime | None
+    # Deadlines by stage (temu, tanggap, tindak, tuntas) for the current priority, and those missed.
+    deadlines: dict[str, datetime]
+    breached: list[str]
 
 
 class IncidentSummary(Out):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app import identity
-from app.dispatch import lifecycle
+from app.dispatch import fourct, lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
@@ -35,7 +35,7 @@ from app.schemas.incidents import (
     TransitionIn,
 )
 from app.schemas.reports import LocationOut, ReporterOut, ReportOut, SubjectOut
-from app.services import audit, events
+from app.services import audit, events, timers
 from app.services.access import (
     READ_INCIDENTS,
     SEE_PERSONAL_DATA,
@@ -218,7 +218,17 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
         landmark=incident.landmark,
         verified_at=incident.verified_at,
         dispatched_at=incident.dispatched_at,
-        four_ct=FourCT.model_validate(incident),
+        four_ct=FourCT(
+            found_at=incident.found_at,
+            responded_at=incident.responded_at,
+            acted_at=incident.acted_at,
+            completed_at=incident.completed_at,
+            breached=incident.four_ct_breaches or [],
+            deadlines={
+                s.name: at
+                for s, at in fourct.deadlines(incident.priority, incident.first_received_at).items()
+            },
+        ),
         rejection_reason=incident.rejection_reason,
         outcome=incident.outcome,
         reports=[render_report(r, reveal=reveal) for r in incident.reports],
@@ -317,6 +327,7 @@ def move(
     data: dict[str, object] = {**events.change(current, target), "reason": reason, **(extra or {})}
     if stamped:
         data["four_ct"] = stamped
+    timers.refresh(incident)
     events.record(
         session,
         "incident.status_changed",
@@ -446,6 +457,7 @@ def _set_priority(
             data={**events.change(incident.priority, priority), "source": source, "reason": why},
         )
     incident.priority, incident.priority_source, incident.priority_reasons = priority, source, reasons
+    timers.refresh(incident)
 
 
 async def merge(

@@ -17,7 +17,7 @@ from app.models import Incident, Report
 from app.models.base import new_id, utcnow
 from app.reference.categories import CATEGORIES, UNKNOWN
 from app.schemas.reports import ReportCreate
-from app.services import audit, events
+from app.services import audit, events, timers
 from app.services.access import CHANNELS_BY_ROLE, SUBMIT_REPORTS, Principal, require
 
 # Crockford's base32 without look-alikes: read out over the phone without confusion.
@@ -153,7 +153,9 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         created_at=report.created_at,
         updated_at=report.created_at,
         created_by_id=principal.user_id if principal else None,
+        four_ct_breaches=[],
     )
+    timers.refresh(incident)
     events.record(
         session,
         "incident.created",
@@ -209,6 +211,7 @@ def absorb(session: AsyncSession, actor: Principal | None, incident: Incident, r
     incident.report_count += len(reports)
     incident.first_received_at = min([incident.first_received_at, *(r.received_at for r in reports)])
     incident.updated_at = utcnow()
+    timers.refresh(incident)
     if incident.priority_source == "rules":
         decision = default_priority(
             category_priority=CATEGORIES[incident.category].default_priority,
@@ -230,6 +233,7 @@ def absorb(session: AsyncSession, actor: Principal | None, incident: Incident, r
             )
             incident.priority = decision.priority
             incident.priority_reasons = list(decision.reasons)
+            timers.refresh(incident)
     events.record(
         session,
         "incident.reports_added",

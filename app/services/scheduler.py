@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
 from app.models.base import utcnow
-from app.services import dispatch
+from app.services import dispatch, timers
 
 log = logging.getLogger("tanggap.scheduler")
 
 
 async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     async with unit_of_work(maker) as session:
-        return await dispatch.expire_due(session, utcnow())
+        now = utcnow()
+        return await dispatch.expire_due(session, now) + await timers.record_breaches(session, now)
 
 
 async def run(maker: async_sessionmaker[AsyncSession], stop: asyncio.Event, *, every: float = 1.0) -> None:

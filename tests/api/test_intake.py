@@ -30,12 +30,15 @@ async def test_report_becomes_p1_incident_with_timeline(
     assert seqs == sorted(seqs) and len(set(seqs)) == 2
     assert incident["timeline"][0]["actor"] == op.username
     assert incident["reports"][0]["id"] == report["id"]
-    assert incident["four_ct"] == {
-        "found_at": None,
-        "responded_at": None,
-        "acted_at": None,
-        "completed_at": None,
-    }
+    ct = incident["four_ct"]
+    assert [ct[k] for k in ("found_at", "responded_at", "acted_at", "completed_at", "breached")] == [
+        None,
+        None,
+        None,
+        None,
+        [],
+    ]
+    assert ct["deadlines"]["temu"] > incident["first_received_at"]
 
 
 async def test_region_defaults_to_operators_regency(

@@ -1,0 +1,51 @@
+"""4CT timers: cepat temu, cepat tanggap, cepat tindak, cepat tuntas. Targets per priority, in minutes from
+the first report; a stage is met when the incident reaches it (app/dispatch/lifecycle.py), breached when its
+deadline passes first. Teams will be able to set their own targets; these are the defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from app.dispatch.lifecycle import Stage
+
+STAGES = (Stage.temu, Stage.tanggap, Stage.tindak, Stage.tuntas)
+TARGET_MINUTES: dict[int, dict[Stage, int]] = {
+    1: {Stage.temu: 30, Stage.tanggap: 45, Stage.tindak: 240, Stage.tuntas: 1440},
+    2: {Stage.temu: 60, Stage.tanggap: 90, Stage.tindak: 480, Stage.tuntas: 2880},
+    3: {Stage.temu: 180, Stage.tanggap: 240, Stage.tindak: 1440, Stage.tuntas: 4320},
+    4: {Stage.temu: 1440, Stage.tanggap: 1440, Stage.tindak: 4320, Stage.tuntas: 10080},
+}
+
+
+def deadlines(priority: int, started: datetime) -> dict[Stage, datetime]:
+    return {stage: started + timedelta(minutes=m) for stage, m in TARGET_MINUTES[priority].items()}
+
+
+def next_due(
+    priority: int, started: datetime, met: dict[Stage, datetime | None], breached: Iterable[str]
+) -> datetime | None:
+    """The earliest deadline of a stage neither met nor already breached: when the scheduler looks next."""
+    gone = set(breached)
+    due = [
+        at
+        for stage, at in deadlines(priority, started).items()
+        if met.get(stage) is None and stage.name not in gone
+    ]
+    return min(due) if due else None
+
+
+def breaches(
+    priority: int,
+    started: datetime,
+    met: dict[Stage, datetime | None],
+    breached: Iterable[str],
+    now: datetime,
+) -> list[Stage]:
+    """Stages whose deadline has passed without being met, not yet recorded."""
+    gone = set(breached)
+    return [
+        stage
+        for stage, at in deadlines(priority, started).items()
+        if met.get(stage) is None and stage.name not in gone and at <= now
+    ]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import unit_of_work
+from app.dispatch import fourct
+from app.dispatch.lifecycle import Stage
+from app.services import timers
+from tests import factories
+from tests.conftest import Actor
+
+T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def test_next_due_and_breaches() -> None:
+    met: dict[Stage, datetime | None] = {}
+    assert fourct.next_due(1, T0, met, []) == T0 + timedelta(minutes=30)
+    assert fourct.breaches(1, T0, met, [], T0 + timedelta(minutes=29)) == []
+    assert fourct.breaches(1, T0, met, [], T0 + timedelta(minutes=50)) == [Stage.temu, Stage.tanggap]
+    assert fourct.next_due(1, T0, met, ["temu", "tanggap"]) == T0 + timedelta(minutes=240)
+    met = {Stage.temu: T0 + timedelta(minutes=20)}
+    assert fourct.breaches(1, T0, met, [], T0 + timedelta(minutes=50)) == [Stage.tanggap]
+    assert fourct.next_due(4, T0, dict.fromkeys(fourct.STAGES, T0), []) is None
+
+
+async def test_breach_is_an_event_once(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    op = actors["operator"]
+    received = datetime.now(UTC) - timedelta(minutes=50)
+    r = await client.post(
+        "/api/v1/reports", headers=op.headers, json=factories.report(received_at=received.isoformat())
+    )
+    iid = r.json()["incident_id"]
+    async with unit_of_work(db) as session:
+        assert await timers.record_breaches(session, datetime.now(UTC)) == 2
+    async with unit_of_work(db) as session:
+        assert await timers.record_breaches(session, datetime.now(UTC)) == 0
+    d = (await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)).json()
+    assert d["four_ct"]["breached"] == ["temu", "tanggap"]
+    assert set(d["four_ct"]["deadlines"]) == {"temu", "tanggap", "tindak", "tuntas"}
+    breaches = [e["data"]["stage"] for e in d["timeline"] if e["type"] == "incident.4ct_breached"]
+    assert breaches == ["temu", "tanggap"]
+    # A closed-out incident has no timers left.
+    await client.post(
+        f"/api/v1/incidents/{iid}/reject", json={"reason": "hoax", "note": "iseng"}, headers=op.headers
+    )
+    async with unit_of_work(db) as session:
+        assert await timers.record_breaches(session, datetime.now(UTC) + timedelta(days=30)) == 0

@@ -254,17 +254,24 @@ async def _crew_for_update(
     team = await session.get(Team, crew.team_id) if crew else None
     if crew is None or team is None or not principal.sees_region(team.region_code):
         raise NotFound(f"crew {crew_id} not found")
-    if principal.role == Role.crew:
-        member = await session.scalar(
-            select(CrewMember.crew_id)
-            .join(Personnel, Personnel.id == CrewMember.personnel_id)
-            .where(CrewMember.crew_id == crew.id, Personnel.user_id == principal.user_id)
-        )
-        if member is None:
-            raise Forbidden("a crew member acts only for his own crew")
-    elif principal.role not in (Role.admin, Role.supervisor, Role.operator):
-        raise Forbidden(f"role {principal.role} may not change crews")
+    if not await acts_for(session, principal, crew.id):
+        raise Forbidden("a crew member acts only for his own crew; others need a console role")
     return crew, team
+
+
+async def acts_for(session: AsyncSession, principal: Principal, crew_id: uuid.UUID) -> bool:
+    """Whether the caller may act for this crew: one of its members, or console staff (region checked
+    by the caller)."""
+    if principal.role in (Role.admin, Role.supervisor, Role.operator):
+        return True
+    if principal.role != Role.crew:
+        return False
+    member = await session.scalar(
+        select(CrewMember.crew_id)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(CrewMember.crew_id == crew_id, Personnel.user_id == principal.user_id)
+    )
+    return member is not None
 
 
 async def set_status(session: AsyncSession, principal: Principal, crew_id: uuid.UUID, body: StatusIn) -> Crew:

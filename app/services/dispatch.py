@@ -17,7 +17,7 @@ from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Crew, CrewMember, Incident, Offer, Personnel, Role, Team, Vehicle
 from app.models.base import utcnow
-from app.services import events
+from app.services import crews, events
 from app.services import incidents as incident_service
 from app.services.access import Principal, in_region
 from app.services.incidents import move
@@ -237,15 +237,9 @@ async def _locked_offer(
     crew = await session.get(Crew, offer.crew_id) if offer else None
     if offer is None or crew is None:
         raise NotFound(f"offer {offer_id} not found")
-    if principal.role == Role.crew:
-        member = await session.scalar(
-            select(CrewMember.crew_id)
-            .join(Personnel, Personnel.id == CrewMember.personnel_id)
-            .where(CrewMember.crew_id == crew.id, Personnel.user_id == principal.user_id)
-        )
-        if member is None:
+    if not await crews.acts_for(session, principal, crew.id):
+        if principal.role == Role.crew:
             raise NotFound(f"offer {offer_id} not found")
-    elif principal.role not in (Role.admin, Role.supervisor, Role.operator):
         raise Forbidden(f"role {principal.role} does not answer offers")
     incident = await session.get(Incident, offer.incident_id)
     if incident is None or not principal.sees_region(incident.region_code):

@@ -54,3 +54,17 @@ async def decline(
 async def escalations(principal: CurrentPrincipal, session: SessionDep) -> list[IncidentSummary]:
     """Incidents no crew took: the supervisor's list."""
     return [IncidentSummary.model_validate(i) for i in await dispatch.escalations(session, principal)]
+
+
+class ManualDispatchIn(Strict):
+    crew_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+
+
+@router.post("/incidents/{incident_id}/dispatch", response_model=IncidentSummary, responses=_errors)
+async def dispatch_manually(
+    incident_id: uuid.UUID, body: ManualDispatchIn, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Dispatch (or reassign) by hand, with a reason: wins over the engine; pending offers are withdrawn."""
+    incident = await dispatch.dispatch_manually(session, principal, incident_id, body.crew_id, body.reason)
+    return IncidentSummary.model_validate(incident)

@@ -31,7 +31,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.verified: frozenset({S.dispatched, S.rejected, S.cancelled}),
     # Back to verified: the crew was withdrawn and the incident waits for another.
     S.dispatched: frozenset({S.en_route, S.on_scene, S.verified, S.cancelled}),
-    S.en_route: frozenset({S.on_scene, S.verified, S.cancelled}),
+    # Back to dispatched: reassigned to another crew by hand.
+    S.en_route: frozenset({S.on_scene, S.dispatched, S.verified, S.cancelled}),
     S.on_scene: frozenset({S.handling, S.resolved, S.cancelled}),
     S.handling: frozenset({S.resolved, S.cancelled}),
     # Reopened when the outcome did not hold (e.g. the person left the shelter the same day).

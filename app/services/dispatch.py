@@ -352,3 +352,80 @@ async def escalations(session: AsyncSession, principal: Principal) -> list[Incid
     if principal.region_code:
         q = q.where(in_region(Incident.region_code, principal.region_code))
     return list((await session.scalars(q)).all())
+
+
+async def dispatch_manually(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, crew_id: uuid.UUID, reason: str
+) -> Incident:
+    """An operator's or supervisor's choice, which always wins over the engine: pending offers are withdrawn,
+    a crew already assigned is released, and the chosen crew is dispatched at once."""
+    if principal.role not in (Role.admin, Role.supervisor, Role.operator):
+        raise Forbidden(f"role {principal.role} may not dispatch")
+    incident = await session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+    if incident is None or not principal.sees_region(incident.region_code):
+        raise NotFound(f"incident {incident_id} not found")
+    if incident.status not in (Status.verified, Status.dispatched, Status.en_route):
+        raise Conflict(
+            f"incident is {incident.status}; only verified, dispatched or en_route incidents are "
+            "dispatched by hand",
+            current_status=incident.status,
+        )
+    now = utcnow()
+    crew = next(
+        (c for c in await _crews_on_duty(session, regency_of(incident.region_code), now) if c.id == crew_id),
+        None,
+    )
+    if crew is None:
+        raise NotFound(f"crew {crew_id} is not on duty in {regency_of(incident.region_code)}")
+    if crew.status in ("out_of_service", "off_shift"):
+        raise Conflict(f"crew {crew.name} is {crew.status}", current_status=crew.status)
+    if incident.assigned_crew_id == crew.id:
+        raise Conflict(f"crew {crew.name} already has this incident", current_status=incident.status)
+    for offer in (
+        await session.scalars(
+            select(Offer).where(Offer.incident_id == incident.id, Offer.status == "pending").with_for_update()
+        )
+    ).all():
+        offer.status, offer.responded_at = "withdrawn", now
+        offered = await session.get(Crew, offer.crew_id)
+        if offered is not None and offered.status == "offered":
+            offered.status, offered.status_at = "available", now
+    previous = await session.get(Crew, incident.assigned_crew_id) if incident.assigned_crew_id else None
+    if previous is not None:
+        previous.status, previous.status_at = "available", now
+    incident.dispatch_attempts += 1
+    session.add(
+        Offer(
+            incident_id=incident.id,
+            crew_id=crew.id,
+            status="accepted",
+            attempt=incident.dispatch_attempts,
+            offered_at=now,
+            expires_at=now,
+            responded_at=now,
+            source=principal.username,
+            decision={"reasons": [f"dispatched by hand: {reason}"]},
+        )
+    )
+    crew.status, crew.status_at = "dispatched", now
+    incident.assigned_crew_id = crew.id
+    events.record(
+        session,
+        "incident.dispatched_manually",
+        actor=principal,
+        incident_id=incident.id,
+        crew_id=crew.id,
+        region_code=incident.region_code,
+        data={
+            "crew": crew.name,
+            "reason": reason,
+            "released_crew_id": str(previous.id) if previous else None,
+        },
+    )
+    if incident.status != Status.dispatched:
+        move(session, principal, incident, Status.dispatched, reason=reason, extra={"crew_id": str(crew.id)})
+    await session.flush()
+    if previous is not None:
+        # The released crew may take someone else who is waiting.
+        await run(session, principal, regency_of(incident.region_code))
+    return incident

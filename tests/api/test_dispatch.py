@@ -190,3 +190,50 @@ async def test_concurrent_verifications_never_double_book(
             )
         ).all()
     assert len(rows) == 2 and all(n == 1 for _, n in rows)
+
+
+async def test_manual_dispatch_wins_and_reassigns(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    crews = await _setup(client, actors)
+    op = actors["operator"]
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    assert _offers(incident)[0]["crew_id"] == crews["A"]
+    base = f"/api/v1/incidents/{incident['id']}/dispatch"
+    r = await client.post(
+        base, json={"crew_id": crews["B"], "reason": "B sudah dekat lokasi"}, headers=actors["crew"].headers
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        base, json={"crew_id": crews["B"], "reason": "B sudah dekat lokasi"}, headers=op.headers
+    )
+    assert r.status_code == 200 and r.json()["status"] == "dispatched"
+
+    async def crew(cid: str) -> dict[str, Any]:
+        return dict((await client.get(f"/api/v1/crews/{cid}", headers=op.headers)).json())
+
+    assert (await crew(crews["A"]))["status"] == "available"
+    assert (await crew(crews["B"]))["status"] == "dispatched"
+    pending = _offers(incident)[0]["data"]["offer_id"]
+    r = await client.post(f"/api/v1/offers/{pending}/accept", headers=actors["crew"].headers)
+    assert r.status_code == 409 and r.json()["current_status"] == "withdrawn"
+    # Reassign back to A: B is released.
+    r = await client.post(base, json={"crew_id": crews["A"], "reason": "ban B bocor"}, headers=op.headers)
+    assert r.status_code == 200
+    assert (await crew(crews["A"]))["status"] == "dispatched"
+    assert (await crew(crews["B"]))["status"] == "available"
+    detail = (await client.get(f"/api/v1/incidents/{incident['id']}", headers=op.headers)).json()
+    manual = [e for e in detail["timeline"] if e["type"] == "incident.dispatched_manually"]
+    assert [(e["crew_id"], e["data"]["reason"]) for e in manual] == [
+        (crews["B"], "B sudah dekat lokasi"),
+        (crews["A"], "ban B bocor"),
+    ]
+    r = await client.post(base, json={"crew_id": crews["A"], "reason": "lagi"}, headers=op.headers)
+    assert r.status_code == 409
+    await client.post(
+        f"/api/v1/crews/{crews['B']}/status",
+        json={"status": "out_of_service", "reason": "mogok"},
+        headers=op.headers,
+    )
+    r = await client.post(base, json={"crew_id": crews["B"], "reason": "coba"}, headers=op.headers)
+    assert r.status_code == 409 and r.json()["current_status"] == "out_of_service"

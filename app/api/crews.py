@@ -26,7 +26,7 @@ from app.schemas.crews import (
     VehicleCreate,
     VehicleOut,
 )
-from app.services import crews
+from app.services import crews, dispatch
 
 router = APIRouter(tags=["crews"])
 _errors = problem_responses(401, 403, 404, 409, 422)
@@ -96,8 +96,9 @@ async def get_crew(crew_id: uuid.UUID, principal: CurrentPrincipal, session: Ses
 async def set_status(
     crew_id: uuid.UUID, body: StatusIn, principal: CurrentPrincipal, session: SessionDep
 ) -> CrewOut:
-    """Set from the crew's app (its own crew only) or the console; out_of_service needs a reason."""
-    crew = await crews.set_status(session, principal, crew_id, body)
+    """Set from the crew's app (its own crew only) or the console; out_of_service needs a reason. A crew
+    that becomes available is offered the incidents waiting in its kab/kota at once."""
+    crew = await dispatch.set_crew_status(session, principal, crew_id, body)
     return (await crews.render(session, [crew]))[0]
 
 

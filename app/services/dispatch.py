@@ -17,6 +17,7 @@ from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Crew, CrewMember, Incident, Offer, Personnel, Role, Team, Vehicle
 from app.models.base import utcnow
+from app.schemas.crews import StatusIn
 from app.services import crews, events
 from app.services import incidents as incident_service
 from app.services.access import Principal, in_region
@@ -105,7 +106,6 @@ async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
         .where(
             Incident.status == Status.verified,
             Incident.assigned_crew_id.is_(None),
-            Incident.escalated_at.is_(None),
             in_region(Incident.region_code, regency),
             Incident.id.not_in(pending),
         )
@@ -219,6 +219,9 @@ def _offer(
 def _escalate(
     session: AsyncSession, actor: Principal | None, incident: Incident, why: str, decision: dict[str, Any]
 ) -> None:
+    """Flags the incident for the supervisors once; the engine keeps offering it when a crew frees up."""
+    if incident.escalated_at is not None:
+        return
     incident.escalated_at = utcnow()
     events.record(
         session,
@@ -429,3 +432,16 @@ async def dispatch_manually(
         # The released crew may take someone else who is waiting.
         await run(session, principal, regency_of(incident.region_code))
     return incident
+
+
+async def set_crew_status(
+    session: AsyncSession, principal: Principal, crew_id: uuid.UUID, body: StatusIn
+) -> Crew:
+    """A crew's status; when it becomes available, incidents waiting in its kab/kota are offered at once."""
+    crew = await crews.set_status(session, principal, crew_id, body)
+    if crew.status == "available":
+        team = await session.get(Team, crew.team_id)
+        assert team is not None
+        await session.flush()
+        await run(session, principal, team.region_code)
+    return crew

@@ -237,3 +237,28 @@ async def test_manual_dispatch_wins_and_reassigns(
     )
     r = await client.post(base, json={"crew_id": crews["B"], "reason": "coba"}, headers=op.headers)
     assert r.status_code == 409 and r.json()["current_status"] == "out_of_service"
+
+
+async def test_crew_back_in_service_gets_the_waiting_incident(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    crews = await _setup(client, actors)
+    op = actors["operator"]
+    for cid in crews.values():
+        r = await client.post(
+            f"/api/v1/crews/{cid}/status",
+            json={"status": "out_of_service", "reason": "rapat"},
+            headers=op.headers,
+        )
+        assert r.status_code == 200
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    assert _offers(incident) == [] and [e for e in incident["timeline"] if e["type"] == "incident.escalated"]
+    # Another round (a second verification) does not escalate it again.
+    await _verified(client, actors, category="PENG", subject={"flags": []}, description="pengemis")
+    # Escalated incidents wait for a person's decision; a new one waits for the engine.
+    incident2 = await _verified(client, actors, category="GEL", subject={"flags": []})
+    assert _offers(incident2) == []
+    r = await client.post(
+        f"/api/v1/crews/{crews['B']}/status", json={"status": "available"}, headers=op.headers
+    )
+    assert r.status_code == 200 and r.json()["status"] == "offered"

@@ -107,7 +107,7 @@ async def transition(
     incident_id: uuid.UUID, body: TransitionIn, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
     """Move the incident along its lifecycle; an illegal step is a 409 naming the current state."""
-    return IncidentSummary.model_validate(await incidents.transition(session, principal, incident_id, body))
+    return IncidentSummary.model_validate(await dispatch.transition(session, principal, incident_id, body))
 
 
 @router.post("/{incident_id}/notes", status_code=201, response_model=NoteOut, responses=_errors)

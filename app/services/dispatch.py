@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.models import Crew, CrewMember, Incident, Offer, Personnel, Role, Team, Vehicle
 from app.models.base import utcnow
 from app.schemas.crews import StatusIn
+from app.schemas.incidents import TransitionIn
 from app.services import crews, events
 from app.services import incidents as incident_service
 from app.services.access import Principal, in_region
@@ -445,3 +446,33 @@ async def set_crew_status(
         await session.flush()
         await run(session, principal, team.region_code)
     return crew
+
+
+# The crew's status follows its incident; these states of the incident release the crew.
+CREW_STATUS_FOR = {Status.en_route: "en_route", Status.on_scene: "on_scene", Status.handling: "on_scene"}
+RELEASES_CREW = {Status.resolved, Status.closed, Status.cancelled, Status.verified}
+
+
+async def transition(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: TransitionIn
+) -> Incident:
+    """Moves an incident along its lifecycle. A crew member moves only his own crew's incidents; the crew's
+    status follows (en route, on scene), and a crew released by the incident is offered waiting ones."""
+    if principal.role == Role.crew:
+        assigned = await session.scalar(select(Incident.assigned_crew_id).where(Incident.id == incident_id))
+        if assigned is None or not await crews.acts_for(session, principal, assigned):
+            raise Forbidden("a crew member moves only the incidents of his own crew")
+    incident = await incident_service.transition(session, principal, incident_id, body)
+    crew = await session.get(Crew, incident.assigned_crew_id) if incident.assigned_crew_id else None
+    if crew is None:
+        return incident
+    target, now = Status(incident.status), utcnow()
+    if target in CREW_STATUS_FOR:
+        crew.status, crew.status_at = CREW_STATUS_FOR[target], now
+    elif target in RELEASES_CREW:
+        crew.status, crew.status_at = "available", now
+        if target in (Status.verified, Status.cancelled):
+            incident.assigned_crew_id = None  # withdrawn: the incident waits for another crew, or is gone
+        await session.flush()
+        await run(session, principal, regency_of(incident.region_code))
+    return incident

@@ -262,3 +262,36 @@ async def test_crew_back_in_service_gets_the_waiting_incident(
         f"/api/v1/crews/{crews['B']}/status", json={"status": "available"}, headers=op.headers
     )
     assert r.status_code == 200 and r.json()["status"] == "offered"
+
+
+async def test_crew_moves_its_own_incident_and_its_status_follows(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    crews = await _setup(client, actors)
+    op, crew_user = actors["operator"], actors["crew"]
+    mine = await _verified(client, actors, category="GEL", subject={"flags": []})
+    other = await _verified(client, actors, category="GEL", subject={"flags": []}, description="lain")
+    assert _offers(mine)[0]["crew_id"] == crews["A"] and _offers(other)[0]["crew_id"] == crews["B"]
+    await _post(client, crew_user, f"/api/v1/offers/{_offers(mine)[0]['data']['offer_id']}/accept", {}, 200)
+    await _post(client, op, f"/api/v1/offers/{_offers(other)[0]['data']['offer_id']}/accept", {}, 200)
+
+    async def crew_status(cid: str) -> str:
+        return str((await client.get(f"/api/v1/crews/{cid}", headers=op.headers)).json()["status"])
+
+    r = await client.post(
+        f"/api/v1/incidents/{other['id']}/transitions", json={"to": "en_route"}, headers=crew_user.headers
+    )
+    assert r.status_code == 403
+    for to, status in (("en_route", "en_route"), ("on_scene", "on_scene"), ("handling", "on_scene")):
+        await _post(client, crew_user, f"/api/v1/incidents/{mine['id']}/transitions", {"to": to}, 200)
+        assert await crew_status(crews["A"]) == status
+    await _post(
+        client,
+        crew_user,
+        f"/api/v1/incidents/{mine['id']}/transitions",
+        {"to": "resolved", "outcome": "shelter"},
+        200,
+    )
+    assert await crew_status(crews["A"]) == "available"
+    detail = (await client.get(f"/api/v1/incidents/{mine['id']}", headers=op.headers)).json()
+    assert detail["four_ct"]["found_at"] and detail["four_ct"]["acted_at"]

@@ -61,6 +61,8 @@ class IncidentSummary(Out):
     created_at: datetime
     updated_at: datetime
     merged_into_id: uuid.UUID | None
+    assigned_crew_id: uuid.UUID | None
+    escalated_at: datetime | None
 
 
 class EventOut(Out):

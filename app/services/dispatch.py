@@ -476,3 +476,91 @@ async def transition(
         await session.flush()
         await run(session, principal, regency_of(incident.region_code))
     return incident
+
+
+async def hand_over(session: AsyncSession, now: datetime, *, limit: int = 50) -> int:
+    """At the end of a shift the crew goes off shift; its open incidents pass to the least loaded crew
+    on duty in the same kab/kota, with a handover note, and its pending offers are withdrawn. With no crew
+    to take them, the incidents are escalated: the supervisors own them. SKIP LOCKED: safe with several
+    workers."""
+    ended = (
+        await session.scalars(
+            select(Crew)
+            .where(Crew.shift_ends_at <= now, Crew.status != "off_shift")
+            .order_by(Crew.shift_ends_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    regencies: set[str] = set()
+    for crew in ended:
+        team = await session.get(Team, crew.team_id)
+        assert team is not None
+        regencies.add(team.region_code)
+        crew.status, crew.status_at, crew.status_reason = "off_shift", now, "end of shift"
+        events.record(
+            session,
+            "crew.status_changed",
+            actor=None,
+            crew_id=crew.id,
+            region_code=team.region_code,
+            data={"after": "off_shift", "reason": "end of shift"},
+        )
+        for offer in (
+            await session.scalars(
+                select(Offer).where(Offer.crew_id == crew.id, Offer.status == "pending").with_for_update()
+            )
+        ).all():
+            offer.status, offer.responded_at = "withdrawn", now
+        open_incidents = (
+            await session.scalars(
+                select(Incident)
+                .where(Incident.assigned_crew_id == crew.id, Incident.status.in_(list(OPEN_STATUSES)))
+                .with_for_update()
+            )
+        ).all()
+        if not open_incidents:
+            continue
+        successors = [
+            c
+            for c in await _crews_on_duty(session, team.region_code, now)
+            if c.id != crew.id and c.status not in ("out_of_service", "off_shift")
+        ]
+        load = {c.id: 0 for c in successors}
+        for cid, n in await session.execute(
+            select(Incident.assigned_crew_id, func.count())
+            .where(Incident.assigned_crew_id.in_(list(load)), Incident.status.in_(list(OPEN_STATUSES)))
+            .group_by(Incident.assigned_crew_id)
+        ):
+            if cid is not None:
+                load[cid] = n
+        for incident in open_incidents:
+            note = f"handover at the end of {crew.name}'s shift; status was {incident.status}"
+            if not successors:
+                incident.assigned_crew_id = None
+                _escalate(session, None, incident, "no crew on duty to take over at the end of a shift", {})
+                continue
+            successor = min(successors, key=lambda c: (load[c.id], c.name))
+            load[successor.id] += 1
+            incident.assigned_crew_id = successor.id
+            if successor.status in ("available", "offered"):
+                successor.status, successor.status_at = "dispatched", now
+            events.record(
+                session,
+                "incident.handed_over",
+                actor=None,
+                incident_id=incident.id,
+                crew_id=successor.id,
+                region_code=incident.region_code,
+                data={
+                    "from_crew_id": str(crew.id),
+                    "from_crew": crew.name,
+                    "to_crew": successor.name,
+                    "note": note,
+                },
+            )
+    if ended:
+        await session.flush()
+    for regency in sorted(regencies):
+        await run(session, None, regency)
+    return len(ended)

@@ -1,4 +1,4 @@
-"""The deadline loop every worker runs: expired offers now (4CT breaches and escalations next). The state
+"""The deadline loop every worker runs: shift handovers, expired offers, 4CT breaches. The state
 is in the database, so a restart loses nothing, and SKIP LOCKED keeps workers from doing one thing twice."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ log = logging.getLogger("tanggap.scheduler")
 async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     async with unit_of_work(maker) as session:
         now = utcnow()
-        return await dispatch.expire_due(session, now) + await timers.record_breaches(session, now)
+        done = await dispatch.hand_over(session, now)
+        done += await dispatch.expire_due(session, now)
+        return done + await timers.record_breaches(session, now)
 
 
 async def run(maker: async_sessionmaker[AsyncSession], stop: asyncio.Event, *, every: float = 1.0) -> None:

@@ -295,3 +295,45 @@ async def test_crew_moves_its_own_incident_and_its_status_follows(
     assert await crew_status(crews["A"]) == "available"
     detail = (await client.get(f"/api/v1/incidents/{mine['id']}", headers=op.headers)).json()
     assert detail["four_ct"]["found_at"] and detail["four_ct"]["acted_at"]
+
+
+async def test_handover_at_the_end_of_a_shift(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    crews = await _setup(client, actors)
+    op, sup = actors["operator"], actors["supervisor"]
+    team_id = (await client.get(f"/api/v1/crews/{crews['A']}", headers=op.headers)).json()["team_id"]
+    leaving_person = await _post(client, sup, f"/api/v1/teams/{team_id}/personnel", {"name": "Joko"})
+    leaving = await _post(
+        client,
+        sup,
+        f"/api/v1/teams/{team_id}/crews",
+        {
+            "name": "Malam",
+            "shift_starts_at": (datetime.now(UTC) - timedelta(hours=8)).isoformat(),
+            "shift_ends_at": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+            "member_ids": [leaving_person["id"]],
+        },
+    )
+    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
+    await _post(
+        client,
+        op,
+        f"/api/v1/incidents/{incident['id']}/dispatch",
+        {"crew_id": leaving["id"], "reason": "regu malam paling dekat"},
+        200,
+    )
+    async with unit_of_work(db) as session:
+        assert await dispatch.hand_over(session, datetime.now(UTC)) == 0
+    async with unit_of_work(db) as session:
+        assert await dispatch.hand_over(session, datetime.now(UTC) + timedelta(minutes=2)) == 1
+    detail = (await client.get(f"/api/v1/incidents/{incident['id']}", headers=op.headers)).json()
+    [handover] = [e for e in detail["timeline"] if e["type"] == "incident.handed_over"]
+    assert handover["data"]["from_crew_id"] == leaving["id"] and "Malam" in handover["data"]["note"]
+    assert handover["crew_id"] in (crews["A"], crews["B"])
+    assert detail["status"] == "dispatched"
+    assert (await client.get(f"/api/v1/crews/{leaving['id']}", headers=op.headers)).json()[
+        "status"
+    ] == "off_shift"
+    # Nothing is left without an owner.
+    assert detail["assigned_crew_id"] == handover["crew_id"]

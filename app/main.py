@@ -9,12 +9,26 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import db, errors
-from app.api import admin, auth, crews, health, incidents, live, offers, public, reference, reports
+from app.api import (
+    admin,
+    agencies,
+    auth,
+    crews,
+    health,
+    incidents,
+    live,
+    offers,
+    public,
+    reference,
+    reports,
+    webhooks,
+)
 from app.api.middleware import BodyLimit
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
 from app.services import scheduler
+from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """Dispatch backend for Dinas Sosial rapid-response teams (TRC).
@@ -37,13 +51,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         app.state.hub = hub
         db.on_events_committed.append(hub.wake)
+        sender = Sender(app.state.sessionmaker, settings)
+        db.on_events_committed.append(sender.wake)
+        hub.on_notify.append(sender.wake)
         stop = asyncio.Event()
         deadlines = asyncio.create_task(scheduler.run(app.state.sessionmaker, stop), name="scheduler")
+        deliveries = asyncio.create_task(sender.run(stop), name="webhook-sender")
         try:
             yield
         finally:
             stop.set()
             await deadlines
+            await deliveries
+            db.on_events_committed.remove(sender.wake)
             db.on_events_committed.remove(hub.wake)
             await hub.stop()
             await engine.dispose()
@@ -52,7 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, reports, incidents, crews, offers, public, live, admin, reference):
+    for module in (
+        auth,
+        reports,
+        incidents,
+        crews,
+        offers,
+        agencies,
+        webhooks,
+        public,
+        live,
+        admin,
+        reference,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -5,6 +5,7 @@ Idempotent: accounts that exist are left alone, and sample reports are added onl
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch.shifts import THREE_EIGHTS, current, shifts_on
-from app.models import Report, Role, Team, User
+from app.models import Agency, Report, Role, Team, User
 from app.reference import regions
+from app.schemas.agencies import AgencyIn, RuleIn
 from app.schemas.crews import CrewCreate, PersonnelCreate, VehicleCreate
 from app.schemas.reports import ReportCreate
-from app.services import crews, intake, users
+from app.services import agencies, crews, intake, users
 from app.services.access import Principal
 
 DEMO_PASSWORD = "tanggap-demo"  # noqa: S105 - demo accounts only; documented in the README
@@ -192,6 +194,64 @@ async def seed_teams(session: AsyncSession, now: datetime) -> int:
     return formed
 
 
+# Partner agencies of every demo kab/kota, and the rules that refer to them (kind, name, where, rules):
+# the police of the kecamatan for neglected adults and the homeless, police and RSJ for an agitated ODGJ
+# (the RSJ's admission resolves the case), BPBD and police for an unclaimed body.
+DEMO_RULES = [
+    ("Orang terlantar: polisi setempat", "OT", [], "police", False),
+    ("Gelandangan: polisi setempat", "GEL", [], "police", False),
+    ("ODGJ mengamuk: polisi", "ODGJ", ["agitated"], "police", False),
+    ("ODGJ mengamuk: RSJ", "ODGJ", ["agitated"], "rsj", True),
+    ("Jenazah: BPBD", "JENAZAH", [], "bpbd", False),
+    ("Jenazah: polisi", "JENAZAH", [], "police", False),
+]
+
+
+async def seed_agencies(session: AsyncSession, boss: Principal) -> dict[str, uuid.UUID]:
+    """The demo agencies and routing rules; returns the Polsek of each demo kab/kota by slug (the demo
+    agency account acts for it)."""
+    polsek: dict[str, uuid.UUID] = {}
+    for slug, regency, village, _pos in DEMO_TEAMS:
+        kecamatan = ".".join(village.split(".")[:3])
+        kecamatan_name = regions.get_region(kecamatan)
+        existing = await session.scalar(
+            select(Agency).where(Agency.kind == "police", Agency.region_code == kecamatan)
+        )
+        if existing is not None:
+            polsek[slug] = existing.id
+            continue
+        made = {}
+        for kind, name, code in (
+            ("police", f"Polsek {kecamatan_name.name if kecamatan_name else kecamatan}", kecamatan),
+            ("police", f"Polres {slug.title()}", regency),
+            ("bpbd", f"BPBD {slug.title()}", regency),
+            ("rsj", f"RSJ rujukan {slug.title()}", regency),
+        ):
+            body = AgencyIn.model_validate(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "region_code": code,
+                    "contacts": [{"name": f"Piket {name}", "role": "piket", "phone": "0811-0000-0110"}],
+                }
+            )
+            made[name] = await agencies.create(session, boss, body)
+        polsek[slug] = next(a.id for a in made.values() if a.region_code == kecamatan)
+        for name, category, flags, kind, completes in DEMO_RULES:
+            rule = RuleIn.model_validate(
+                {
+                    "name": name,
+                    "region_code": regency,
+                    "category": category,
+                    "flags": flags,
+                    "agency_kind": kind,
+                    "completes_incident": completes,
+                }
+            )
+            await agencies.create_rule(session, boss, rule)
+    return polsek
+
+
 async def seed_demo(session: AsyncSession) -> dict[str, int]:
     created_users = created_reports = 0
     existing = set((await session.scalars(select(User.username))).all())
@@ -205,6 +265,9 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
             full_name="Demo national admin",
         )
         created_users += 1
+    admin = await session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None
+    polsek = await seed_agencies(session, Principal(admin.id, admin.username, Role.admin, ""))
     for slug, regency, _village, _pos in DEMO_TEAMS:
         for role, username in demo_usernames(slug).items():
             if username not in existing:
@@ -215,6 +278,7 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
                     region_code=regency,
                     password=DEMO_PASSWORD,
                     full_name=f"Demo {role.value} {slug}",
+                    agency_id=polsek[slug] if role == Role.agency else None,
                 )
                 created_users += 1
     await session.flush()

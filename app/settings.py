@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     stream_queue_limit: int = Field(default=1000, ge=1)
     stream_heartbeat_seconds: float = Field(default=25.0, gt=0)
     stream_poll_seconds: float = Field(default=2.0, gt=0)
+    # Outgoing webhooks. Private, loopback and link-local targets are refused unless listed here (host names,
+    # addresses or networks, e.g. ["127.0.0.1"]); production refuses plain http except to those.
+    webhook_allow_private: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Standard Webhooks' schedule: the first attempt at once, then retries after these many seconds.
+    webhook_retry_delays: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0]
+    )
+    webhook_jitter: float = Field(default=0.1, ge=0, le=0.5)
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app import migrate, security
 from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.main import create_app
-from app.models import Role
+from app.models import Agency, Role
 from app.services import users
 from app.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("TANGGAP_TEST_PG_DSN", "postgresql://root@127.0.0.1:5432/postgres")
-KEEP = {"alembic_version", "users", "api_keys"}
+KEEP = {"alembic_version", "users", "api_keys", "agencies"}
 
 
 def pg_url(dbname: str) -> str:
@@ -122,6 +122,8 @@ ACTORS = {
     "reporter2": (Role.reporter, "21.71"),
 }
 PASSWORD = "correct horse battery"
+# Agencies survive a truncation only when an actor's account acts for one.
+_FOREIGN_AGENCIES = "DELETE FROM agencies WHERE id NOT IN (SELECT agency_id FROM users WHERE agency_id IS NOT NULL)"
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +131,18 @@ async def actors(database_url: str, sessionmaker: async_sessionmaker[AsyncSessio
     settings = make_settings(database_url)
     out: dict[str, Actor] = {}
     async with unit_of_work(sessionmaker) as session:
+        # The agency actor answers for the city police (Polresta Barelang).
+        police = Agency(name="Polresta Barelang", kind="police", region_code="21.71")
+        session.add(police)
+        await session.flush()
         for name, (role, region) in ACTORS.items():
             user = await users.create_user(
-                session, username=f"t.{name}", role=role, region_code=region, password=PASSWORD
+                session,
+                username=f"t.{name}",
+                role=role,
+                region_code=region,
+                password=PASSWORD,
+                agency_id=police.id if role == Role.agency else None,
             )
             token, _ = security.create_access_token(
                 settings, security.TokenClaims(user.id, user.username, role, region)
@@ -150,6 +161,7 @@ async def truncate(engine: AsyncEngine) -> None:
             )
             wipe = [n for n in names if n not in KEEP and n != "event_counter"]
             await conn.execute(text(f"TRUNCATE {', '.join(wipe)} RESTART IDENTITY CASCADE"))
+            await conn.execute(text(_FOREIGN_AGENCIES))
         else:
             names = (
                 (
@@ -163,6 +175,15 @@ async def truncate(engine: AsyncEngine) -> None:
                 .all()
             )
             for table in (
+                "webhook_attempts",
+                "webhook_deliveries",
+                "webhook_endpoints",
+                "inbound_messages",
+                "inbound_sources",
+                "social_posts",
+                "referrals",
+                "routing_rules",
+                "outbox_cursor",
                 "events",
                 "audit_log",
                 "incident_notes",
@@ -180,7 +201,9 @@ async def truncate(engine: AsyncEngine) -> None:
             ):
                 assert table in names
                 await conn.execute(text(f"DELETE FROM {table}"))
+            await conn.execute(text(_FOREIGN_AGENCIES))
         await conn.execute(text("UPDATE event_counter SET value = 0"))
+        await conn.execute(text("INSERT INTO outbox_cursor (id, seq) VALUES (1, 0)"))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ class UserCreate(Strict):
     role: Role
     region_code: Annotated[str, StringConstraints(max_length=13)]
     password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+    agency_id: uuid.UUID | None = Field(default=None, description="required for role agency: the agency it acts for")
 
 
 class UserOut(Out):
@@ -92,6 +93,7 @@ async def create_user(body: UserCreate, principal: CurrentPrincipal, session: Se
         region_code=body.region_code,
         password=body.password,
         full_name=body.full_name,
+        agency_id=body.agency_id,
         by=principal,
     )
     return UserOut.model_validate(user)

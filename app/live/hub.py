@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,6 +119,8 @@ class Hub:
         self._pumping = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        # Called on every NOTIFY from another process (the webhook worker wakes with the hub).
+        self.on_notify: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         async with self.engine.connect() as conn:
@@ -146,6 +148,11 @@ class Hub:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def _notified(self) -> None:
+        self.wake()
+        for callback in self.on_notify:
+            callback()
 
     async def attach(self, client: Client) -> int:
         """Registers a client; returns the head: it gets every event after it, live.
@@ -224,7 +231,7 @@ class Hub:
                 conn = await asyncpg.connect(dsn)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, lambda *_args: self.wake())
+                await conn.add_listener(CHANNEL, lambda *_args: self._notified())
                 self.wake()  # anything committed while not listening
                 await lost.wait()
             except asyncio.CancelledError:

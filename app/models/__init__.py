@@ -1,5 +1,6 @@
 """ORM models, one file per aggregate. Importing this package registers them all on Base.metadata."""
 
+from app.models.agency import Agency, Referral, RoutingRule
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
@@ -8,9 +9,19 @@ from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
 from app.models.report import Report
+from app.models.social import SocialPost
 from app.models.user import ApiKey, Role, User
+from app.models.webhook import (
+    InboundMessage,
+    InboundSource,
+    OutboxCursor,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
+    "Agency",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -20,14 +31,23 @@ __all__ = [
     "Event",
     "EventCounter",
     "IdempotencyKey",
+    "InboundMessage",
+    "InboundSource",
     "Incident",
     "IncidentNote",
     "Offer",
+    "OutboxCursor",
     "Personnel",
     "RateLimitWindow",
+    "Referral",
     "Report",
     "Role",
+    "RoutingRule",
+    "SocialPost",
     "Team",
     "User",
     "Vehicle",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -29,6 +29,8 @@ class User(Base):
     # Kemendagri code prefix the user works in; "" = all of Indonesia (national admins only).
     region_code: Mapped[str] = mapped_column(String(13), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Agency accounts: the agency they answer for (referrals, webhooks).
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

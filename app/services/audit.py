@@ -26,6 +26,7 @@ def record(
     region_code: str,
     purpose: str,
     client_ip: str | None = None,
+    actor_name: str | None = None,
 ) -> None:
     """Queues an audit entry; `app.db.commit()` writes it in the same transaction as the access it records."""
     if not fields:
@@ -34,8 +35,8 @@ def record(
         {
             "at": utcnow(),
             "actor_id": principal.user_id if principal else None,
-            "actor": principal.username if principal else "public",
-            "actor_role": principal.role if principal else "public",
+            "actor": principal.username if principal else actor_name or "public",
+            "actor_role": principal.role if principal else "system" if actor_name else "public",
             "action": action,
             "entity_type": entity_type,
             "entity_id": entity_id,

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.dispatch import engine
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.errors import Conflict, Forbidden, NotFound
-from app.models import Crew, CrewMember, Incident, Offer, Personnel, Role, Team, Vehicle
+from app.models import Crew, CrewMember, Incident, Offer, Personnel, Referral, Role, Team, Vehicle
 from app.models.base import utcnow
+from app.schemas.agencies import AnswerIn
 from app.schemas.crews import StatusIn
 from app.schemas.incidents import TransitionIn
-from app.services import crews, events
+from app.services import crews, events, referrals
 from app.services import incidents as incident_service
 from app.services.access import Principal, in_region
 from app.services.incidents import move
@@ -36,8 +37,20 @@ async def verify(
     """Verifies an incident and, in the same transaction, offers it to a crew (or escalates it)."""
     incident = await incident_service.verify(session, principal, incident_id, note)
     await session.flush()
+    await referrals.route(session, principal, incident)
     await run(session, principal, regency_of(incident.region_code))
     return incident
+
+
+async def answer_referral(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, body: AnswerIn
+) -> Referral:
+    """An agency's answer to a referral; when it resolves the incident, the crew is released as after any
+    other resolution."""
+    referral, incident, resolved = await referrals.answer(session, principal, referral_id, body)
+    if resolved:
+        await _crew_follows(session, principal, incident)
+    return referral
 
 
 def regency_of(region_code: str) -> str:
@@ -463,9 +476,15 @@ async def transition(
         if assigned is None or not await crews.acts_for(session, principal, assigned):
             raise Forbidden("a crew member moves only the incidents of his own crew")
     incident = await incident_service.transition(session, principal, incident_id, body)
+    await _crew_follows(session, principal, incident)
+    return incident
+
+
+async def _crew_follows(session: AsyncSession, principal: Principal, incident: Incident) -> None:
+    """The assigned crew's status follows its incident's; a released crew is offered waiting incidents."""
     crew = await session.get(Crew, incident.assigned_crew_id) if incident.assigned_crew_id else None
     if crew is None:
-        return incident
+        return
     target, now = Status(incident.status), utcnow()
     if target in CREW_STATUS_FOR:
         crew.status, crew.status_at = CREW_STATUS_FOR[target], now
@@ -475,7 +494,6 @@ async def transition(
             incident.assigned_crew_id = None  # withdrawn: the incident waits for another crew, or is gone
         await session.flush()
         await run(session, principal, regency_of(incident.region_code))
-    return incident
 
 
 async def hand_over(session: AsyncSession, now: datetime, *, limit: int = 50) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import security
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from app.models import ApiKey, Role, User
+from app.models import Agency, ApiKey, Role, User
 from app.reference import regions
 from app.services.access import Principal, in_region
 
@@ -33,9 +33,16 @@ async def create_user(
     region_code: str,
     password: str | None,
     full_name: str = "",
+    agency_id: uuid.UUID | None = None,
     by: Principal | None = None,
 ) -> User:
     _check_region(role, region_code)
+    if (agency_id is not None) != (role == Role.agency):
+        raise Unprocessable("agency accounts, and only they, name the agency they act for", field="agency_id")
+    if agency_id is not None:
+        agency = await session.get(Agency, agency_id)
+        if agency is None or not regions.within(agency.region_code, region_code):
+            raise Unprocessable(f"agency {agency_id} not found in region {region_code}", field="agency_id")
     if by is not None:
         if by.role != Role.admin:
             raise Forbidden("only admins create users")
@@ -49,6 +56,7 @@ async def create_user(
         region_code=region_code,
         full_name=full_name,
         password_hash=security.hash_password(password) if password else None,
+        agency_id=agency_id,
     )
     session.add(user)
     await session.flush()

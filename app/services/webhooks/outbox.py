@@ -1,0 +1,121 @@
+"""The fan-out: the event log is the outbox; this turns each new event into one delivery per endpoint that
+wants it, in the same transaction that moves the cursor, so each event is fanned out exactly once.
+
+The cursor row is locked while a worker fans out (SKIP LOCKED: another worker that finds it taken simply
+goes on to deliver). Events are numbered in commit order (app/models/event.py), so reading `seq > cursor`
+never skips one that commits late."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.models import Agency, Event, Incident, OutboxCursor, Referral, WebhookDelivery, WebhookEndpoint
+from app.reference import regions
+from app.services import audit
+from app.services.webhooks import catalog, payloads
+
+BATCH = 500
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+# A referral in one of these no longer entitles the agency to news of the incident.
+_ENDED = ("cancelled", "declined")
+
+
+def message_id(seq: int) -> str:
+    return f"msg_tanggap_{seq}"
+
+
+async def fan_out(session: AsyncSession) -> int:
+    """Fans out one batch of new events; returns how many events it read (BATCH: call again)."""
+    q = select(OutboxCursor).where(OutboxCursor.id == 1).with_for_update(skip_locked=True)
+    cursor = await session.scalar(q)
+    if cursor is None:  # another worker is at it
+        return 0
+    rows = [
+        dict(r._mapping)
+        for r in await session.execute(
+            select(_EVENTS).where(_EVENTS.c.seq > cursor.seq).order_by(_EVENTS.c.seq).limit(BATCH)
+        )
+    ]
+    if not rows:
+        return 0
+    cursor.seq = rows[-1]["seq"]
+    wanted = [r for r in rows if r["type"] in catalog.AGENCY_EVENTS and r["incident_id"] is not None]
+    if wanted:
+        await _deliveries_for(session, wanted)
+    return len(rows)
+
+
+async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    endpoints = (await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled))).all()
+    if not endpoints:
+        return
+    incident_ids = {r["incident_id"] for r in rows}
+    incidents = {
+        i.id: i
+        for i in await session.scalars(
+            select(Incident).where(Incident.id.in_(incident_ids)).options(selectinload(Incident.reports))
+        )
+    }
+    referrals: dict[tuple[uuid.UUID, uuid.UUID], Referral] = {
+        (r.incident_id, r.agency_id): r
+        for r in await session.scalars(select(Referral).where(Referral.incident_id.in_(incident_ids)))
+    }
+    agencies = {
+        a.id: a
+        for a in await session.scalars(select(Agency).where(Agency.id.in_({e.agency_id for e in endpoints})))
+    }
+    for row in rows:
+        incident = incidents.get(row["incident_id"])
+        if incident is None:
+            continue
+        for endpoint in endpoints:
+            agency = agencies[endpoint.agency_id]
+            referral = referrals.get((incident.id, agency.id))
+            if not _wants(endpoint, row, incident, referral):
+                continue
+            personal, sources = payloads.personal_part(endpoint.personal_data, incident.reports)
+            for report in sources:
+                audit.record(
+                    session,
+                    None,
+                    action="disclose",
+                    entity_type="report",
+                    entity_id=report.id,
+                    fields=sorted(f for f in personal if getattr(report, f) == personal[f]),
+                    region_code=report.region_code,
+                    purpose=f"webhook to {agency.name}"[:120],
+                    actor_name=f"webhook:{endpoint.id}"[:64],
+                )
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event_id=row["id"],
+                    event_seq=row["seq"],
+                    event_type=row["type"],
+                    incident_id=incident.id,
+                    message_id=message_id(row["seq"]),
+                    payload=payloads.build(row, endpoint, agency, incident, referral, personal),
+                    due_at=row["occurred_at"],
+                )
+            )
+
+
+def _wants(
+    endpoint: WebhookEndpoint, row: dict[str, Any], incident: Incident, referral: Referral | None
+) -> bool:
+    """An endpoint receives the events it filters for, in its area, about incidents referred to its agency
+    (a referral event only when the referral is to its agency)."""
+    if not catalog.wanted(endpoint.event_types, row["type"]):
+        return False
+    if not regions.within(incident.region_code, endpoint.region_code):
+        return False
+    if referral is None:
+        return False
+    if row["type"].startswith("referral."):
+        return bool(row["data"].get("agency_id") == str(endpoint.agency_id))
+    return referral.status not in _ENDED

@@ -82,10 +82,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
+# Webhooks in tests: the receiver the test starts on 127.0.0.1 is allow-listed, and the retry schedule is
+# the specification's shape on a sub-second scale.
+TEST_WEBHOOKS: dict[str, Any] = {
+    "webhook_allow_private": ["127.0.0.1"],
+    "webhook_retry_delays": [0.2, 0.4, 0.6, 0.8],
+    "webhook_timeout_seconds": 1.5,
+    "webhook_poll_seconds": 0.25,
+}
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    return Settings(
-        database_url=database_url, env="test", secret_key="t" * 40, public_rate_limit=1000, **overrides
-    )
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "env": "test",
+        "secret_key": "t" * 40,
+        "public_rate_limit": 1000,
+        **TEST_WEBHOOKS,
+        **overrides,
+    }
+    return Settings(**values)
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +139,9 @@ ACTORS = {
 }
 PASSWORD = "correct horse battery"
 # Agencies survive a truncation only when an actor's account acts for one.
-_FOREIGN_AGENCIES = "DELETE FROM agencies WHERE id NOT IN (SELECT agency_id FROM users WHERE agency_id IS NOT NULL)"
+_FOREIGN_AGENCIES = (
+    "DELETE FROM agencies WHERE id NOT IN (SELECT agency_id FROM users WHERE agency_id IS NOT NULL)"
+)
 
 
 @pytest.fixture(scope="session")

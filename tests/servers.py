@@ -35,6 +35,12 @@ class Server:
     def ws(self) -> str:
         return self.base.replace("http://", "ws://")
 
+    def kill(self) -> None:
+        """SIGKILL: the process dies mid-work, as on a crash or an OOM kill."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=15)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -46,11 +52,20 @@ class Server:
 
 @contextmanager
 def tanggap_server(
-    kind: str, tmp_path: Path, *, workers: int = 1, demo: bool = True, env: dict[str, str] | None = None
+    kind: str,
+    tmp_path: Path,
+    *,
+    workers: int = 1,
+    demo: bool = True,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Server]:
-    """kind: "sqlite" or "postgresql" (a fresh database, dropped afterwards)."""
+    """kind: "sqlite" or "postgresql" (a fresh database, dropped afterwards), or an existing database_url
+    (left as it is: a second server over the same database)."""
     pg_name = None
-    if kind == "sqlite":
+    if database_url is not None:
+        url = database_url
+    elif kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'tanggap.db'}"
     else:
         pg_name = create_pg_database()

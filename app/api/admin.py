@@ -24,7 +24,9 @@ class UserCreate(Strict):
     role: Role
     region_code: Annotated[str, StringConstraints(max_length=13)]
     password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
-    agency_id: uuid.UUID | None = Field(default=None, description="required for role agency: the agency it acts for")
+    agency_id: uuid.UUID | None = Field(
+        default=None, description="required for role agency: the agency it acts for"
+    )
 
 
 class UserOut(Out):

@@ -51,7 +51,8 @@ async def fan_out(session: AsyncSession) -> int:
 
 
 async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    endpoints = (await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled))).all()
+    # Disabled endpoints too: their messages wait, in order, and go out when the endpoint is enabled again.
+    endpoints = (await session.scalars(select(WebhookEndpoint))).all()
     if not endpoints:
         return
     incident_ids = {r["incident_id"] for r in rows}
@@ -69,6 +70,12 @@ async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         a.id: a
         for a in await session.scalars(select(Agency).where(Agency.id.in_({e.agency_id for e in endpoints})))
     }
+    # Where a referral starts in this batch: the incident's earlier events (its verification, in the same
+    # transaction) are not news for the agency.
+    opened: dict[tuple[uuid.UUID, str], int] = {}
+    for row in rows:
+        if row["type"] == "referral.created":
+            opened.setdefault((row["incident_id"], row["data"].get("agency_id", "")), row["seq"])
     for row in rows:
         incident = incidents.get(row["incident_id"])
         if incident is None:
@@ -77,6 +84,12 @@ async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> 
             agency = agencies[endpoint.agency_id]
             referral = referrals.get((incident.id, agency.id))
             if not _wants(endpoint, row, incident, referral):
+                continue
+            assert referral is not None
+            if not row["type"].startswith("referral.") and (
+                row["seq"] < opened.get((incident.id, str(agency.id)), 0)
+                or row["occurred_at"] < referral.created_at
+            ):
                 continue
             personal, sources = payloads.personal_part(endpoint.personal_data, incident.reports)
             for report in sources:

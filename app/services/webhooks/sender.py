@@ -165,7 +165,6 @@ class Sender:
                         .order_by(WebhookDelivery.id)
                         .limit(1)
                     )
-                    await session.rollback()
                 if (
                     endpoint is None
                     or not endpoint.enabled

@@ -41,6 +41,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    # The webhook-id of the message being held by a hang, once one is.
+    hung_id: str | None = None
 
     @property
     def url(self) -> str:
@@ -50,13 +52,13 @@ class Receiver:
         """Messages that were verified and answered with a 2xx."""
         return [r for r in self.received if r.verified and 200 <= r.answered < 300]
 
-    async def wait_for(self, n: int, timeout: float = 20.0) -> list[Received]:
+    async def wait_for(self, n: int, within: float = 20.0) -> list[Received]:
         async def enough() -> None:
             while len(self.delivered()) < n:
                 self.arrived.clear()
                 await self.arrived.wait()
 
-        await asyncio.wait_for(enough(), timeout)
+        await asyncio.wait_for(enough(), within)
         return self.delivered()
 
     async def handle(self, request: Request) -> Response:
@@ -78,6 +80,7 @@ class Receiver:
             status, extra = 503, {"Retry-After": str(action[1])}
         elif action[0] == "hang":
             # Answers only after the sender has given up: recorded as 504, not as a delivery.
+            self.hung_id = headers.get("webhook-id")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.release.wait(), action[1])
             status = 504

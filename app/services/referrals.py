@@ -191,7 +191,7 @@ async def agency_referrals(
         q = q.where(Referral.status.in_(list(status)))
     if cursor:
         q = q.where(tuple_(Referral.created_at, Referral.id) < tuple_(*cursor))
-    rows = [(r, i) for r, i in (await session.execute(q)).tuples()]
+    rows = [(r, i) for r, i in (await session.execute(q)).all()]
     page = rows[:limit]
     last = page[-1][0] if len(rows) > limit else None
     return page, (last.created_at, last.id) if last else None

@@ -64,7 +64,7 @@ async def test_failures_are_retried_and_messages_arrive_in_order(
             f"/incidents/{first}",
             {"priority": 1, "reason": "lapor ulang: makin lemah"},
         )
-        got = await rec.wait_for(3, timeout=30)
+        got = await rec.wait_for(3, within=30)
         kinds = [(m.body["type"], m.body["data"]["incident"]["id"]) for m in got]
         assert kinds == [
             ("referral.created", first),
@@ -100,7 +100,7 @@ async def test_connection_refused_until_the_receiver_comes_up(
     assert errors and all(e and "ConnectError" in e for e in errors)
     async with receiver(port) as rec:
         rec.secrets.extend(url_holder.secrets)
-        [msg] = await rec.wait_for(1, timeout=15)
+        [msg] = await rec.wait_for(1, within=15)
         assert msg.verified and msg.body["type"] == "referral.created"
 
 
@@ -109,7 +109,7 @@ async def test_retry_after_is_honoured(client: httpx.AsyncClient, actors: dict[s
         rec.script.append(("retry_after", 2))
         await wire_police(client, actors, rec)
         await verified_incident(client, actors)
-        await rec.wait_for(1, timeout=15)
+        await rec.wait_for(1, within=15)
         refused, accepted = rec.received
         assert refused.answered == 503 and accepted.answered == 204
         # The schedule says 0.2 s; the receiver asked for 2 s (the timestamps are whole seconds).
@@ -137,7 +137,7 @@ async def test_410_disables_the_endpoint_and_enabling_it_resumes_in_order(
             ).all()
         assert len(told) == 1 and told[0].region_code == "21.71"
         await call(client, sup, "PATCH", f"/webhooks/{endpoint['id']}", {"enabled": True})
-        got = await rec.wait_for(2, timeout=15)
+        got = await rec.wait_for(2, within=15)
         assert [m.body["data"]["incident"]["id"] for m in got] == [first, second]
 
 
@@ -149,7 +149,7 @@ async def test_a_message_that_exhausts_its_retries_fails_and_disables_the_endpoi
         _, endpoint = await wire_police(client, actors, rec)
         await verified_incident(client, actors)
         sup = actors["supervisor"]
-        state = await _until_endpoint(client, sup, endpoint["id"], enabled=False, timeout=15)
+        state = await _until_endpoint(client, sup, endpoint["id"], enabled=False, within=15)
         assert "failed 5 attempts" in state["disabled_reason"]
         [delivery] = await _recorded(client, sup, endpoint["id"], ["failed"])
         assert delivery["status"] == "failed" and delivery["attempts"] == 5
@@ -206,7 +206,7 @@ async def test_secret_rotation_signs_with_both_secrets_during_the_overlap(
         await asyncio.sleep(1.0)
         assert not rec.received[-1].verified
         rec.secrets[:] = [again["secret"]]
-        await rec.wait_for(4, timeout=15)
+        await rec.wait_for(4, within=15)
 
 
 async def test_replay_of_a_time_range_resends_in_order_with_the_same_ids(
@@ -303,11 +303,11 @@ async def test_event_filter_limits_what_is_sent(client: httpx.AsyncClient, actor
 
 
 async def _recorded(
-    client: httpx.AsyncClient, actor: Actor, endpoint_id: str, statuses: list[str], timeout: float = 10.0
+    client: httpx.AsyncClient, actor: Actor, endpoint_id: str, statuses: list[str], within: float = 10.0
 ) -> list[dict[str, Any]]:
     """The endpoint's deliveries once they stand as `statuses` (the receiver answers before the sender
     records the attempt)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         rows: list[dict[str, Any]] = await call(client, actor, "GET", f"/webhooks/{endpoint_id}/deliveries")
         if [d["status"] for d in rows] == statuses:
@@ -316,17 +316,17 @@ async def _recorded(
         await asyncio.sleep(0.05)
 
 
-async def _until(check: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def _until(check: Any, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
 
 
 async def _until_endpoint(
-    client: httpx.AsyncClient, actor: Actor, endpoint_id: str, *, enabled: bool, timeout: float = 10.0
+    client: httpx.AsyncClient, actor: Actor, endpoint_id: str, *, enabled: bool, within: float = 10.0
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         state: dict[str, Any] = await call(client, actor, "GET", f"/webhooks/{endpoint_id}")
         if state["enabled"] == enabled:

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tanggap")
@@ -130,7 +131,20 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+    # A unique key taken by a concurrent request between our check and our commit (the same post or
+    # referral sent twice at once). The transaction was rolled back: retrying gets the ordinary answer.
+    log.info("integrity conflict: %s", exc)
+    return problem(
+        409,
+        code="conflict",
+        title="Conflict",
+        detail="a concurrent request wrote the same thing; nothing was saved, retry to see the result",
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -21,6 +21,7 @@ from app.api import (
     public,
     reference,
     reports,
+    social,
     webhooks,
 )
 from app.api.middleware import BodyLimit
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         auth,
         reports,
+        social,
         incidents,
         crews,
         offers,

@@ -61,6 +61,21 @@ async def submit(
     client_ip: str | None = None,
 ) -> Report:
     """Records a report. `principal` is None for a public report (no account)."""
+    report, _ = await submit_to_incident(
+        session, principal, body, tracking_code=tracking_code, client_ip=client_ip
+    )
+    return report
+
+
+async def submit_to_incident(
+    session: AsyncSession,
+    principal: Principal | None,
+    body: ReportCreate,
+    *,
+    tracking_code: str | None = None,
+    client_ip: str | None = None,
+) -> tuple[Report, Incident]:
+    """Records a report; returns it with the incident it opened or joined."""
     if principal is not None:
         require(principal, SUBMIT_REPORTS, "submit reports")
         allowed = CHANNELS_BY_ROLE[principal.role]
@@ -121,7 +136,7 @@ async def submit(
         purpose="report intake",
         client_ip=client_ip,
     )
-    return report
+    return report, incident
 
 
 def _open_incident(session: AsyncSession, principal: Principal | None, report: Report) -> Incident:

@@ -1,0 +1,1 @@
+"""Indonesian text triage for social-media posts: pure functions, no database (like app/dispatch/)."""

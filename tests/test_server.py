@@ -53,15 +53,28 @@ async def test_demo_operator_records_a_p1_report(server: str) -> None:
             await c.post(f"/api/v1/incidents/{incident_id}/verify", json={}, headers=h)
         ).status_code == 200
         incident = (await c.get(f"/api/v1/incidents/{incident_id}", headers=h)).json()
-        [offer] = [e for e in incident["timeline"] if e["type"] == "offer.made"]
-        crew = (await c.get(f"/api/v1/crews/{offer['crew_id']}", headers=h)).json()
-        assert "secure_transport" in crew["vehicle"]["capabilities"]
         r = await c.post(
             "/api/v1/auth/token", data={"username": "supervisor.batam", "password": DEMO_PASSWORD}
         )
         sup = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        r = await c.post(f"/api/v1/offers/{offer['data']['offer_id']}/accept", headers=sup)
-        assert r.status_code == 200
+        offers = [e for e in incident["timeline"] if e["type"] == "offer.made"]
+        if offers:
+            [offer] = offers
+            crew = (await c.get(f"/api/v1/crews/{offer['crew_id']}", headers=h)).json()
+            assert "secure_transport" in crew["vehicle"]["capabilities"]
+            r = await c.post(f"/api/v1/offers/{offer['data']['offer_id']}/accept", headers=sup)
+        else:
+            # Within 15 minutes of the end of a shift (the demo's shifts change at 07, 15 and 23 local
+            # time) no crew qualifies: the incident is escalated and the supervisor dispatches by hand.
+            [escalated] = [e for e in incident["timeline"] if e["type"] == "incident.escalated"]
+            ending = [c for c, why in escalated["data"]["refusals"].items() if why.startswith("shift ends")]
+            assert ending, escalated
+            r = await c.post(
+                f"/api/v1/incidents/{incident_id}/dispatch",
+                json={"crew_id": ending[0], "reason": "regu malam masih siaga"},
+                headers=sup,
+            )
+        assert r.status_code == 200, r.text
         assert (await c.get(f"/api/v1/incidents/{incident_id}", headers=h)).json()["status"] == "dispatched"
 
 

@@ -18,6 +18,7 @@ from app.api import (
     incidents,
     live,
     offers,
+    open311,
     public,
     reference,
     reports,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(open311.router)
     app.include_router(health.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -15,7 +15,7 @@ from app.services import idempotency, intake, public_status, ratelimit
 router = APIRouter(prefix="/public", tags=["public"])
 
 
-async def _rate_limited(request: Request, settings: SettingsDep, maker: SessionmakerDep) -> None:
+async def rate_limited(request: Request, settings: SettingsDep, maker: SessionmakerDep) -> None:
     # A dependency, so that it counts even requests whose body fails validation.
     await ratelimit.hit(
         maker,
@@ -29,7 +29,7 @@ async def _rate_limited(request: Request, settings: SettingsDep, maker: Sessionm
     "/reports",
     status_code=201,
     response_model=PublicReportReceipt,
-    dependencies=[Depends(_rate_limited)],
+    dependencies=[Depends(rate_limited)],
     responses=problem_responses(400, 413, 415, 422, 429),
 )
 async def submit_public_report(
@@ -67,7 +67,7 @@ async def submit_public_report(
 @router.get(
     "/reports/{tracking_code}",
     response_model=PublicReportStatus,
-    dependencies=[Depends(_rate_limited)],
+    dependencies=[Depends(rate_limited)],
     responses=problem_responses(404, 429),
 )
 async def public_report_status(

@@ -81,13 +81,16 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, workers: int, *, ws_deflate: bool = True) -> None:
+    def __init__(
+        self, app: str, workers: int, *, ws_deflate: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         env = {
             **os.environ,
             "TANGGAP_DATABASE_URL": db_url(),
             "TANGGAP_SECRET_KEY": SECRET,
             "TANGGAP_ENV": "production",
+            **(env or {}),
         }
         self.proc = subprocess.Popen(
             [

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
@@ -37,6 +37,8 @@ from app.settings import Settings
 log = logging.getLogger("tanggap.webhooks")
 MAX_RETRY_AFTER = timedelta(hours=24)
 EXCERPT = 500
+# Pending deliveries of one endpoint read at a time (sent one after the other, in order).
+BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,29 +159,37 @@ class Sender:
             while True:
                 async with self.maker() as session:
                     endpoint = await session.get(WebhookEndpoint, endpoint_id)
-                    delivery = await session.scalar(
-                        select(WebhookDelivery)
-                        .where(
-                            WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending"
+                    batch = (
+                        await session.scalars(
+                            select(WebhookDelivery)
+                            .where(
+                                WebhookDelivery.endpoint_id == endpoint_id,
+                                WebhookDelivery.status == "pending",
+                            )
+                            .order_by(WebhookDelivery.id)
+                            .limit(BATCH)
                         )
-                        .order_by(WebhookDelivery.id)
-                        .limit(1)
-                    )
+                    ).all()
                 if (
                     endpoint is None
                     or not endpoint.enabled
                     or endpoint.lease_owner != self.worker
-                    or delivery is None
-                    or delivery.due_at > utcnow()
+                    or not batch
                 ):
                     await self._release(endpoint_id)
                     return
-                outcome = await self.send(endpoint, delivery)
-                if not await self._record(endpoint_id, delivery.id, outcome):
-                    return
-                if not outcome.ok:
-                    await self._release(endpoint_id)
-                    self.wake()  # its retry is due later; the loop's poll finds it then
+                for delivery in batch:
+                    if delivery.due_at > utcnow():
+                        await self._release(endpoint_id)
+                        return
+                    outcome = await self.send(endpoint, delivery)
+                    if outcome.ok:
+                        if not await self._record_success(endpoint_id, delivery.id, outcome):
+                            return
+                        continue
+                    if await self._record(endpoint_id, delivery.id, outcome):
+                        await self._release(endpoint_id)
+                        self.wake()  # its retry is due later; the loop's poll finds it then
                     return
         except Exception:
             log.exception("webhook delivery to endpoint %s failed", endpoint_id)
@@ -231,6 +241,49 @@ class Sender:
         if outcome.retry_after is not None:
             wait = max(wait, outcome.retry_after)
         return now + wait
+
+    async def _record_success(self, endpoint_id: uuid.UUID, delivery_id: int, outcome: Outcome) -> bool:
+        """The common case in three statements: lease renewed (while still ours and enabled), attempt,
+        delivery done. False when the lease is gone or the endpoint was disabled meanwhile."""
+        async with self.maker() as session:
+            now = utcnow()
+            renewed = await session.scalar(
+                update(WebhookEndpoint)
+                .where(
+                    WebhookEndpoint.id == endpoint_id,
+                    WebhookEndpoint.lease_owner == self.worker,
+                    WebhookEndpoint.enabled,
+                )
+                .values(lease_until=now + self.lease)
+                .returning(WebhookEndpoint.id)
+            )
+            if renewed is None:
+                await session.commit()
+                return False
+            await session.execute(
+                insert(WebhookAttempt).values(
+                    delivery_id=delivery_id,
+                    endpoint_id=endpoint_id,
+                    attempted_at=now,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    response_excerpt=outcome.excerpt,
+                    worker=self.worker,
+                )
+            )
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+                .values(
+                    status="delivered",
+                    delivered_at=now,
+                    attempts=WebhookDelivery.attempts + 1,
+                    last_status_code=outcome.status_code,
+                    last_error=None,
+                )
+            )
+            await session.commit()
+        return True
 
     async def _record(self, endpoint_id: uuid.UUID, delivery_id: int, outcome: Outcome) -> bool:
         """Records the attempt and its consequences; False when this worker no longer holds the lease."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -85,8 +86,11 @@ def users() -> None:
     "--region", "region", default="", help="Kemendagri code prefix, e.g. 21.71 (empty: national admin)"
 )
 @click.option("--full-name", default="")
+@click.option("--agency", "agency_id", type=click.UUID, default=None, help="for role agency: the agency's id")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
-def users_create(username: str, role: str, region: str, full_name: str, password_stdin: bool) -> None:
+def users_create(
+    username: str, role: str, region: str, full_name: str, agency_id: uuid.UUID | None, password_stdin: bool
+) -> None:
     """Create an account."""
     from app.errors import DomainError
     from app.services import users as users_service
@@ -103,6 +107,7 @@ def users_create(username: str, role: str, region: str, full_name: str, password
             region_code=region,
             password=password,
             full_name=full_name,
+            agency_id=agency_id,
         )
 
     try:
@@ -110,6 +115,23 @@ def users_create(username: str, role: str, region: str, full_name: str, password
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"created {user.role} {user.username} ({user.id}) in region {user.region_code or 'ID'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9000, show_default=True, type=int)
+@click.option(
+    "--secret", envvar="TANGGAP_RECEIVER_SECRET", required=True, help="the endpoint's whsec_ secret"
+)
+def receiver(host: str, port: int, secret: str) -> None:
+    """A webhook receiver for trying Tanggap out: verifies each message's signature and prints it."""
+    import uvicorn
+
+    from app import receiver as receiver_app
+
+    app = receiver_app.create(secret, lambda line: click.echo(line))
+    click.echo(f"receiving on http://{host}:{port}/ (signatures checked with standardwebhooks)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @main.group()

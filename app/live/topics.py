@@ -3,6 +3,7 @@
 region:<code prefix>   every event in that region (operators, supervisors, admins of the region)
 incident:<uuid>        the events of one incident (those who may read it)
 mine                   events the caller caused, and those of the crews he works in (current shifts)
+agency                 the referrals to the caller's agency: created, answered, cancelled (agency accounts)
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class Topic:
 
 def parse(raw: str) -> Topic:
     kind, _, value = raw.strip().partition(":")
-    if kind == "mine" and not value:
-        return Topic("mine")
+    if kind in ("mine", "agency") and not value:
+        return Topic(kind)
     if kind == "region" and regions.is_well_formed(value):
         return Topic("region", value)
     if kind == "incident":
@@ -42,7 +43,7 @@ def parse(raw: str) -> Topic:
             return Topic("incident", str(uuid.UUID(value)))
         except ValueError:
             pass
-    raise TopicError(f"unknown topic {raw!r}; use region:<code>, incident:<uuid> or mine")
+    raise TopicError(f"unknown topic {raw!r}; use region:<code>, incident:<uuid>, mine or agency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +56,16 @@ class Subscription:
     mine: bool
     # With `mine`: the crews the caller works in (their offers, status and positions).
     crews: frozenset[str] = frozenset()
+    # With `agency`: the agency whose referrals the caller follows.
+    agency_id: str | None = None
 
     def matches(self, event: dict[str, Any]) -> bool:
+        if (
+            self.agency_id is not None
+            and str(event.get("type", "")).startswith("referral.")
+            and (event.get("data") or {}).get("agency_id") == self.agency_id
+        ):
+            return True
         if self.mine and event.get("actor_id") == self.user_id:
             return True
         crew = event.get("crew_id")

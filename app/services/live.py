@@ -11,19 +11,28 @@ from app.errors import Forbidden
 from app.live.topics import INCIDENT_ROLES, REGION_ROLES, Subscription, Topic
 from app.models import Crew, CrewMember, Incident, Personnel, Role
 from app.models.base import utcnow
+from app.services import agencies
 from app.services.access import Principal
 
 
 async def subscription(session: AsyncSession, principal: Principal, topics: list[Topic]) -> Subscription:
-    if principal.role in (Role.agency, Role.reporter):
-        # Agencies follow the incidents referred to them and reporters their own reports: neither exists
-        # as a stream yet, and the region streams carry internal notes.
-        raise Forbidden(f"role {principal.role} has no live stream yet")
+    if principal.role == Role.reporter:
+        # Reporters follow their own reports by tracking code; the region streams carry internal notes.
+        raise Forbidden(f"role {principal.role} has no live stream")
+    agency_id: str | None = None
+    if principal.role == Role.agency:
+        if any(t.kind not in ("agency", "mine") for t in topics):
+            raise Forbidden("agency accounts follow the topics agency and mine")
+        if any(t.kind == "agency" for t in topics):
+            agency_id = str((await agencies.agency_of(session, principal)).id)
     region_prefixes: list[str] = []
     incidents: set[str] = set()
     mine = False
     for topic in topics:
-        if topic.kind == "mine":
+        if topic.kind == "agency":
+            if agency_id is None:
+                raise Forbidden("topic agency is for agency accounts")
+        elif topic.kind == "mine":
             mine = True
         elif topic.kind == "region":
             if principal.role not in REGION_ROLES or not principal.sees_region(topic.value):
@@ -45,4 +54,6 @@ async def subscription(session: AsyncSession, principal: Principal, topics: list
             .where(Personnel.user_id == principal.user_id, Crew.shift_ends_at > utcnow())
         )
         crews = frozenset(str(c) for c in rows)
-    return Subscription(principal.user_id, tuple(region_prefixes), frozenset(incidents), mine, crews)
+    return Subscription(
+        principal.user_id, tuple(region_prefixes), frozenset(incidents), mine, crews, agency_id=agency_id
+    )

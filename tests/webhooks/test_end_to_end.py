@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from app.seed import DEMO_PASSWORD
 from tests import factories
@@ -83,6 +84,12 @@ async def test_police_receives_acknowledges_and_the_operator_sees_it_live(
             rec.secrets.append(secret)
             ws = await open_ws(server, op["Authorization"].split()[1], "region:21.71")
             await next_op(ws, "hello")
+            # The police's own console follows its referrals live; a region stream is not theirs.
+            police_ws = await open_ws(server, agency["Authorization"].split()[1], "agency")
+            await next_op(police_ws, "hello")
+            refused = await open_ws(server, agency["Authorization"].split()[1], "region:21.71")
+            with pytest.raises(ConnectionClosed):
+                await next_op(refused, "hello")
             incident, started = await _verified(c, op)
             [msg] = await rec.wait_for(1, within=10)
             took = time.monotonic() - started
@@ -102,7 +109,10 @@ async def test_police_receives_acknowledges_and_the_operator_sees_it_live(
                     break
             assert event["incident_id"] == incident
             assert event["data"]["note"] == "Bhabinkamtibmas menuju lokasi"
+            seen = [(await next_op(police_ws))["type"] for _ in range(2)]
+            assert seen == ["referral.created", "referral.acknowledged"]
             await ws.close()
+            await police_ws.close()
 
 
 async def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path: Path, pg_url_: str) -> None:

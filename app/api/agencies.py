@@ -132,6 +132,12 @@ def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
         ) from exc
 
 
+@router.get("/agency", response_model=AgencyOut, responses=_errors)
+async def my_agency(principal: CurrentPrincipal, session: SessionDep) -> AgencyOut:
+    """The agency your account acts for (agency accounts)."""
+    return AgencyOut.model_validate(await agencies.agency_of(session, principal))
+
+
 @router.get("/agency/referrals", response_model=ReferralPage, responses=_errors)
 async def my_referrals(
     principal: CurrentPrincipal,

@@ -41,11 +41,9 @@ async def _setup(c: httpx.AsyncClient, url: str) -> tuple[dict[str, str], dict[s
     op, agency = await _token(c, "operator.batam"), await _token(c, "agency.batam")
     me = (await c.get("/api/v1/agency/referrals", headers=agency)).json()
     assert me["items"] == []
-    polsek = [
-        a for a in (await c.get("/api/v1/agencies?kind=police", headers=op)).json() if "Polsek" in a["name"]
-    ]
-    batam = [a for a in polsek if a["region_code"] == "21.71.06"]
-    r = await c.post(f"/api/v1/agencies/{batam[0]['id']}/webhooks", json={"url": url}, headers=agency)
+    polsek = (await c.get("/api/v1/agency", headers=agency)).json()
+    assert polsek["name"] == "Polsek Lubuk Baja" and polsek["region_code"] == "21.71.06"
+    r = await c.post(f"/api/v1/agencies/{polsek['id']}/webhooks", json={"url": url}, headers=agency)
     assert r.status_code == 201, r.text
     return op, agency, str(r.json()["secret"])
 

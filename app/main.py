@@ -57,7 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.on_events_committed.append(sender.wake)
         hub.on_notify.append(sender.wake)
         stop = asyncio.Event()
-        deadlines = asyncio.create_task(scheduler.run(app.state.sessionmaker, stop), name="scheduler")
+        deadlines = asyncio.create_task(
+            scheduler.run(app.state.sessionmaker, stop, idempotency_ttl_hours=settings.idempotency_ttl_hours),
+            name="scheduler",
+        )
         deliveries = asyncio.create_task(sender.run(stop), name="webhook-sender")
         try:
             yield

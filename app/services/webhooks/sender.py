@@ -37,6 +37,7 @@ from app.settings import Settings
 log = logging.getLogger("tanggap.webhooks")
 MAX_RETRY_AFTER = timedelta(hours=24)
 EXCERPT = 500
+COALESCE_SECONDS = 0.02
 # Pending deliveries of one endpoint read at a time (sent one after the other, in order).
 BATCH = 50
 
@@ -99,6 +100,9 @@ class Sender:
                 )
                 waiter.cancel()
                 stopper.cancel()
+                # Under a burst of commits the wakes come back to back: gather them, so that the fan-out
+                # reads the log once for many events instead of once per event.
+                await asyncio.sleep(COALESCE_SECONDS)
         finally:
             for task in list(self._serving.values()):
                 task.cancel()

@@ -61,7 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler.run(app.state.sessionmaker, stop, idempotency_ttl_hours=settings.idempotency_ttl_hours),
             name="scheduler",
         )
-        deliveries = asyncio.create_task(sender.run(stop), name="webhook-sender")
+        deliveries = asyncio.create_task(
+            sender.run(stop) if settings.webhook_worker else stop.wait(), name="webhook-sender"
+        )
         try:
             yield
         finally:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     webhook_jitter: float = Field(default=0.1, ge=0, le=0.5)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # Whether this process delivers webhooks (off: e.g. API-only instances while others deliver).
+    webhook_worker: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
@@ -15,7 +16,12 @@ _MENTION = re.compile(r"@\w+")
 _REDUP = re.compile(r"\b([a-z]+)2\b")
 _HYPHEN_REDUP = re.compile(r"\b([a-z]+)-\1\b")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-_stemmer = StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    """Built on first use: its dictionary costs memory a worker that never triages need not pay."""
+    return StemmerFactory().create_stemmer()
 
 
 def words(text: str) -> list[str]:
@@ -30,7 +36,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer.stem(word)) or word
+    return str(_stemmer().stem(word)) or word
 
 
 def stems(text: str) -> list[str]:

@@ -29,12 +29,13 @@ def message_id(seq: int) -> str:
     return f"msg_tanggap_{seq}"
 
 
-async def fan_out(session: AsyncSession) -> int:
-    """Fans out one batch of new events; returns how many events it read (BATCH: call again)."""
+async def fan_out(session: AsyncSession) -> tuple[int, int]:
+    """Fans out one batch of new events; returns how many events it read (BATCH: call again) and how many
+    deliveries it queued."""
     q = select(OutboxCursor).where(OutboxCursor.id == 1).with_for_update(skip_locked=True)
     cursor = await session.scalar(q)
     if cursor is None:  # another worker is at it
-        return 0
+        return 0, 0
     rows = [
         dict(r._mapping)
         for r in await session.execute(
@@ -42,19 +43,19 @@ async def fan_out(session: AsyncSession) -> int:
         )
     ]
     if not rows:
-        return 0
+        return 0, 0
     cursor.seq = rows[-1]["seq"]
     wanted = [r for r in rows if r["type"] in catalog.AGENCY_EVENTS and r["incident_id"] is not None]
-    if wanted:
-        await _deliveries_for(session, wanted)
-    return len(rows)
+    queued = await _deliveries_for(session, wanted) if wanted else 0
+    return len(rows), queued
 
 
-async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     # Disabled endpoints too: their messages wait, in order, and go out when the endpoint is enabled again.
     endpoints = (await session.scalars(select(WebhookEndpoint))).all()
     if not endpoints:
-        return
+        return 0
+    queued = 0
     incident_ids = {r["incident_id"] for r in rows}
     incidents = {
         i.id: i
@@ -116,6 +117,8 @@ async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> 
                     due_at=row["occurred_at"],
                 )
             )
+            queued += 1
+    return queued
 
 
 def _wants(

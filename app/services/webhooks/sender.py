@@ -85,19 +85,21 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
+            poll = True
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    await self.step()
+                    await self.step(poll=poll)
                 except Exception:  # the next wake or poll tries again; the state is in the database
                     log.exception("webhook worker step failed")
                 waiter = asyncio.ensure_future(self._wake.wait())
                 stopper = asyncio.ensure_future(stop.wait())
-                await asyncio.wait(
+                done, _ = await asyncio.wait(
                     {waiter, stopper},
                     timeout=self.settings.webhook_poll_seconds,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
+                poll = not done
                 waiter.cancel()
                 stopper.cancel()
                 # Under a burst of commits the wakes come back to back: gather them, so that the fan-out
@@ -110,14 +112,18 @@ class Sender:
                     await task
             await self.client.aclose()
 
-    async def step(self) -> None:
+    async def step(self, *, poll: bool = True) -> None:
+        """Fans out new events; claims endpoints when it queued deliveries, or on the poll (retries come
+        due, another worker's deliveries wait for a free hand). A wake that queued nothing costs one read."""
+        queued = 0
         while True:
             async with unit_of_work(self.maker) as session:
-                read = await outbox.fan_out(session)
+                read, made = await outbox.fan_out(session)
+            queued += made
             if read < outbox.BATCH:
                 break
         free = self.settings.webhook_concurrency - len(self._serving)
-        if free <= 0:
+        if free <= 0 or not (queued or poll):
             return
         for endpoint_id in await self._claim(free):
             self._serving[endpoint_id] = asyncio.create_task(
@@ -192,8 +198,7 @@ class Sender:
                             return
                         continue
                     if await self._record(endpoint_id, delivery.id, outcome):
-                        await self._release(endpoint_id)
-                        self.wake()  # its retry is due later; the loop's poll finds it then
+                        await self._release(endpoint_id)  # its retry comes due later; a poll finds it
                     return
         except Exception:
             log.exception("webhook delivery to endpoint %s failed", endpoint_id)

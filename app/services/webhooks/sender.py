@@ -75,6 +75,7 @@ class Sender:
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds + 5)
         self._wake = asyncio.Event()
+        self._claim_soon = False
         self._serving: dict[uuid.UUID, asyncio.Task[None]] = {}
         self.client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
@@ -123,8 +124,9 @@ class Sender:
             if read < outbox.BATCH:
                 break
         free = self.settings.webhook_concurrency - len(self._serving)
-        if free <= 0 or not (queued or poll):
+        if free <= 0 or not (queued or poll or self._claim_soon):
             return
+        self._claim_soon = False
         for endpoint_id in await self._claim(free):
             self._serving[endpoint_id] = asyncio.create_task(
                 self._serve(endpoint_id), name=f"webhook-{endpoint_id}"
@@ -187,6 +189,10 @@ class Sender:
                     or not batch
                 ):
                     await self._release(endpoint_id)
+                    # Another worker may have queued a message and failed to claim this endpoint while we
+                    # held it: look again now that it is free, rather than at the next poll.
+                    self._claim_soon = True
+                    self.wake()
                     return
                 for delivery in batch:
                     if delivery.due_at > utcnow():

@@ -29,7 +29,7 @@ from app.api.middleware import BodyLimit
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
-from app.services import scheduler
+from app.services import scheduler, timers
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
 
@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         regions.warm_up()
+        async with app.state.sessionmaker() as session:
+            await timers.load_targets(session)
         hub = Hub(engine, poll_seconds=settings.stream_poll_seconds)
         await hub.start()
         app.state.hub = hub

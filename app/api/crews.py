@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.api.deps import CurrentPrincipal, SessionDep
+from app.dispatch import fourct
 from app.models import Team
 from app.reference import regions
 from app.reference.regions import CODE_PATTERN
@@ -23,6 +24,7 @@ from app.schemas.crews import (
     StatusIn,
     TeamCreate,
     TeamOut,
+    TeamPatch,
     VehicleCreate,
     VehicleOut,
 )
@@ -38,6 +40,10 @@ def _team_out(team: Team) -> TeamOut:
         name=team.name,
         region_code=team.region_code,
         timezone=regions.timezone_for(team.region_code),
+        four_ct_targets={
+            str(p): {s.name: m for s, m in stages.items()}
+            for p, stages in fourct.merge(team.four_ct_targets).items()
+        },
     )
 
 
@@ -50,6 +56,14 @@ async def create_team(body: TeamCreate, principal: CurrentPrincipal, session: Se
 @router.get("/teams", response_model=list[TeamOut], responses=_errors)
 async def list_teams(principal: CurrentPrincipal, session: SessionDep) -> list[TeamOut]:
     return [_team_out(t) for t in await crews.teams(session, principal)]
+
+
+@router.patch("/teams/{team_id}", response_model=TeamOut, responses=_errors)
+async def patch_team(
+    team_id: uuid.UUID, body: TeamPatch, principal: CurrentPrincipal, session: SessionDep
+) -> TeamOut:
+    """Rename the team or set its 4CT targets (supervisors, admins); open incidents follow the new targets."""
+    return _team_out(await crews.patch_team(session, principal, team_id, body))
 
 
 @router.post("/teams/{team_id}/personnel", status_code=201, response_model=PersonnelOut, responses=_errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(120))
     region_code: Mapped[str] = mapped_column(String(13), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 4CT targets laid over the defaults: {"1": {"temu": 20, ...}, ...} in minutes (app/dispatch/fourct.py).
+    four_ct_targets: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Personnel(Base):

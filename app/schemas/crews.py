@@ -30,11 +30,30 @@ class TeamCreate(Strict):
     region_code: RegionCode
 
 
+Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 30)]
+
+
+class StageTargets(Strict):
+    temu: Minutes | None = None
+    tanggap: Minutes | None = None
+    tindak: Minutes | None = None
+    tuntas: Minutes | None = None
+
+
+class TeamPatch(Strict):
+    name: Name | None = None
+    four_ct_targets: dict[Literal["1", "2", "3", "4"], StageTargets] | None = Field(
+        default=None,
+        description="4CT targets in minutes per priority, over the defaults ({} resets)",
+    )
+
+
 class TeamOut(Out):
     id: uuid.UUID
     name: str
     region_code: str
     timezone: str
+    four_ct_targets: dict[str, dict[str, int]] = Field(description="the targets in force, per priority")
 
 
 class PersonnelCreate(Strict):

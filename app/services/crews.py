@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.dispatch import fourct
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.models import Crew, CrewMember, CrewPosition, Personnel, Role, Team, Vehicle
+from app.models import Crew, CrewMember, CrewPosition, Incident, Personnel, Role, Team, Vehicle
 from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.crews import (
@@ -19,10 +21,11 @@ from app.schemas.crews import (
     PersonnelCreate,
     PersonnelOut,
     StatusIn,
+    TeamPatch,
     VehicleCreate,
     VehicleOut,
 )
-from app.services import events
+from app.services import events, timers
 from app.services.access import Principal, in_region, require
 
 MANAGE = (Role.admin, Role.supervisor)
@@ -62,6 +65,42 @@ async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID)
         principal.sees_region(team.region_code) or regions.within(principal.region_code, team.region_code)
     ):
         raise NotFound(f"team {team_id} not found")
+    return team
+
+
+async def patch_team(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: TeamPatch
+) -> Team:
+    team = await _team(session, principal, team_id)
+    _manages(principal, team)
+    if body.name is not None:
+        team.name = body.name
+    if body.four_ct_targets is not None:
+        given: dict[str, dict[str, int]] = {
+            str(p): {k: v for k, v in stages.model_dump().items() if v is not None}
+            for p, stages in body.four_ct_targets.items()
+        }
+        overrides: dict[str, Any] = {p: s for p, s in given.items() if s}
+        wrong = fourct.problems(fourct.merge(overrides))
+        if wrong:
+            raise Unprocessable("; ".join(wrong), field="body.four_ct_targets")
+        team.four_ct_targets = overrides
+        await session.flush()
+        await timers.load_targets(session)
+        # Open incidents of the kab/kota get their next deadline from the new targets.
+        for incident in await session.scalars(
+            select(Incident).where(
+                in_region(Incident.region_code, team.region_code), Incident.four_ct_next_due.is_not(None)
+            )
+        ):
+            timers.refresh(incident)
+        events.record(
+            session,
+            "team.targets_changed",
+            actor=principal,
+            region_code=team.region_code,
+            data={"team_id": str(team.id), "four_ct_targets": overrides},
+        )
     return team
 
 

@@ -226,7 +226,9 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
             breached=incident.four_ct_breaches or [],
             deadlines={
                 s.name: at
-                for s, at in fourct.deadlines(incident.priority, incident.first_received_at).items()
+                for s, at in fourct.deadlines(
+                    incident.priority, incident.first_received_at, timers.targets_for(incident.region_code)
+                ).items()
             },
         ),
         rejection_reason=incident.rejection_reason,

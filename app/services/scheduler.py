@@ -19,6 +19,8 @@ from app.models.base import utcnow
 from app.services import dispatch, idempotency, timers
 
 HOUSEKEEPING_SECONDS = 600
+# How often a worker reloads the teams' 4CT targets (the worker that changes them reloads at once).
+TARGETS_SECONDS = 60
 INBOUND_MEMORY = timedelta(days=1)
 
 log = logging.getLogger("tanggap.scheduler")
@@ -51,8 +53,13 @@ async def run(
     idempotency_ttl_hours: int = 24,
 ) -> None:
     last_housekeeping = time.monotonic()  # the first ten minutes after a start are left alone
+    last_targets = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() - last_targets > TARGETS_SECONDS:
+                last_targets = time.monotonic()
+                async with maker() as session:
+                    await timers.load_targets(session)
             await tick(maker)
             if time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
                 last_housekeeping = time.monotonic()

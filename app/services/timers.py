@@ -1,4 +1,8 @@
-"""4CT timers on incidents: keep the next deadline current, and record breaches when they happen."""
+"""4CT timers on incidents: keep the next deadline current, and record breaches when they happen.
+
+Targets are the team's (`teams.four_ct_targets` over the defaults of app/dispatch/fourct.py). Each worker
+keeps them in memory, reloaded by its scheduler every minute and at once by the worker that changes them;
+another worker may use the old targets for up to a minute."""
 
 from __future__ import annotations
 
@@ -9,10 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import fourct
 from app.dispatch.lifecycle import Stage, Status
-from app.models import Incident
+from app.models import Incident, Team
 from app.services import events
 
 _FINISHED = {Status.closed, Status.rejected, Status.cancelled}
+# kab/kota code -> its team's targets; kab/kota without a team (or without overrides) use the defaults.
+_TEAM_TARGETS: dict[str, fourct.Targets] = {}
+
+
+def targets_for(region_code: str) -> fourct.Targets:
+    return _TEAM_TARGETS.get(".".join(region_code.split(".")[:2]), fourct.TARGET_MINUTES)
+
+
+async def load_targets(session: AsyncSession) -> None:
+    rows = await session.execute(select(Team.region_code, Team.four_ct_targets))
+    fresh = {code: fourct.merge(overrides) for code, overrides in rows if overrides}
+    _TEAM_TARGETS.clear()
+    _TEAM_TARGETS.update(fresh)
 
 
 def met(incident: Incident) -> dict[Stage, datetime | None]:
@@ -30,7 +47,11 @@ def refresh(incident: Incident) -> None:
         incident.four_ct_next_due = None
         return
     incident.four_ct_next_due = fourct.next_due(
-        incident.priority, incident.first_received_at, met(incident), incident.four_ct_breaches or []
+        incident.priority,
+        incident.first_received_at,
+        met(incident),
+        incident.four_ct_breaches or [],
+        targets_for(incident.region_code),
     )
 
 
@@ -48,12 +69,18 @@ async def record_breaches(session: AsyncSession, now: datetime, *, limit: int = 
     ).all()
     count = 0
     for incident in due:
-        targets = fourct.TARGET_MINUTES[incident.priority]
+        team_targets = targets_for(incident.region_code)
+        targets = team_targets[incident.priority]
         found = fourct.breaches(
-            incident.priority, incident.first_received_at, met(incident), incident.four_ct_breaches or [], now
+            incident.priority,
+            incident.first_received_at,
+            met(incident),
+            incident.four_ct_breaches or [],
+            now,
+            team_targets,
         )
         for stage in found:
-            deadline = fourct.deadlines(incident.priority, incident.first_received_at)[stage]
+            deadline = fourct.deadlines(incident.priority, incident.first_received_at, team_targets)[stage]
             events.record(
                 session,
                 "incident.4ct_breached",

@@ -50,3 +50,62 @@ async def test_breach_is_an_event_once(
     )
     async with unit_of_work(db) as session:
         assert await timers.record_breaches(session, datetime.now(UTC) + timedelta(days=30)) == 0
+
+
+def test_team_targets_merge_and_must_be_ordered() -> None:
+    merged = fourct.merge({"1": {"temu": 20}})
+    assert (
+        merged[1][Stage.temu] == 20
+        and merged[1][Stage.tanggap] == 45
+        and merged[2] == fourct.TARGET_MINUTES[2]
+    )
+    assert fourct.problems(merged) == []
+    assert fourct.problems(fourct.merge({"2": {"tanggap": 10}})) == [
+        "P2: temu <= tanggap <= tindak <= tuntas"
+    ]
+    assert fourct.next_due(1, T0, {}, [], merged) == T0 + timedelta(minutes=20)
+
+
+async def test_a_team_sets_its_own_targets(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    team = (
+        await client.post(
+            "/api/v1/teams",
+            json={"name": "TRC Batam", "region_code": "21.71"},
+            headers=actors["admin"].headers,
+        )
+    ).json()
+    op, sup = actors["operator"], actors["supervisor"]
+    received = datetime.now(UTC) - timedelta(minutes=25)
+    r = await client.post(
+        "/api/v1/reports", headers=op.headers, json=factories.report(received_at=received.isoformat())
+    )
+    iid = r.json()["incident_id"]
+    # Default P1 temu target is 30 min: nothing breached yet.
+    async with unit_of_work(db) as session:
+        assert await timers.record_breaches(session, datetime.now(UTC)) == 0
+    bad = await client.patch(
+        f"/api/v1/teams/{team['id']}", json={"four_ct_targets": {"1": {"tanggap": 5}}}, headers=sup.headers
+    )
+    assert bad.status_code == 422 and "temu <= tanggap" in bad.json()["detail"]
+    for name in ("operator", "crew"):
+        r = await client.patch(
+            f"/api/v1/teams/{team['id']}",
+            json={"four_ct_targets": {"1": {"temu": 20}}},
+            headers=actors[name].headers,
+        )
+        assert r.status_code == 403
+    r = await client.patch(
+        f"/api/v1/teams/{team['id']}", json={"four_ct_targets": {"1": {"temu": 20}}}, headers=sup.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["four_ct_targets"]["1"]["temu"] == 20
+    # The open incident follows the team's 20 minutes: temu is breached now.
+    async with unit_of_work(db) as session:
+        assert await timers.record_breaches(session, datetime.now(UTC)) == 1
+    d = (await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)).json()
+    [breach] = [e["data"] for e in d["timeline"] if e["type"] == "incident.4ct_breached"]
+    assert breach["stage"] == "temu" and breach["target_minutes"] == 20
+    r = await client.patch(f"/api/v1/teams/{team['id']}", json={"four_ct_targets": {}}, headers=sup.headers)
+    assert r.json()["four_ct_targets"]["1"]["temu"] == 30

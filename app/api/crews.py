@@ -21,7 +21,9 @@ from app.schemas.crews import (
     LocationIn,
     PersonnelCreate,
     PersonnelOut,
+    RosterIn,
     StatusIn,
+    SwapIn,
     TeamCreate,
     TeamOut,
     TeamPatch,
@@ -88,6 +90,22 @@ async def form_crew(
     """Form a regu for one shift: its people, vehicle and coverage. Nobody works in two crews at once."""
     crew = await crews.form_crew(session, principal, team_id, body)
     return (await crews.render(session, [crew]))[0]
+
+
+@router.post("/teams/{team_id}/roster", status_code=201, response_model=list[CrewOut], responses=_errors)
+async def roster(
+    team_id: uuid.UUID, body: RosterIn, principal: CurrentPrincipal, session: SessionDep
+) -> list[CrewOut]:
+    """Form the crews of a period from a shift template (3 x 8 h or 2 x 12 h, in the team's time zone) and
+    rotating groups. All or nothing: one person already in a crew then refuses the whole roster (409)."""
+    return await crews.render(session, await crews.roster(session, principal, team_id, body))
+
+
+@router.post("/crews/{crew_id}/swap", response_model=CrewOut, responses=_errors)
+async def swap(crew_id: uuid.UUID, body: SwapIn, principal: CurrentPrincipal, session: SessionDep) -> CrewOut:
+    """Someone stands in for a member (sick, on leave), with a reason; the same checks as forming a crew."""
+    [out] = await crews.render(session, [await crews.swap(session, principal, crew_id, body)])
+    return out
 
 
 @router.get("/crews/on-duty", response_model=list[CrewOut], responses=_errors)

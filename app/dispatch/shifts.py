@@ -20,6 +20,7 @@ THREE_EIGHTS = (
     ShiftTemplate("Malam", time(23), 8),
 )
 TWO_TWELVES = (ShiftTemplate("Siang", time(7), 12), ShiftTemplate("Malam", time(19), 12))
+TEMPLATES = {"3x8": THREE_EIGHTS, "2x12": TWO_TWELVES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +56,18 @@ def current(now: datetime, templates: tuple[ShiftTemplate, ...], zone: str) -> S
             if window.starts_at <= now < window.ends_at:
                 return window
     raise ValueError("the templates leave a gap at this moment")
+
+
+def rotation(
+    start: date, days: int, templates: tuple[ShiftTemplate, ...], zone: str, groups: int
+) -> list[tuple[ShiftWindow, int]]:
+    """Every shift of `days` days from `start`, with the group that works it: the groups take the shifts in
+    turn, continuing across days (with three groups on 3 x 8 h each group works one shift a day, each day
+    at the same hour; with four on 2 x 12 h, two days on, two off)."""
+    out = []
+    slot = 0
+    for offset in range(days):
+        for window in shifts_on(start + timedelta(days=offset), templates, zone):
+            out.append((window, slot % groups))
+            slot += 1
+    return out

@@ -126,6 +126,34 @@ class CrewCreate(Strict):
         return self
 
 
+class RosterIn(Strict):
+    template: Literal["3x8", "2x12"] = "3x8"
+    start_date: date = Field(description="the first day, in the team's local time")
+    days: int = Field(ge=1, le=31)
+    groups: list[list[uuid.UUID]] = Field(
+        min_length=1, max_length=8, description="the people of each group; the groups take the shifts in turn"
+    )
+    crews_per_shift: int = Field(default=1, ge=1, le=6, description="a group is split into this many crews")
+    vehicle_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _groups_apart(self) -> RosterIn:
+        seen: set[uuid.UUID] = set()
+        for group in self.groups:
+            if not group:
+                raise ValueError("a group needs at least one person")
+            if seen & set(group):
+                raise ValueError("a person belongs to one group")
+            seen |= set(group)
+        return self
+
+
+class SwapIn(Strict):
+    out_id: uuid.UUID = Field(description="the member who does not come")
+    in_id: uuid.UUID = Field(description="who stands in")
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+
+
 class CrewOut(Out):
     id: uuid.UUID
     team_id: uuid.UUID

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.dispatch import fourct
+from app.dispatch import fourct, shifts
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import Crew, CrewMember, CrewPosition, Incident, Personnel, Role, Team, Vehicle
 from app.models.base import utcnow
@@ -20,7 +20,9 @@ from app.schemas.crews import (
     CrewOut,
     PersonnelCreate,
     PersonnelOut,
+    RosterIn,
     StatusIn,
+    SwapIn,
     TeamPatch,
     VehicleCreate,
     VehicleOut,
@@ -154,39 +156,7 @@ async def form_crew(
     """Forms a regu for one shift. A person works in one crew at a time; BKO only within the secondment."""
     team = await _team(session, principal, team_id)
     _manages(principal, team)
-    people = (await session.scalars(select(Personnel).where(Personnel.id.in_(body.member_ids)))).all()
-    by_id = {p.id: p for p in people}
-    for pid in body.member_ids:
-        person = by_id.get(pid)
-        if person is None or person.team_id != team.id or not person.active:
-            raise Unprocessable(f"personnel {pid} is not an active member of this team", field="member_ids")
-        if (
-            person.kind == "bko"
-            and person.seconded_from
-            and person.seconded_until
-            and not (
-                person.seconded_from <= body.shift_starts_at.date()
-                and body.shift_ends_at.date() <= person.seconded_until + timedelta(days=1)
-            )
-        ):
-            raise Unprocessable(
-                f"{person.name} is seconded only from {person.seconded_from} to {person.seconded_until}",
-                field="member_ids",
-            )
-    busy = (
-        await session.execute(
-            select(Personnel.name, Crew.name)
-            .join(CrewMember, CrewMember.personnel_id == Personnel.id)
-            .join(Crew, Crew.id == CrewMember.crew_id)
-            .where(
-                Personnel.id.in_(body.member_ids),
-                Crew.shift_starts_at < body.shift_ends_at,
-                Crew.shift_ends_at > body.shift_starts_at,
-            )
-        )
-    ).first()
-    if busy is not None:
-        raise Conflict(f"{busy[0]} is already in crew {busy[1]} during that shift")
+    await _check_members(session, team, body.member_ids, body.shift_starts_at, body.shift_ends_at)
     if body.vehicle_id is not None:
         vehicle = await session.get(Vehicle, body.vehicle_id)
         if vehicle is None or vehicle.team_id != team.id:
@@ -223,6 +193,111 @@ async def form_crew(
             "shift_ends_at": crew.shift_ends_at.isoformat(),
             "members": len(body.member_ids),
         },
+    )
+    return crew
+
+
+async def _check_members(
+    session: AsyncSession,
+    team: Team,
+    member_ids: Sequence[uuid.UUID],
+    starts: datetime,
+    ends: datetime,
+    *,
+    field: str = "member_ids",
+) -> None:
+    """Active members of the team, BKO only within their secondment, nobody in two crews at once."""
+    people = (await session.scalars(select(Personnel).where(Personnel.id.in_(member_ids)))).all()
+    by_id = {p.id: p for p in people}
+    for pid in member_ids:
+        person = by_id.get(pid)
+        if person is None or person.team_id != team.id or not person.active:
+            raise Unprocessable(f"personnel {pid} is not an active member of this team", field=field)
+        if (
+            person.kind == "bko"
+            and person.seconded_from
+            and person.seconded_until
+            and not (
+                person.seconded_from <= starts.date()
+                and ends.date() <= person.seconded_until + timedelta(days=1)
+            )
+        ):
+            raise Unprocessable(
+                f"{person.name} is seconded only from {person.seconded_from} to {person.seconded_until}",
+                field=field,
+            )
+    busy = (
+        await session.execute(
+            select(Personnel.name, Crew.name)
+            .join(CrewMember, CrewMember.personnel_id == Personnel.id)
+            .join(Crew, Crew.id == CrewMember.crew_id)
+            .where(Personnel.id.in_(member_ids), Crew.shift_starts_at < ends, Crew.shift_ends_at > starts)
+        )
+    ).first()
+    if busy is not None:
+        raise Conflict(f"{busy[0]} is already in crew {busy[1]} during that shift")
+
+
+async def roster(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: RosterIn
+) -> list[Crew]:
+    """Forms the crews of every shift of `days` days from the team's template, the groups taking the shifts
+    in turn (group k works shift k, then the rotation moves on), vehicles shared out within a shift. All or
+    nothing: one conflict (a person already in a crew then) refuses the whole roster."""
+    team = await _team(session, principal, team_id)
+    _manages(principal, team)
+    plan = shifts.rotation(
+        body.start_date,
+        body.days,
+        shifts.TEMPLATES[body.template],
+        regions.timezone_for(team.region_code),
+        len(body.groups),
+    )
+    formed = []
+    for window, group_index in plan:
+        group = body.groups[group_index]
+        for n in range(body.crews_per_shift):
+            members = group[n :: body.crews_per_shift]
+            if not members:
+                continue
+            vehicle = body.vehicle_ids[n % len(body.vehicle_ids)] if body.vehicle_ids else None
+            crew_body = CrewCreate(
+                name=f"Regu {window.name} {n + 1}" if body.crews_per_shift > 1 else f"Regu {window.name}",
+                shift_starts_at=window.starts_at,
+                shift_ends_at=window.ends_at,
+                member_ids=members,
+                vehicle_id=vehicle,
+            )
+            formed.append(await form_crew(session, principal, team.id, crew_body))
+    return formed
+
+
+async def swap(session: AsyncSession, principal: Principal, crew_id: uuid.UUID, body: SwapIn) -> Crew:
+    """Someone stands in for a member of a crew (sick, on leave): the same checks as forming the crew."""
+    crew = await session.get(Crew, crew_id, with_for_update=True)
+    team = await _team(session, principal, crew.team_id) if crew else None
+    if crew is None or team is None:
+        raise NotFound(f"crew {crew_id} not found")
+    _manages(principal, team)
+    if crew.shift_ends_at <= utcnow():
+        raise Conflict(f"crew {crew.name}'s shift has ended")
+    member = await session.get(CrewMember, (crew.id, body.out_id))
+    if member is None:
+        raise Unprocessable(f"personnel {body.out_id} is not in crew {crew.name}", field="body.out_id")
+    await _check_members(
+        session, team, [body.in_id], crew.shift_starts_at, crew.shift_ends_at, field="body.in_id"
+    )
+    await session.delete(member)
+    await session.flush()
+    session.add(CrewMember(crew_id=crew.id, personnel_id=body.in_id))
+    await session.flush()
+    events.record(
+        session,
+        "crew.swap",
+        actor=principal,
+        crew_id=crew.id,
+        region_code=team.region_code,
+        data={"out": str(body.out_id), "in": str(body.in_id), "reason": body.reason},
     )
     return crew
 

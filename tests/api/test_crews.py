@@ -223,3 +223,100 @@ async def test_crew_members_mine_topic_follows_their_crew(
     assert sub.crews == frozenset({mine["id"]})
     assert sub.matches({"crew_id": mine["id"], "region_code": "21.71", "actor_id": None})
     assert not sub.matches({"crew_id": other["id"], "region_code": "21.71", "actor_id": None})
+
+
+def test_rotation_of_groups_over_shifts() -> None:
+    from datetime import date
+
+    from app.dispatch import shifts
+
+    plan = shifts.rotation(date(2026, 11, 23), 2, shifts.THREE_EIGHTS, "Asia/Makassar", 3)
+    assert [(w.name, g) for w, g in plan] == [
+        ("Pagi", 0),
+        ("Siang", 1),
+        ("Malam", 2),
+        ("Pagi", 0),
+        ("Siang", 1),
+        ("Malam", 2),
+    ]
+    # WITA: 07:00 local is 23:00 UTC the day before.
+    assert plan[0][0].starts_at == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
+    four = shifts.rotation(date(2026, 11, 23), 2, shifts.TWO_TWELVES, "Asia/Jakarta", 4)
+    assert [g for _, g in four] == [0, 1, 2, 3]
+
+
+async def test_roster_forms_the_shifts_all_or_nothing(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    t = await _batam_team(client, actors)
+    rudi, sari, agus = (p["id"] for p in t["people"])
+    sup = actors["supervisor"]
+    start = (NOW + timedelta(days=1)).date().isoformat()
+    body = {
+        "template": "2x12",
+        "start_date": start,
+        "days": 1,
+        "groups": [[rudi], [sari]],
+        "vehicle_ids": [t["van"]["id"]],
+    }
+    formed = await client.post(f"{t['base']}/roster", json=body, headers=sup.headers)
+    assert formed.status_code == 201, formed.text
+    crews = formed.json()
+    assert [c["name"] for c in crews] == ["Regu Siang", "Regu Malam"]
+    assert [[m["name"] for m in c["members"]] for c in crews] == [["Rudi"], ["Sari"]]
+    assert all(c["vehicle"]["name"] == "URC 1" for c in crews)
+    starts = datetime.fromisoformat(crews[0]["shift_starts_at"])
+    assert (datetime.fromisoformat(crews[0]["shift_ends_at"]) - starts) == timedelta(hours=12)
+    # Sari works the night again in this roster, so it is refused, and Agus's day shift is not formed either.
+    again = await client.post(
+        f"{t['base']}/roster", json={**body, "groups": [[agus], [sari]]}, headers=sup.headers
+    )
+    assert again.status_code == 409 and "Sari" in again.json()["detail"]
+    alone = await client.post(f"{t['base']}/roster", json={**body, "groups": [[agus]]}, headers=sup.headers)
+    assert alone.status_code == 201, alone.text
+    bad = await client.post(
+        f"{t['base']}/roster", json={**body, "groups": [[rudi], [rudi]]}, headers=sup.headers
+    )
+    assert bad.status_code == 422
+    r = await client.post(f"{t['base']}/roster", json=body, headers=actors["operator"].headers)
+    assert r.status_code == 403
+
+
+async def test_swap_a_member(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    t = await _batam_team(client, actors)
+    rudi, sari, agus = (p["id"] for p in t["people"])
+    sup = actors["supervisor"]
+    shift = {
+        "shift_starts_at": (NOW - timedelta(hours=1)).isoformat(),
+        "shift_ends_at": (NOW + timedelta(hours=7)).isoformat(),
+    }
+    a = await _post(client, sup, f"{t['base']}/crews", {"name": "A", **shift, "member_ids": [rudi]})
+    b = await _post(client, sup, f"{t['base']}/crews", {"name": "B", **shift, "member_ids": [sari]})
+    # Sari is in crew B at that time: she cannot stand in for Rudi.
+    r = await client.post(
+        f"/api/v1/crews/{a['id']}/swap",
+        json={"out_id": rudi, "in_id": sari, "reason": "sakit"},
+        headers=sup.headers,
+    )
+    assert r.status_code == 409
+    r = await client.post(
+        f"/api/v1/crews/{a['id']}/swap",
+        json={"out_id": sari, "in_id": agus, "reason": "sakit"},
+        headers=sup.headers,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.out_id"
+    swapped = await _post(
+        client,
+        sup,
+        f"/api/v1/crews/{a['id']}/swap",
+        {"out_id": rudi, "in_id": agus, "reason": "Rudi sakit"},
+        expect=200,
+    )
+    assert [m["name"] for m in swapped["members"]] == ["Agus"]
+    assert b["id"] != a["id"]
+    r = await client.post(
+        f"/api/v1/crews/{a['id']}/swap",
+        json={"out_id": agus, "in_id": rudi, "reason": "balik"},
+        headers=actors["crew"].headers,
+    )
+    assert r.status_code == 403

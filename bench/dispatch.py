@@ -32,13 +32,13 @@ async def add_crews(n: int) -> None:
         )
         boss = Principal(admin.id, admin.username, Role.admin, "")
         team = await crews.create_team(session, boss, "TRC Bench", "21.71")
-        van = await crews.add_vehicle(
-            session,
-            boss,
-            team.id,
-            VehicleCreate(name="URC", seats=6, capabilities=["secure_transport", "stretcher"]),
-        )
         for i in range(n):
+            van = await crews.add_vehicle(
+                session,
+                boss,
+                team.id,
+                VehicleCreate(name=f"URC {i}", seats=6, capabilities=["secure_transport", "stretcher"]),
+            )
             person = await crews.add_personnel(
                 session, boss, team.id, PersonnelCreate(name=f"Petugas {i}", skills=["driver", "medic"])
             )

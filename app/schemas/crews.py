@@ -134,7 +134,11 @@ class RosterIn(Strict):
         min_length=1, max_length=8, description="the people of each group; the groups take the shifts in turn"
     )
     crews_per_shift: int = Field(default=1, ge=1, le=6, description="a group is split into this many crews")
-    vehicle_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    vehicle_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description="crew n of each shift takes vehicle n; the rest go without",
+    )
 
     @model_validator(mode="after")
     def _groups_apart(self) -> RosterIn:

@@ -161,6 +161,15 @@ async def form_crew(
         vehicle = await session.get(Vehicle, body.vehicle_id)
         if vehicle is None or vehicle.team_id != team.id:
             raise Unprocessable(f"vehicle {body.vehicle_id} is not this team's", field="vehicle_id")
+        clash = await session.scalar(
+            select(Crew.name).where(
+                Crew.vehicle_id == vehicle.id,
+                Crew.shift_starts_at < body.shift_ends_at,
+                Crew.shift_ends_at > body.shift_starts_at,
+            )
+        )
+        if clash is not None:
+            raise Conflict(f"vehicle {vehicle.name} is already with crew {clash} during that shift")
     coverage = body.coverage or [team.region_code]
     for code in coverage:
         if not regions.within(code, team.region_code):
@@ -242,8 +251,8 @@ async def roster(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID, body: RosterIn
 ) -> list[Crew]:
     """Forms the crews of every shift of `days` days from the team's template, the groups taking the shifts
-    in turn (group k works shift k, then the rotation moves on), vehicles shared out within a shift. All or
-    nothing: one conflict (a person already in a crew then) refuses the whole roster."""
+    in turn (group k works shift k, then the rotation moves on), crew n of a shift taking vehicle n (if any).
+    All or nothing: one conflict (a person or a vehicle already in a crew then) refuses the whole roster."""
     team = await _team(session, principal, team_id)
     _manages(principal, team)
     plan = shifts.rotation(
@@ -260,7 +269,7 @@ async def roster(
             members = group[n :: body.crews_per_shift]
             if not members:
                 continue
-            vehicle = body.vehicle_ids[n % len(body.vehicle_ids)] if body.vehicle_ids else None
+            vehicle = body.vehicle_ids[n] if n < len(body.vehicle_ids) else None
             crew_body = CrewCreate(
                 name=f"Regu {window.name} {n + 1}" if body.crews_per_shift > 1 else f"Regu {window.name}",
                 shift_starts_at=window.starts_at,

@@ -269,10 +269,14 @@ async def test_roster_forms_the_shifts_all_or_nothing(
     assert (datetime.fromisoformat(crews[0]["shift_ends_at"]) - starts) == timedelta(hours=12)
     # Sari works the night again in this roster, so it is refused, and Agus's day shift is not formed either.
     again = await client.post(
-        f"{t['base']}/roster", json={**body, "groups": [[agus], [sari]]}, headers=sup.headers
+        f"{t['base']}/roster",
+        json={**body, "groups": [[agus], [sari]], "vehicle_ids": []},
+        headers=sup.headers,
     )
     assert again.status_code == 409 and "Sari" in again.json()["detail"]
-    alone = await client.post(f"{t['base']}/roster", json={**body, "groups": [[agus]]}, headers=sup.headers)
+    alone = await client.post(
+        f"{t['base']}/roster", json={**body, "groups": [[agus]], "vehicle_ids": []}, headers=sup.headers
+    )
     assert alone.status_code == 201, alone.text
     bad = await client.post(
         f"{t['base']}/roster", json={**body, "groups": [[rudi], [rudi]]}, headers=sup.headers
@@ -314,6 +318,20 @@ async def test_swap_a_member(client: httpx.AsyncClient, actors: dict[str, Actor]
     )
     assert [m["name"] for m in swapped["members"]] == ["Agus"]
     assert b["id"] != a["id"]
+    # One vehicle, one crew at a time.
+    r = await client.post(
+        f"{t['base']}/crews",
+        json={"name": "C", **shift, "member_ids": [rudi], "vehicle_id": t["van"]["id"]},
+        headers=sup.headers,
+    )
+    assert r.status_code == 201, r.text
+    dewi = await _post(client, sup, f"{t['base']}/personnel", {"name": "Dewi", "skills": ["medic"]})
+    clash = await client.post(
+        f"{t['base']}/crews",
+        json={"name": "D", **shift, "member_ids": [dewi["id"]], "vehicle_id": t["van"]["id"]},
+        headers=sup.headers,
+    )
+    assert clash.status_code == 409 and "URC 1" in clash.json()["detail"]
     r = await client.post(
         f"/api/v1/crews/{a['id']}/swap",
         json={"out_id": agus, "in_id": rudi, "reason": "balik"},

@@ -212,16 +212,7 @@ async def redeliver(session: AsyncSession, principal: Principal, delivery_id: in
         raise Conflict(
             f"delivery {delivery_id} is still pending; it will be attempted", current_status="pending"
         )
-    copy = WebhookDelivery(
-        endpoint_id=original.endpoint_id,
-        event_id=original.event_id,
-        event_seq=original.event_seq,
-        event_type=original.event_type,
-        incident_id=original.incident_id,
-        message_id=original.message_id,
-        payload=original.payload,
-        origin="redelivery",
-    )
+    copy = _again(original, "redelivery")
     session.add(copy)
     await session.flush()
     return copy
@@ -252,20 +243,22 @@ async def replay(
         raise Unprocessable(
             f"more than {REPLAY_LIMIT} messages in that range; replay a shorter one", field="body"
         )
-    for original in sent:
-        session.add(
-            WebhookDelivery(
-                endpoint_id=original.endpoint_id,
-                event_id=original.event_id,
-                event_seq=original.event_seq,
-                event_type=original.event_type,
-                incident_id=original.incident_id,
-                message_id=original.message_id,
-                payload=original.payload,
-                origin="replay",
-            )
-        )
+    session.add_all([_again(original, "replay") for original in sent])
     return len(sent)
+
+
+def _again(original: WebhookDelivery, origin: str) -> WebhookDelivery:
+    """The same message (webhook-id and body) as a new delivery at the end of the endpoint's queue."""
+    return WebhookDelivery(
+        endpoint_id=original.endpoint_id,
+        event_id=original.event_id,
+        event_seq=original.event_seq,
+        event_type=original.event_type,
+        incident_id=original.incident_id,
+        message_id=original.message_id,
+        payload=original.payload,
+        origin=origin,
+    )
 
 
 def secret_expiries(endpoint: WebhookEndpoint) -> list[datetime | None]:

@@ -296,7 +296,9 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
             body = ReportCreate.model_validate(
                 {
                     **sample,
-                    "received_at": (now - timedelta(minutes=30 * (i + 1))).isoformat(),
+                    # 20, 50 and 80 minutes ago: off the 4CT deadlines (30/60/90 min), so that the demo's
+                    # breaches do not all fire in the first second after it starts.
+                    "received_at": (now - timedelta(minutes=30 * (i + 1) - 10)).isoformat(),
                     "location": {
                         "region_code": village,
                         "lat": lat + 0.004 * i,

@@ -4,6 +4,7 @@ crews, so two concurrent dispatches never book one crew twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -146,24 +147,12 @@ async def run(session: AsyncSession, actor: Principal | None, regency: str) -> l
     by_id = {str(i.id): i for i in waiting}
     crews_by_id = {str(c.id): c for c in crews}
     decisions = engine.decide(
-        [
-            engine.WaitingIncident(
-                id=str(i.id),
-                priority=i.priority,
-                waiting_since=i.first_received_at,
-                category=i.category,
-                region_code=i.region_code,
-                location=engine.Point(i.lat, i.lon) if i.lat is not None and i.lon is not None else None,
-                flags=frozenset(i.subject_flags),
-                expected_minutes=EXPECTED_MINUTES.get(i.category, 60),
-                excluded_crews=frozenset(excluded[i.id]),
-            )
-            for i in waiting
-        ],
+        [_waiting_state(i, excluded[i.id]) for i in waiting],
         await _crew_states(session, crews),
         now,
     )
     offers = []
+    nobody: list[Incident] = []
     for d in decisions:
         incident = by_id[d.incident_id]
         explained = _explain(d)
@@ -173,9 +162,80 @@ async def run(session: AsyncSession, actor: Principal | None, regency: str) -> l
         elif d.crew_id is None and not d.candidates:
             why = "no crew on duty" if not crews else "no crew on duty qualifies"
             _escalate(session, actor, incident, why, explained)
+            nobody.append(incident)
         elif incident.dispatch_attempts >= MAX_ATTEMPTS:
             _escalate(session, actor, incident, f"{incident.dispatch_attempts} offers not taken", explained)
+    if nobody:
+        offers += await _mutual_aid(session, actor, regency, nobody, excluded, now)
     return offers
+
+
+async def _mutual_aid(
+    session: AsyncSession,
+    actor: Principal | None,
+    regency: str,
+    incidents: list[Incident],
+    excluded: dict[uuid.UUID, set[str]],
+    now: datetime,
+) -> list[Offer]:
+    """Escalated incidents no crew of the kab/kota can take are offered to free crews of the other teams of
+    the province, as if the kab/kota were in their coverage. Their crews are locked with SKIP LOCKED: a crew
+    its own region is dispatching right now is not waited for (nor ever booked twice)."""
+    province = regency.split(".")[0]
+    q = (
+        select(Crew, Team)
+        .join(Team, Team.id == Crew.team_id)
+        .where(
+            Team.region_code != regency,
+            Team.region_code.startswith(province + ".", autoescape=True),
+            Crew.shift_starts_at <= now,
+            Crew.shift_ends_at > now,
+            Crew.status == "available",
+        )
+        .order_by(Crew.id)
+        .with_for_update(of=Crew, skip_locked=True)
+    )
+    rows = list((await session.execute(q)).all())
+    if not rows:
+        return []
+    teams = {crew.id: team for crew, team in rows}
+    neighbours = [crew for crew, _ in rows]
+    states = [
+        dataclasses.replace(state, coverage=(*state.coverage, regency))
+        for state in await _crew_states(session, neighbours)
+    ]
+    by_id = {str(i.id): i for i in incidents}
+    crews_by_id = {str(c.id): c for c in neighbours}
+    decisions = engine.decide(
+        [_waiting_state(i, excluded[i.id]) for i in incidents],
+        states,
+        now,
+    )
+    offers = []
+    for d in decisions:
+        if d.crew_id is None or by_id[d.incident_id].dispatch_attempts >= MAX_ATTEMPTS:
+            continue
+        crew = crews_by_id[d.crew_id]
+        explained = {
+            **_explain(d),
+            "mutual_aid": {"team": teams[crew.id].name, "region": teams[crew.id].region_code},
+        }
+        offers.append(_offer(session, actor, by_id[d.incident_id], crew, now, explained))
+    return offers
+
+
+def _waiting_state(i: Incident, excluded: set[str]) -> engine.WaitingIncident:
+    return engine.WaitingIncident(
+        id=str(i.id),
+        priority=i.priority,
+        waiting_since=i.first_received_at,
+        category=i.category,
+        region_code=i.region_code,
+        location=engine.Point(i.lat, i.lon) if i.lat is not None and i.lon is not None else None,
+        flags=frozenset(i.subject_flags),
+        expected_minutes=EXPECTED_MINUTES.get(i.category, 60),
+        excluded_crews=frozenset(excluded),
+    )
 
 
 def _explain(d: engine.Decision) -> dict[str, Any]:
@@ -259,7 +319,8 @@ async def _locked_offer(
             raise NotFound(f"offer {offer_id} not found")
         raise Forbidden(f"role {principal.role} does not answer offers")
     incident = await session.get(Incident, offer.incident_id)
-    if incident is None or not principal.sees_region(incident.region_code):
+    # A crew member answers his crew's offers wherever the incident is (mutual aid across kab/kota).
+    if incident is None or not (principal.sees_region(incident.region_code) or principal.role == Role.crew):
         raise NotFound(f"offer {offer_id} not found")
     if offer.status != "pending":
         raise Conflict(f"the offer is {offer.status}", current_status=offer.status)

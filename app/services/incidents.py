@@ -19,7 +19,7 @@ from app.dispatch import fourct, lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
-from app.models import Incident, IncidentNote, Report
+from app.models import CrewMember, Incident, IncidentNote, Offer, Personnel, Report, Role
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
@@ -150,9 +150,33 @@ async def _get_visible(
         q = q.with_for_update()
     incident = await session.scalar(q)
     # Out of region is "not found": it does not even confirm that the incident exists.
-    if incident is None or not principal.sees_region(incident.region_code):
+    if incident is None or not (
+        principal.sees_region(incident.region_code) or await _mutual_aid(session, principal, incident)
+    ):
         raise NotFound(f"incident {incident_id} not found")
     return incident
+
+
+async def _mutual_aid(session: AsyncSession, principal: Principal, incident: Incident) -> bool:
+    """A crew member of a neighbouring team sees the incident his crew was offered or took (mutual aid on
+    escalation, app/services/dispatch.py), and nothing else of that region."""
+    if principal.role != Role.crew:
+        return False
+    crews = [incident.assigned_crew_id] if incident.assigned_crew_id else []
+    crews += list(
+        await session.scalars(
+            select(Offer.crew_id).where(Offer.incident_id == incident.id, Offer.status == "pending")
+        )
+    )
+    if not crews:
+        return False
+    member = await session.scalar(
+        select(CrewMember.crew_id)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(CrewMember.crew_id.in_(crews), Personnel.user_id == principal.user_id)
+        .limit(1)
+    )
+    return member is not None
 
 
 def render_report(report: Report, *, reveal: bool) -> ReportOut:

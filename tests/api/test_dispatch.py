@@ -337,3 +337,67 @@ async def test_handover_at_the_end_of_a_shift(
     ] == "off_shift"
     # Nothing is left without an owner.
     assert detail["assigned_crew_id"] == handover["crew_id"]
+
+
+async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Batam has no crew on duty; the Tanjungpinang team (same province, Kepulauan Riau) has one free: the
+    escalated incident is offered to it, and its crew member sees and works that incident, and no other."""
+    admin = actors["admin"]
+    await _post(
+        client,
+        admin,
+        "/api/v1/users",
+        {"username": "crew.tpi", "role": "crew", "region_code": "21.72", "password": "kepri-12345"},
+    )
+    r = await client.post("/api/v1/auth/token", data={"username": "crew.tpi", "password": "kepri-12345"})
+    tpi = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    team = await _post(client, admin, "/api/v1/teams", {"name": "TRC Tanjungpinang", "region_code": "21.72"})
+    base = f"/api/v1/teams/{team['id']}"
+    users = (await client.get("/api/v1/users", headers=admin.headers)).json()
+    tpi_user = next(u for u in users if u["username"] == "crew.tpi")
+    person = await _post(
+        client,
+        admin,
+        f"{base}/personnel",
+        {"name": "Hendra", "skills": ["driver"], "user_id": tpi_user["id"]},
+    )
+    van = await _post(
+        client,
+        admin,
+        f"{base}/vehicles",
+        {"name": "URC TPI", "seats": 6, "capabilities": ["secure_transport"]},
+    )
+    await _post(
+        client,
+        admin,
+        f"{base}/crews",
+        {
+            "name": "Regu TPI",
+            "shift_starts_at": (NOW - timedelta(hours=1)).isoformat(),
+            "shift_ends_at": (NOW + timedelta(hours=7)).isoformat(),
+            "member_ids": [person["id"]],
+            "vehicle_id": van["id"],
+        },
+    )
+    op = actors["operator"]
+    created = await _post(client, op, "/api/v1/reports", factories.report())
+    other = await _post(
+        client, op, "/api/v1/reports", factories.report(description="laporan lain, belum diverifikasi")
+    )
+    incident = created["incident_id"]
+    await _post(client, op, f"/api/v1/incidents/{incident}/verify", {}, expect=200)
+    detail = (await client.get(f"/api/v1/incidents/{incident}", headers=op.headers)).json()
+    types = [e["type"] for e in detail["timeline"]]
+    assert "incident.escalated" in types
+    [offer] = [e for e in detail["timeline"] if e["type"] == "offer.made"]
+    assert offer["data"]["mutual_aid"] == {"team": "TRC Tanjungpinang", "region": "21.72"}
+    # The neighbour's crew member sees this incident (not the other one) and takes it.
+    assert (await client.get(f"/api/v1/incidents/{incident}", headers=tpi)).status_code == 200
+    assert (await client.get(f"/api/v1/incidents/{other['incident_id']}", headers=tpi)).status_code == 404
+    r = await client.post(f"/api/v1/offers/{offer['data']['offer_id']}/accept", headers=tpi)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/incidents/{incident}/transitions", json={"to": "en_route"}, headers=tpi)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "en_route"

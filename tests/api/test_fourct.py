@@ -35,8 +35,9 @@ async def test_breach_is_an_event_once(
         "/api/v1/reports", headers=op.headers, json=factories.report(received_at=received.isoformat())
     )
     iid = r.json()["incident_id"]
+    # The app's own scheduler ticks every second and may record them first: count the events, not the calls.
     async with unit_of_work(db) as session:
-        assert await timers.record_breaches(session, datetime.now(UTC)) == 2
+        assert await timers.record_breaches(session, datetime.now(UTC)) <= 2
     async with unit_of_work(db) as session:
         assert await timers.record_breaches(session, datetime.now(UTC)) == 0
     d = (await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)).json()
@@ -101,9 +102,10 @@ async def test_a_team_sets_its_own_targets(
     )
     assert r.status_code == 200, r.text
     assert r.json()["four_ct_targets"]["1"]["temu"] == 20
-    # The open incident follows the team's 20 minutes: temu is breached now.
+    # The open incident follows the team's 20 minutes: temu is breached now (by this call or by the app's
+    # scheduler, whichever comes first; once).
     async with unit_of_work(db) as session:
-        assert await timers.record_breaches(session, datetime.now(UTC)) == 1
+        assert await timers.record_breaches(session, datetime.now(UTC)) <= 1
     d = (await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)).json()
     [breach] = [e["data"] for e in d["timeline"] if e["type"] == "incident.4ct_breached"]
     assert breach["stage"] == "temu" and breach["target_minutes"] == 20

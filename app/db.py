@@ -6,13 +6,16 @@ session calls `commit()`. Services add rows and events to the session and never 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, inspect, update
+from sqlalchemy import Insert, Integer, Table, bindparam, column, func, insert, inspect, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.models import AuditEntry, Base, Event, EventCounter
@@ -56,6 +59,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         echo=settings.sql_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
         # No pre-ping: it costs a round trip per request; a dropped connection fails one request and is
         # replaced (the client retries with its Idempotency-Key).
     )
@@ -89,20 +93,37 @@ def append(session: AsyncSession, *objects: Base) -> None:
 async def commit(session: AsyncSession) -> None:
     """Write the unit of work's queued rows, audit entries and events, then commit.
 
-    On PostgreSQL the queued rows and audit entries go in one statement (data-modifying CTEs), the events in
-    a second, and a deferred trigger numbers the events at COMMIT (see app/models/event.py). On SQLite, where
-    BEGIN IMMEDIATE already serialises writers, the rows go one table at a time and the counter row is bumped
-    here.
+    On PostgreSQL everything queued goes in one statement (data-modifying CTEs), and a deferred trigger
+    numbers the events at COMMIT (see app/models/event.py). A unit of work that read nothing and changed no
+    loaded object (a new report opening a new incident) is that one statement in autocommit mode: atomic on
+    its own, without BEGIN and COMMIT round trips. On SQLite, where BEGIN IMMEDIATE already serialises
+    writers, the rows go one table at a time and the counter row is bumped here.
     """
     rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(PENDING_ROWS, [])
     events: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
-    if rows or events or audit:
+    rows += [(_AUDIT_TABLE, a) for a in audit]
+    if not (rows or events):
+        await session.commit()
+        return
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to one engine"
+    if engine.dialect.name == "postgresql":
+        statement, params = _one_statement(rows, events)
+        if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+            async with engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(statement, params)
+        else:
+            await session.flush()
+            await (await session.connection()).execute(statement, params)
+            await session.commit()
+    else:
         await session.flush()
-        postgres = session.get_bind().dialect.name == "postgresql"
-        if events and not postgres:
+        conn = await session.connection()
+        if events:
             top = (
-                await session.execute(
+                await conn.execute(
                     update(EventCounter)
                     .where(EventCounter.id == 1)
                     .values(value=EventCounter.value + len(events))
@@ -110,39 +131,74 @@ async def commit(session: AsyncSession) -> None:
                 )
             ).scalar_one()
             events = [{**e, "seq": top - len(events) + 1 + i} for i, e in enumerate(events)]
-        # Core statements on the session's connection: the ORM's execution path adds nothing for them.
-        conn = await session.connection()
-        rows = [*rows, *((_AUDIT_TABLE, a) for a in audit)]
-        if postgres and rows:
-            shape = tuple((table.name, tuple(values)) for table, values in rows)
-            params = {f"p{i}_{k}": v for i, (_, values) in enumerate(rows) for k, v in values.items()}
-            await conn.execute(_combined_insert(shape), params)
-        else:
-            for table, values in rows:
-                await conn.execute(insert(table), values)
-        if events:
-            # Its own statement, row by row in order: the rows of a CTE chain go in no set order, and the
-            # events of one transaction must be numbered in the order they were recorded.
-            await conn.execute(insert(_EVENT_TABLE), events)
-    await session.commit()
+            rows.append((_EVENT_TABLE, events))  # type: ignore[arg-type]
+        for table, values in rows:
+            await conn.execute(insert(table), values)
+        await session.commit()
     if events:
         for callback in on_events_committed:
             callback()
 
 
+def _one_statement(
+    rows: list[tuple[Table, dict[str, Any]]], events: list[dict[str, Any]]
+) -> tuple[Insert, dict[str, Any]]:
+    shape = tuple((table.name, tuple(values)) for table, values in rows)
+    params = {f"p{i}_{k}": v for i, (_, values) in enumerate(rows) for k, v in values.items()}
+    if events:
+        params["events"] = [{**{k: _plain(v) for k, v in e.items()}, "ord": i} for i, e in enumerate(events)]
+    return _combined_insert(shape, bool(events)), params
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: timestamps and ids as text (PostgreSQL reads them back into the columns' types)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+_EVENT_FIELDS = ("type", "occurred_at", "incident_id", "crew_id", "region_code", "actor_id", "actor", "data")
+
+
 @lru_cache(maxsize=256)
-def _combined_insert(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Insert:
+def _combined_insert(shape: tuple[tuple[str, tuple[str, ...]], ...], with_events: bool) -> Insert:
     """One INSERT statement for many rows of several tables (a data-modifying CTE per row), built once per
-    shape. Single-row VALUES only: SQLAlchemy does not cache statements with multi-row VALUES."""
+    shape. Single-row VALUES only: SQLAlchemy does not cache statements with multi-row VALUES.
+
+    The events go in one INSERT ... SELECT from a JSON array ordered by position: the rows of a CTE chain go
+    in no set order, and the events of one transaction must be numbered in the order they were recorded
+    (the trigger numbers them in the order they were inserted)."""
     tables = Base.metadata.tables
     inserts = [
         insert(tables[name]).values({k: bindparam(f"p{i}_{k}", type_=tables[name].c[k].type) for k in keys})
         for i, (name, keys) in enumerate(shape)
     ]
+    if with_events:
+        cols = _EVENT_TABLE.c
+        source = (
+            func.jsonb_to_recordset(bindparam("events", type_=JSONB()))
+            .table_valued(*(column(n, cols[n].type) for n in _EVENT_FIELDS), column("ord", Integer()))
+            .render_derived(name="e", with_types=True)
+        )
+        inserts.append(
+            insert(_EVENT_TABLE).from_select(
+                list(_EVENT_FIELDS),
+                select(*(source.c[n] for n in _EVENT_FIELDS)).order_by(source.c.ord),
+            )
+        )
     *before, stmt = inserts
     for i, ins in enumerate(before):
         stmt = stmt.add_cte(ins.cte(f"w{i}"))
     return stmt
+
+
+async def rollback(session: AsyncSession) -> None:
+    """Undo the unit of work: roll back what reached the database and forget what was queued."""
+    for key in (PENDING_ROWS, PENDING_EVENTS, PENDING_AUDIT):
+        session.info.pop(key, None)
+    await session.rollback()
 
 
 @asynccontextmanager
@@ -153,5 +209,5 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             yield session
             await commit(session)
         except BaseException:
-            await session.rollback()
+            await rollback(session)
             raise

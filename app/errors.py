@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tanggap")
@@ -143,8 +144,22 @@ async def _integrity(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _busy(_: Request, exc: Exception) -> JSONResponse:
+    # Every pooled database connection stayed busy for db_pool_timeout seconds.
+    log.warning("database pool exhausted: %s", exc)
+    response = problem(
+        503,
+        code="busy",
+        title="Service busy",
+        detail="all database connections are busy; nothing was saved, retry shortly",
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

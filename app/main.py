@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,10 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub(engine, poll_seconds=settings.stream_poll_seconds)
         await hub.start()
         app.state.hub = hub
-        db.on_events_committed.append(hub.wake)
+        db.on_events_committed.append(hub.committed)
         sender = Sender(app.state.sessionmaker, settings)
-        db.on_events_committed.append(sender.wake)
-        hub.on_notify.append(sender.wake)
+        hub.on_new_events.append(sender.wake)
         stop = asyncio.Event()
         deadlines = asyncio.create_task(
             scheduler.run(app.state.sessionmaker, stop, idempotency_ttl_hours=settings.idempotency_ttl_hours),
@@ -66,14 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliveries = asyncio.create_task(
             sender.run(stop) if settings.webhook_worker else stop.wait(), name="webhook-sender"
         )
+        # What start-up loaded (reference data, regions, mappers) lives as long as the process: move it out
+        # of the collector's sight, so that a full collection does not walk it again and again under load.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             stop.set()
             await deadlines
             await deliveries
-            db.on_events_committed.remove(sender.wake)
-            db.on_events_committed.remove(hub.wake)
+            db.on_events_committed.remove(hub.committed)
             await hub.stop()
             await engine.dispose()
 

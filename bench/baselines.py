@@ -36,7 +36,8 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        engine = create_async_engine(os.environ["TANGGAP_DATABASE_URL"], pool_size=10, max_overflow=10)
+        # The same pool as Tanggap's defaults (app/settings.py): 10 connections per worker, no overflow.
+        engine = create_async_engine(os.environ["TANGGAP_DATABASE_URL"], pool_size=10, max_overflow=0)
         engine_box["e"] = engine
         yield
         await engine.dispose()

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,10 +177,14 @@ def wrk(
         "response = function(status, headers, body) codes[status] = (codes[status] or 0) + 1 end",
     ]
     if unique_key:
+        # Unique per run, per wrk thread (each has its own Lua state, with the same unseeded random numbers)
+        # and per request: every request is a first attempt, none is a replay.
         lines += [
+            "local threads = 0",
+            "function setup(thread) threads = threads + 1; thread:set('tid', threads) end",
             "local n = 0",
             "request = function() n = n + 1",
-            '  wrk.headers["Idempotency-Key"] = "k-" .. math.random(1, 1e9) .. "-" .. n',
+            f'  wrk.headers["Idempotency-Key"] = "{uuid.uuid4().hex}-" .. tid .. "-" .. n',
             "  return wrk.format() end",
         ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:

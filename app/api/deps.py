@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import security
-from app.db import commit
+from app.db import commit, rollback
 from app.errors import Unauthorized
 from app.models import Role
 from app.services import users
@@ -41,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
             await commit(session)
         except BaseException:
-            await session.rollback()
+            await rollback(session)
             raise
 
 

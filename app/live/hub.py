@@ -1,7 +1,9 @@
 """The per-worker hub: tails the event log in `seq` order and fans events out to this worker's clients.
 
-Order and completeness come from the log itself: the hub reads `seq > head` (events are numbered at commit,
-so a higher seq is never visible before a lower one) and a client that reconnects replays from the log.
+Order and completeness come from the log itself: the hub reads `seq > head` (a higher seq is never visible
+before a lower one) and a client that reconnects replays from the log. On PostgreSQL the hub also numbers
+the events its process committed (app/services/events.py: number) and then wakes the other processes with
+a NOTIFY; on SQLite the commit numbers them.
 Each event is serialised once per worker, not once per client. A client whose queue is full is marked
 overflowed and disconnected by its endpoint: a slow client never slows the others.
 """
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import read_only
 from app.live.topics import Subscription
 from app.models import Event
+from app.services import events
 
 log = logging.getLogger("tanggap.live")
 CHANNEL = "tanggap_events"
@@ -110,6 +113,8 @@ class Client:
 
 class Hub:
     def __init__(self, engine: AsyncEngine, *, poll_seconds: float = 2.0, batch: int = 1000) -> None:
+        self.writer = engine
+        self.numbers = engine.dialect.name == "postgresql"
         self.engine = read_only(engine)
         self.poll_seconds = poll_seconds
         self.batch = batch
@@ -119,8 +124,11 @@ class Hub:
         self._pumping = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        # Called on every NOTIFY from another process (the webhook worker wakes with the hub).
-        self.on_notify: list[Callable[[], None]] = []
+        # Called when numbered events may have arrived: numbered here, or announced by another process
+        # (the webhook worker wakes with the hub).
+        self.on_new_events: list[Callable[[], None]] = []
+        self._number = asyncio.Event()
+        self._announce = asyncio.Event()
 
     async def start(self) -> None:
         async with self.engine.connect() as conn:
@@ -128,19 +136,23 @@ class Hub:
                 (await conn.execute(select(func.coalesce(func.max(_EVENTS.c.seq), 0)))).scalar_one()
             )
         self._tasks.append(asyncio.create_task(self._read_loop(), name="live-hub-reader"))
-        if self.engine.dialect.name == "postgresql":
+        if self.numbers:
+            self._number.set()  # what was committed while no process was numbering
+            self._tasks.append(asyncio.create_task(self._number_loop(), name="live-hub-numbering"))
             self._tasks.append(asyncio.create_task(self._listen_loop(), name="live-hub-listener"))
 
     async def stop(self) -> None:
-        """Lets a read in progress finish (a read cancelled half-way could leave its connection in a
-        transaction), then stops."""
+        """Lets a read or a numbering pass in progress finish (one cancelled half-way could leave its
+        connection in a transaction), then stops."""
         self._stopping = True
         self.wake()
-        reader, *others = self._tasks
-        for task in others:
-            task.cancel()
+        self._number.set()
+        finishing = [t for t in self._tasks if t.get_name() in ("live-hub-reader", "live-hub-numbering")]
+        for task in self._tasks:
+            if task not in finishing:
+                task.cancel()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(reader), 5)
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*finishing, return_exceptions=True)), 5)
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -149,10 +161,45 @@ class Hub:
     def wake(self) -> None:
         self._wake.set()
 
-    def _notified(self) -> None:
+    def committed(self) -> None:
+        """This process committed events (called by app.db.commit)."""
+        if self.numbers:
+            self._number.set()
+        else:
+            self._new_events()
+
+    def _new_events(self) -> None:
         self.wake()
-        for callback in self.on_notify:
+        for callback in self.on_new_events:
             callback()
+
+    def _on_notify(self, conn: object, pid: int, _channel: str, _payload: object) -> None:
+        if isinstance(conn, asyncpg.Connection) and pid == conn.get_server_pid():
+            return  # this hub's own announcement
+        self._new_events()
+
+    async def _number_loop(self) -> None:
+        """Numbers committed events right after this process's commits (and at each poll, for events that a
+        process which died or a command-line tool committed), then announces them to every process.
+
+        The NOTIFY is sent after the numbering, from the hub's own connection, never inside a writing
+        transaction: PostgreSQL serialises the commits of notifying transactions. Commits that come while a
+        pass runs are numbered by the next pass, one for all."""
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._number.wait(), self.poll_seconds)
+            self._number.clear()
+            if self._stopping:
+                return
+            try:
+                numbered = await events.number(self.writer)
+            except Exception:  # the next commit or poll tries again; the events wait in the log
+                log.exception("live hub: numbering the event log failed")
+                await asyncio.sleep(self.poll_seconds)
+                continue
+            if numbered:
+                self._new_events()
+                self._announce.set()
 
     async def attach(self, client: Client) -> int:
         """Registers a client; returns the head: it gets every event after it, live.
@@ -231,9 +278,15 @@ class Hub:
                 conn = await asyncpg.connect(dsn)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, lambda *_args: self._notified())
+                await conn.add_listener(CHANNEL, self._on_notify)
                 self.wake()  # anything committed while not listening
-                await lost.wait()
+                announcer = asyncio.create_task(self._announce_loop(conn, lost), name="live-hub-announcer")
+                try:
+                    await lost.wait()
+                finally:
+                    announcer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await announcer
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -243,3 +296,14 @@ class Hub:
                     with contextlib.suppress(Exception):
                         await conn.close()
             await asyncio.sleep(1.0)
+
+    async def _announce_loop(self, conn: asyncpg.Connection, lost: asyncio.Event) -> None:
+        try:
+            while True:
+                await self._announce.wait()
+                self._announce.clear()
+                await conn.execute(f"NOTIFY {CHANNEL}")
+        except Exception:
+            log.warning("live hub: NOTIFY failed; reconnecting", exc_info=True)
+            self._announce.set()  # the next connection sends it
+            lost.set()

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigIntPK, utcnow
@@ -14,14 +14,25 @@ class Event(Base):
     """The append-only log every change is written to, in the change's own transaction.
 
     `seq` is the order readers see, and it must equal the order in which events become visible, or a reader
-    tailing `seq > last` could see 101 before 100 and skip 100 for ever. So `seq` is taken from the single
-    row of `event_counter` at COMMIT: on PostgreSQL by a deferred constraint trigger (migration 0001), which
-    holds the counter's lock only for the commit itself; on SQLite, whose writers are serialised anyway, by
-    `app.db.commit()`. `id` is only the row's identity.
+    tailing `seq > last` could see 101 before 100 and skip 100 for ever. On PostgreSQL an event is written
+    with no `seq`; right after the commit, the writing process numbers every committed event that has none
+    (`app.services.events.number`, one short transaction whose counter-row lock orders the numbering passes
+    of all processes). Writers never wait for one another; only the numbering passes are serialised, and
+    each numbers a whole batch. On SQLite, whose writers are serialised anyway, `app.db.commit()` numbers
+    the events in the writing transaction. `id` is the row's identity and the order within a transaction.
     """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_incident_seq", "incident_id", "seq"),)
+    __table_args__ = (
+        Index("ix_events_incident_seq", "incident_id", "seq"),
+        # What the numbering pass looks for: small, since events are numbered right after their commit.
+        Index(
+            "ix_events_unnumbered",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)

@@ -66,7 +66,8 @@ class IncidentSummary(Out):
 
 
 class EventOut(Out):
-    seq: int
+    # The log's order; null for the moment between an event's commit and its numbering.
+    seq: int | None
     type: str
     occurred_at: datetime
     incident_id: uuid.UUID | None

@@ -1,7 +1,8 @@
 """The event log: the one place a change becomes visible to the timeline, the live stream and webhooks.
 
-`record()` queues an event on the unit of work; `app.db.commit()` gives the queued events their sequence
-numbers and writes them in the same transaction as the change. No commit, no event.
+`record()` queues an event on the unit of work; `app.db.commit()` writes it in the same transaction as the
+change (no commit, no event). On PostgreSQL, `number()` then gives committed events their `seq`, the order
+in which the live streams and webhooks read them (see app/models/event.py for why it is done apart).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db import PENDING_EVENTS
 from app.models import Event
@@ -48,5 +49,44 @@ def change(before: Any, after: Any) -> dict[str, Any]:
 
 
 async def timeline(session: AsyncSession, incident_id: uuid.UUID) -> Sequence[Event]:
-    rows = await session.scalars(select(Event).where(Event.incident_id == incident_id).order_by(Event.seq))
+    """An incident's events in log order; one committed a moment ago may not be numbered yet (seq None):
+    it comes last, in the order it was written."""
+    rows = await session.scalars(
+        select(Event).where(Event.incident_id == incident_id).order_by(Event.seq.asc().nulls_last(), Event.id)
+    )
     return rows.all()
+
+
+# The oldest unnumbered committed events, locked (a concurrent pass of another process skips them), get the
+# next numbers of the counter, in the order they were written. The counter row's lock, held to the end of
+# the pass's commit, orders the passes: a pass's numbers become visible only after every lower number.
+NUMBER_SQL = """
+WITH todo AS MATERIALIZED (
+    SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
+), counted AS (
+    SELECT count(*) AS n FROM todo
+), base AS (
+    UPDATE event_counter SET value = event_counter.value + counted.n FROM counted
+    WHERE event_counter.id = 1 AND counted.n > 0
+    RETURNING event_counter.value - counted.n AS start
+), ranked AS (
+    SELECT id, row_number() OVER (ORDER BY id) AS n FROM todo
+)
+UPDATE events SET seq = base.start + ranked.n FROM base, ranked WHERE events.id = ranked.id
+"""
+_NUMBER = text(NUMBER_SQL)
+
+
+async def number(engine: AsyncEngine, *, batch: int = 5000) -> int:
+    """PostgreSQL: numbers the committed events that have no `seq` yet; returns how many it numbered.
+
+    Each batch is one statement in autocommit mode (its own short transaction). Any process may run it at
+    any time: passes of several processes exclude one another's rows and queue on the counter row."""
+    total = 0
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        while True:
+            numbered = (await conn.execute(_NUMBER, {"batch": batch})).rowcount
+            total += numbered
+            if numbered < batch:
+                return total

@@ -1,8 +1,8 @@
 """Idempotency-Key: a retried request returns the first response and creates nothing new.
 
 The key's row is written in the same transaction as what the request created, so either both exist or
-neither. Two concurrent requests with one key: the loser's commit hits the unique constraint, it rolls
-back and answers with what the winner stored. Only ids are stored, never the body, so no personal data
+neither. A retry, or two concurrent requests with one key: the later commit hits the unique constraint, it
+rolls back and answers with what the first stored. Only ids are stored, never the body, so no personal data
 is copied here; the response is rendered again from the rows.
 """
 
@@ -20,10 +20,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import commit
-from app.errors import Unprocessable
+from app.db import append, commit, rollback
+from app.errors import DomainError, Unprocessable
 from app.models import IdempotencyKey
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 
 T = TypeVar("T")
 
@@ -68,35 +68,37 @@ async def run_once(
 ) -> Outcome[T]:
     """Runs `create` and commits, unless `key` was seen in `scope`: then returns the first outcome.
 
-    This function owns the commit of its unit of work, because only the commit tells who won a race.
+    Optimistic: the key's row is written with what `create` made, and only when that fails (the key's
+    unique constraint, or an error that a retry of a request that once succeeded could meet) is the key
+    looked up. So a first attempt, the common case, reads nothing. This function owns the commit of its
+    unit of work, because only the commit tells who won a race.
     """
-    if key is not None:
-        found = await _find(session, scope, key)
-        if found is not None:
-            return _replay(found, digest)
-    created = await create()
-    new_id = resource_id(created)
-    if key is not None:
-        session.add(
-            IdempotencyKey(
-                scope=scope,
-                key=key,
-                request_hash=digest,
-                status_code=status_code,
-                response_body={"id": str(new_id)},
-            )
-        )
     try:
+        created = await create()
+        made = resource_id(created)
+        if key is not None:
+            append(
+                session,
+                IdempotencyKey(
+                    id=new_id(),
+                    scope=scope,
+                    key=key,
+                    request_hash=digest,
+                    status_code=status_code,
+                    response_body={"id": str(made)},
+                    created_at=utcnow(),
+                ),
+            )
         await commit(session)
-    except IntegrityError:
-        await session.rollback()
+    except (IntegrityError, DomainError):
+        await rollback(session)
         if key is None:
             raise
         found = await _find(session, scope, key)
         if found is None:
             raise
         return _replay(found, digest)
-    return Outcome(new_id, status_code, replayed=False, created=created)
+    return Outcome(made, status_code, replayed=False, created=created)
 
 
 async def purge_expired(session: AsyncSession, *, ttl_hours: int) -> int:

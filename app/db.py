@@ -10,8 +10,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, cast
+from functools import cache, lru_cache
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Insert, Integer, Table, bindparam, column, func, insert, inspect, select, update
 from sqlalchemy import event as sa_event
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.models import AuditEntry, Base, Event, EventCounter
 from app.settings import Settings
 
+B = TypeVar("B", bound=Base)
 READ_ONLY_OPTION = "tanggap_read_only"
 PENDING_EVENTS = "pending_events"
 PENDING_AUDIT = "pending_audit"
@@ -74,20 +75,39 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def new_row(cls: type[B], **values: Any) -> B:
+    """A new object for `append()`: its attributes set at once, without the change tracking that a mapped
+    class's constructor runs for each of them (the object is never flushed by the ORM)."""
+    obj: B = cls.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
+
+
 def append(session: AsyncSession, *objects: Base) -> None:
     """Queue new append-only rows (a new report, its incident) to be written at commit, past the ORM's unit
     of work. The objects stay transient; attributes never set take their column defaults."""
     rows: list[tuple[Table, dict[str, Any]]] = session.info.setdefault(PENDING_ROWS, [])
     for obj in objects:
-        mapper = inspect(type(obj))
+        table, columns = _columns_of(type(obj))
+        state = obj.__dict__
         values = {}
-        for prop in mapper.column_attrs:
-            column = prop.columns[0]
-            value = obj.__dict__.get(prop.key)
-            # Unset, or None where the column has a default (reading an unset attribute stores None).
-            if prop.key in obj.__dict__ and not (value is None and (column.default or column.server_default)):
-                values[column.key] = value
-        rows.append((cast(Table, mapper.local_table), values))
+        for key, column_key, has_default in columns:
+            if key in state:
+                value = state[key]
+                # None where the column has a default: reading an unset attribute stores None.
+                if value is not None or not has_default:
+                    values[column_key] = value
+        rows.append((table, values))
+
+
+@cache
+def _columns_of(cls: type[Base]) -> tuple[Table, tuple[tuple[str, str, bool], ...]]:
+    mapper = inspect(cls)
+    columns = tuple(
+        (prop.key, prop.columns[0].key, bool(prop.columns[0].default or prop.columns[0].server_default))
+        for prop in mapper.column_attrs
+    )
+    return cast(Table, mapper.local_table), columns
 
 
 async def commit(session: AsyncSession) -> None:
@@ -104,7 +124,9 @@ async def commit(session: AsyncSession) -> None:
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
     rows += [(_AUDIT_TABLE, a) for a in audit]
     if not (rows or events):
-        await session.commit()
+        # Nothing begun and nothing added: no commit to send.
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            await session.commit()
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to one engine"

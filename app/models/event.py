@@ -40,8 +40,10 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
     # The crew an event concerns (offers, crew status); the crews table comes with dispatch.
-    crew_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    region_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    # Not indexed: no query selects events by crew or region (the streams filter what they tail), and every
+    # index is written twice per event (insert, numbering).
+    crew_id: Mapped[uuid.UUID | None] = mapped_column()
+    region_code: Mapped[str | None] = mapped_column(String(13))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import append
+from app.db import append, new_row
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -84,7 +84,8 @@ async def submit_to_incident(
     region_code = _region_of(principal, body)
     now = utcnow()
     subject = body.subject
-    report = Report(
+    report = new_row(
+        Report,
         id=new_id(),
         channel=body.channel,
         received_at=body.received_at or now,
@@ -147,7 +148,8 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         flags=report.subject_flags,
         approx_age=report.subject_age,
     )
-    incident = Incident(
+    incident = new_row(
+        Incident,
         id=new_id(),
         status=Status.received,
         category=report.category,

@@ -4,6 +4,8 @@ The deferred trigger of 0001 numbered each event at COMMIT under the counter row
 writing transaction then held through its WAL flush: writers committed one at a time. Now events are
 written unnumbered and the writing process numbers them in a separate short pass
 (app/services/events.py: number), which also sends the NOTIFY that wakes the other processes.
+The indexes on events.crew_id and events.region_code go: no query used them, and each was written twice
+per event.
 
 Revision ID: 0007
 Revises: 0006
@@ -39,23 +41,22 @@ def upgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS events_assign_seq ON events")
         op.execute("DROP FUNCTION IF EXISTS events_assign_seq()")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_events_unnumbered",
-            ["id"],
-            unique=False,
-            postgresql_where=sa.text("seq IS NULL"),
-            sqlite_where=sa.text("seq IS NULL"),
-        )
+    op.drop_index("ix_events_crew_id", table_name="events")
+    op.drop_index("ix_events_region_code", table_name="events")
+    op.create_index(
+        "ix_events_unnumbered",
+        "events",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text("seq IS NULL"),
+        sqlite_where=sa.text("seq IS NULL"),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_events_unnumbered",
-            postgresql_where=sa.text("seq IS NULL"),
-            sqlite_where=sa.text("seq IS NULL"),
-        )
+    op.drop_index("ix_events_unnumbered", table_name="events")
+    op.create_index("ix_events_region_code", "events", ["region_code"], unique=False)
+    op.create_index("ix_events_crew_id", "events", ["crew_id"], unique=False)
     if op.get_context().dialect.name == "postgresql":
         # Events written since and not numbered yet are numbered first, in the order they were written.
         op.execute(

@@ -210,13 +210,30 @@ def wrk(
     }
 
 
+CASES = [
+    # name, app, path, authenticated, unique Idempotency-Key per request
+    ("trivial", "bench.baselines:create_app", "/trivial", False, False),
+    ("core_insert", "bench.baselines:create_app", "/core-insert", False, False),
+    ("orm_insert", "bench.baselines:create_app", "/orm-insert", False, False),
+    ("intake", "app.main:create_app", "/api/v1/reports", True, False),
+    ("intake_idempotent", "app.main:create_app", "/api/v1/reports", True, True),
+]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs per case; medians reported")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
@@ -230,45 +247,51 @@ def main() -> None:
 
         asyncio.run(_sql())
     auth = {"Authorization": f"Bearer {token}"}
+    only = os.environ.get("BENCH_ONLY")
+    cases = [c for c in CASES if not only or c[0] in only.split(",")]
     results: dict[str, dict[str, float]] = {}
+    every_run: dict[str, list[dict[str, float]]] = {}
     for workers in args.workers:
-        cases = [
-            ("bench.baselines:create_app", "/trivial", REPORT, {}, "trivial"),
-            ("bench.baselines:create_app", "/core-insert", REPORT, {}, "core_insert"),
-            ("bench.baselines:create_app", "/orm-insert", REPORT, {}, "orm_insert"),
-            ("app.main:create_app", "/api/v1/reports", REPORT, auth, "intake"),
-            ("app.main:create_app", "/api/v1/reports", REPORT, auth, "intake_idempotent"),
-        ]
-        only = os.environ.get("BENCH_ONLY")
-        for app, path, body, headers, name in cases:
-            if only and name not in only.split(","):
-                continue
-            server = Server(app, workers)
-            try:
-                url = f"http://127.0.0.1:{server.port}{path}"
+        # Every server is up for the whole round and the cases take turns, `--repeat` times: the machine's
+        # slow and fast phases fall on all of them alike, and the medians are compared.
+        apps = sorted({c[1] for c in cases})
+        servers = {app: Server(app, workers) for app in apps}
+        runs: dict[str, list[dict[str, float]]] = {c[0]: [] for c in cases}
+        try:
+            for _name, app, path, authenticated, unique in cases:  # warm-up
+                url = f"http://127.0.0.1:{servers[app].port}{path}"
                 wrk(
                     url,
-                    body,
-                    headers,
-                    duration=4,
+                    REPORT,
+                    auth if authenticated else {},
+                    duration=3,
                     connections=args.connections,
-                    unique_key=name.endswith("idempotent"),
-                )  # warm-up
-                r = wrk(
-                    url,
-                    body,
-                    headers,
-                    duration=args.duration,
-                    connections=args.connections,
-                    unique_key=name.endswith("idempotent"),
+                    unique_key=unique,
                 )
-                r["rss_mib"] = server.rss_mib()
-            finally:
+            for _ in range(args.repeat):
+                for name, app, path, authenticated, unique in cases:
+                    url = f"http://127.0.0.1:{servers[app].port}{path}"
+                    r = wrk(
+                        url,
+                        REPORT,
+                        auth if authenticated else {},
+                        duration=args.duration,
+                        connections=args.connections,
+                        unique_key=unique,
+                    )
+                    r["rss_mib"] = servers[app].rss_mib()
+                    runs[name].append(r)
+        finally:
+            for server in servers.values():
                 server.stop()
+        for name, rs in runs.items():
+            r = {k: _median([x[k] for x in rs]) for k in rs[0]}
             results[f"{name}/{workers}w"] = r
+            every_run[f"{name}/{workers}w"] = rs
             print(
                 f"{name:>18} {workers}w  {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                f"p99 {r['p99_ms']:7.2f} ms  non-2xx {int(r['non_2xx'])}  rss {r['rss_mib']:.0f} MiB",
+                f"p99 {r['p99_ms']:7.2f} ms  non-2xx {int(r['non_2xx'])}  rss {r['rss_mib']:.0f} MiB  "
+                f"(runs: {', '.join(format(x['rps'], '.0f') for x in rs)} req/s)",
                 flush=True,
             )
     print()
@@ -278,15 +301,16 @@ def main() -> None:
             found = results.get(f"{name}/{workers}w")
             if base is None or found is None:
                 continue
-            r = found
             print(
-                f"{name} {workers}w vs one-row Core insert: throughput x{r['rps'] / base['rps']:.2f}, "
-                f"p99 x{r['p99_ms'] / base['p99_ms']:.2f}"
+                f"{name} {workers}w vs one-row Core insert (medians): "
+                f"throughput x{found['rps'] / base['rps']:.2f}, p99 x{found['p99_ms'] / base['p99_ms']:.2f}"
             )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out_dir / f"intake-{stamp}.json").write_text(json.dumps(results, indent=2))
+    (out_dir / f"intake-{stamp}.json").write_text(
+        json.dumps({"medians": results, "runs": every_run}, indent=2)
+    )
 
 
 if __name__ == "__main__":

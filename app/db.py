@@ -17,6 +17,7 @@ from sqlalchemy import Insert, Integer, Table, bindparam, column, func, insert, 
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import configure_mappers
 
 from app.models import AuditEntry, Base, Event, EventCounter
 from app.settings import Settings
@@ -78,7 +79,10 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def new_row(cls: type[B], **values: Any) -> B:
     """A new object for `append()`: its attributes set at once, without the change tracking that a mapped
     class's constructor runs for each of them (the object is never flushed by the ORM)."""
-    obj: B = cls.__mapper__.class_manager.new_instance()
+    mapper = cls.__mapper__
+    if not mapper.configured:
+        configure_mappers()
+    obj: B = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
     return obj
 

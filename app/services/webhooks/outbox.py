@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -36,18 +36,34 @@ async def fan_out(session: AsyncSession) -> tuple[int, int]:
     cursor = await session.scalar(q)
     if cursor is None:  # another worker is at it
         return 0, 0
+    # The batch's extent first, then only the events an agency may receive (most of the log, intake and
+    # internal traffic, is never read beyond its number).
+    batch = (
+        select(_EVENTS.c.seq)
+        .where(_EVENTS.c.seq > cursor.seq)
+        .order_by(_EVENTS.c.seq)
+        .limit(BATCH)
+        .subquery()
+    )
+    read, last = (await session.execute(select(func.count(), func.max(batch.c.seq)))).one()
+    if not read:
+        return 0, 0
     rows = [
         dict(r._mapping)
         for r in await session.execute(
-            select(_EVENTS).where(_EVENTS.c.seq > cursor.seq).order_by(_EVENTS.c.seq).limit(BATCH)
+            select(_EVENTS)
+            .where(
+                _EVENTS.c.seq > cursor.seq,
+                _EVENTS.c.seq <= last,
+                _EVENTS.c.type.in_(sorted(catalog.AGENCY_EVENTS)),
+                _EVENTS.c.incident_id.is_not(None),
+            )
+            .order_by(_EVENTS.c.seq)
         )
     ]
-    if not rows:
-        return 0, 0
-    cursor.seq = rows[-1]["seq"]
-    wanted = [r for r in rows if r["type"] in catalog.AGENCY_EVENTS and r["incident_id"] is not None]
-    queued = await _deliveries_for(session, wanted) if wanted else 0
-    return len(rows), queued
+    cursor.seq = last
+    queued = await _deliveries_for(session, rows) if rows else 0
+    return int(read), queued
 
 
 async def _deliveries_for(session: AsyncSession, rows: list[dict[str, Any]]) -> int:

@@ -32,20 +32,7 @@ from app.services import events
 log = logging.getLogger("tanggap.live")
 CHANNEL = "tanggap_events"
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
-_COLUMNS = [
-    _EVENTS.c[n]
-    for n in (
-        "seq",
-        "type",
-        "occurred_at",
-        "incident_id",
-        "crew_id",
-        "region_code",
-        "actor_id",
-        "actor",
-        "data",
-    )
-]
+_COLUMNS = [_EVENTS.c[n] for n in events.LOG_COLUMNS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +179,20 @@ class Hub:
             if self._stopping:
                 return
             try:
-                numbered = await events.number(self.writer)
+                numbered, rows = await events.number(self.writer, returning=bool(self.clients))
             except Exception:  # the next commit or poll tries again; the events wait in the log
                 log.exception("live hub: numbering the event log failed")
                 await asyncio.sleep(self.poll_seconds)
                 continue
             if numbered:
-                self._new_events()
                 self._announce.set()
+                for callback in self.on_new_events:
+                    callback()
+                if rows and rows[0]["seq"] == self.head + 1 and not self._pumping.locked():
+                    # What this pass numbered follows what the clients have: hand it over without a read.
+                    self._fan_out(rows)
+                else:
+                    self.wake()
 
     async def attach(self, client: Client) -> int:
         """Registers a client; returns the head: it gets every event after it, live.
@@ -258,16 +251,20 @@ class Hub:
     async def _pump_locked(self) -> None:
         while True:
             rows = await self._read(self.head)
-            for row in rows:
-                delivery = Delivery(row["seq"], row["type"], row, envelope(row))
-                for client in list(self.clients):
-                    if client.subscription.matches(row):
-                        client.offer(delivery)
-            if rows:
-                # No await between fan-out and this line: attach() sees a head consistent with what was sent.
-                self.head = rows[-1]["seq"]
+            self._fan_out(rows)
             if len(rows) < self.batch:
                 return
+
+    def _fan_out(self, rows: list[dict[str, Any]]) -> None:
+        """Offers events that follow `head` to the clients and moves `head`; never awaits, so attach() always
+        sees a head consistent with what was offered."""
+        for row in rows:
+            delivery = Delivery(row["seq"], row["type"], row, envelope(row))
+            for client in list(self.clients):
+                if client.subscription.matches(row):
+                    client.offer(delivery)
+        if rows:
+            self.head = rows[-1]["seq"]
 
     async def _listen_loop(self) -> None:
         """LISTEN on PostgreSQL; reconnects after a failure (the poll covers the gap)."""

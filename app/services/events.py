@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db import PENDING_EVENTS
@@ -75,18 +75,44 @@ WITH todo AS MATERIALIZED (
 UPDATE events SET seq = base.start + ranked.n FROM base, ranked WHERE events.id = ranked.id
 """
 _NUMBER = text(NUMBER_SQL)
+# What a reader of the log sees of an event (the live streams' envelope).
+LOG_COLUMNS = (
+    "seq",
+    "type",
+    "occurred_at",
+    "incident_id",
+    "crew_id",
+    "region_code",
+    "actor_id",
+    "actor",
+    "data",
+)
+_NUMBER_RETURNING = text(NUMBER_SQL + " RETURNING " + ", ".join(f"events.{c}" for c in LOG_COLUMNS)).columns(
+    *(cast(Table, Event.__table__).c[c] for c in LOG_COLUMNS)
+)
 
 
-async def number(engine: AsyncEngine, *, batch: int = 5000) -> int:
-    """PostgreSQL: numbers the committed events that have no `seq` yet; returns how many it numbered.
+async def number(
+    engine: AsyncEngine, *, batch: int = 5000, returning: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """PostgreSQL: numbers the committed events that have no `seq` yet; returns how many it numbered and,
+    with `returning`, those events in `seq` order (the live hub hands them to its clients without reading
+    them back).
 
     Each batch is one statement in autocommit mode (its own short transaction). Any process may run it at
     any time: passes of several processes exclude one another's rows and queue on the counter row."""
     total = 0
+    rows: list[dict[str, Any]] = []
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         while True:
-            numbered = (await conn.execute(_NUMBER, {"batch": batch})).rowcount
+            if returning:
+                got = [dict(r._mapping) for r in await conn.execute(_NUMBER_RETURNING, {"batch": batch})]
+                numbered = len(got)
+                rows += got
+            else:
+                numbered = (await conn.execute(_NUMBER, {"batch": batch})).rowcount
             total += numbered
             if numbered < batch:
-                return total
+                rows.sort(key=lambda r: int(r["seq"]))
+                return total, rows

@@ -117,7 +117,17 @@ class Sender:
         """Fans out new events; claims endpoints when it queued deliveries, or on the poll (retries come
         due, another worker's deliveries wait for a free hand). A wake that queued nothing costs one read."""
         queued = 0
+        engine = self.maker.kw["bind"]
+        skim = engine.dialect.name == "postgresql"
         while True:
+            if skim:
+                held, read, wanted = await outbox.skim(engine)
+                if not held or not read:
+                    break
+                if not wanted:  # the cursor moved past them
+                    if read < outbox.BATCH:
+                        break
+                    continue
             async with unit_of_work(self.maker) as session:
                 read, made = await outbox.fan_out(session)
             queued += made

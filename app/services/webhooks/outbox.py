@@ -28,12 +28,13 @@ _ENDED = ("cancelled", "declined")
 # PostgreSQL, one statement: lock the cursor (SKIP LOCKED: another worker is at it), look at the next batch
 # of events by number and type only, and when none of them is for an agency, move the cursor past them.
 # The common case under load (intake and internal traffic) costs one round trip; a batch with something
-# for an agency goes through `fan_out`.
+# for an agency goes through `fan_out`. (The cursor is a scalar subquery, not a join: as a join the
+# planner walks the seq index from the first event ever written.)
 _SKIM = text("""
 WITH c AS (SELECT seq FROM outbox_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED),
 b AS (
     SELECT e.seq, (e.type = ANY(:types) AND e.incident_id IS NOT NULL) AS wanted
-    FROM events e, c WHERE e.seq > c.seq ORDER BY e.seq LIMIT :batch
+    FROM events e WHERE e.seq > (SELECT seq FROM c) ORDER BY e.seq LIMIT :batch
 ),
 s AS (SELECT count(*) AS n, max(b.seq) AS last, coalesce(bool_or(b.wanted), false) AS wanted FROM b),
 u AS (

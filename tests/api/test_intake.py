@@ -81,6 +81,31 @@ async def test_idempotent_retry_returns_first_response(
     assert await count(db, "events") == 2
 
 
+async def test_retry_replays_even_when_the_request_would_now_fail(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The key is looked up only when the write fails (the common first attempt reads nothing), so a retry
+    whose request would now be refused (its incident was rejected meanwhile) still gets the first answer."""
+    op = actors["operator"].headers
+    incident_id = (await client.post("/api/v1/reports", json=factories.report(), headers=op)).json()[
+        "incident_id"
+    ]
+    headers = {**op, "Idempotency-Key": "attach-1"}
+    body = factories.report(incident_id=incident_id)
+    first = await client.post("/api/v1/reports", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    r = await client.post(
+        f"/api/v1/incidents/{incident_id}/reject", json={"reason": "hoax", "note": "iseng"}, headers=op
+    )
+    assert r.status_code == 200, r.text
+    fresh = await client.post("/api/v1/reports", json=body, headers={**op, "Idempotency-Key": "attach-2"})
+    assert fresh.status_code == 409
+    again = await client.post("/api/v1/reports", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await count(db, "reports") == 2
+
+
 async def test_idempotency_key_with_other_body_is_refused(
     client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -57,12 +57,21 @@ async def timeline(session: AsyncSession, incident_id: uuid.UUID) -> Sequence[Ev
     return rows.all()
 
 
-# The oldest unnumbered committed events, locked (a concurrent pass of another process skips them), get the
-# next numbers of the counter, in the order they were written. The counter row's lock, held to the end of
-# the pass's commit, orders the passes: a pass's numbers become visible only after every lower number.
+# A pass first takes the counter row's lock (only when there is something to number), then the oldest
+# unnumbered committed events get the next numbers, in the order they were written. Taking the counter first
+# serialises whole passes: two passes never split one transaction's events between them (which could number
+# its second event before its first). The lock is held to the end of the pass's commit, so a pass's numbers
+# become visible only after every lower number. A pass that waited for another one re-reads the counter and
+# re-checks each event it locks (READ COMMITTED), so it skips what the other one numbered.
 NUMBER_SQL = """
-WITH todo AS MATERIALIZED (
-    SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
+WITH counter AS MATERIALIZED (
+    SELECT value FROM event_counter
+    WHERE id = 1 AND EXISTS (SELECT 1 FROM events WHERE seq IS NULL)
+    FOR UPDATE
+), todo AS MATERIALIZED (
+    SELECT id FROM events
+    WHERE seq IS NULL AND (SELECT value FROM counter) IS NOT NULL
+    ORDER BY id LIMIT :batch FOR UPDATE
 ), counted AS (
     SELECT count(*) AS n FROM todo
 ), base AS (
@@ -100,7 +109,7 @@ async def number(
     them back).
 
     Each batch is one statement in autocommit mode (its own short transaction). Any process may run it at
-    any time: passes of several processes exclude one another's rows and queue on the counter row."""
+    any time: passes of several processes queue on the counter row."""
     total = 0
     rows: list[dict[str, Any]] = []
     async with engine.connect() as conn:

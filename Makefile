@@ -31,7 +31,6 @@ test: lint
 
 ## Benchmarks (PostgreSQL at 127.0.0.1:5432); figures go to bench/results/
 bench: install-test
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.intake
 
 clean:

@@ -52,7 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         regions.warm_up()
         async with app.state.sessionmaker() as session:
             await timers.load_targets(session)
-        hub = Hub(engine, poll_seconds=settings.stream_poll_seconds)
+        hub = Hub(
+            engine,
+            poll_seconds=settings.stream_poll_seconds,
+            heartbeat_seconds=settings.stream_heartbeat_seconds,
+        )
         await hub.start()
         app.state.hub = hub
         db.on_events_committed.append(hub.committed)

@@ -127,11 +127,8 @@ class Server:
         raise RuntimeError(f"{app} did not start")
 
     def rss_mib(self) -> float:
-        pids = [self.proc.pid]
-        out = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True, check=False)
-        pids = [int(p) for p in out.stdout.split()] or pids
         total = 0
-        for pid in pids:
+        for pid in self.pids():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
@@ -140,12 +137,40 @@ class Server:
             total += int(m.group(1)) if m else 0
         return total / 1024
 
+    def pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True, check=False)
+        return [int(p) for p in out.stdout.split()] or [self.proc.pid]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's processes (all workers)."""
+        return cpu_seconds(self.pids())
+
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / _TICK
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process of this machine (the backends serving the benchmark)."""
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False)
+    return cpu_seconds([int(p) for p in out.stdout.split()])
 
 
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -211,10 +236,11 @@ def wrk(
 
 
 CASES = [
-    # name, app, path, authenticated, unique Idempotency-Key per request
+    # name, app, path, authenticated, unique Idempotency-Key per request. The intake cases follow the Core
+    # insert they are compared with, so that each pair runs in the same phase of the machine.
     ("trivial", "bench.baselines:create_app", "/trivial", False, False),
-    ("core_insert", "bench.baselines:create_app", "/core-insert", False, False),
     ("orm_insert", "bench.baselines:create_app", "/orm-insert", False, False),
+    ("core_insert", "bench.baselines:create_app", "/core-insert", False, False),
     ("intake", "app.main:create_app", "/api/v1/reports", True, False),
     ("intake_idempotent", "app.main:create_app", "/api/v1/reports", True, True),
 ]
@@ -224,6 +250,12 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+async def _sql(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB}")
+    await conn.execute(sql)
+    await conn.close()
 
 
 def main() -> None:
@@ -239,19 +271,20 @@ def main() -> None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     token = asyncio.run(prepare_database())
     if os.environ.get("BENCH_SQL"):
-
-        async def _sql() -> None:
-            conn = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB}")
-            await conn.execute(os.environ["BENCH_SQL"])
-            await conn.close()
-
-        asyncio.run(_sql())
+        asyncio.run(_sql(os.environ["BENCH_SQL"]))
     auth = {"Authorization": f"Bearer {token}"}
     only = os.environ.get("BENCH_ONLY")
     cases = [c for c in CASES if not only or c[0] in only.split(",")]
     results: dict[str, dict[str, float]] = {}
     every_run: dict[str, list[dict[str, float]]] = {}
     for workers in args.workers:
+        if results:
+            # This machine runs PostgreSQL with autovacuum off; a production database has it on (README). The
+            # first round leaves tens of thousands of rows that were never analysed and a dead row version
+            # per numbered event: vacuum and analyse before the next round, as autovacuum would. (Not before
+            # the first: statistics of empty tables would make PostgreSQL plan the foreign-key checks, whose
+            # plans each connection keeps, as scans of tables it believes empty.)
+            asyncio.run(_sql("VACUUM ANALYZE"))
         # Every server is up for the whole round and the cases take turns, `--repeat` times: the machine's
         # slow and fast phases fall on all of them alike, and the medians are compared.
         apps = sorted({c[1] for c in cases})
@@ -271,6 +304,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 for name, app, path, authenticated, unique in cases:
                     url = f"http://127.0.0.1:{servers[app].port}{path}"
+                    cpu0, pg0 = servers[app].cpu_seconds(), postgres_cpu_seconds()
                     r = wrk(
                         url,
                         REPORT,
@@ -279,6 +313,9 @@ def main() -> None:
                         connections=args.connections,
                         unique_key=unique,
                     )
+                    served = r["rps"] * args.duration
+                    r["server_cpu_us"] = 1e6 * (servers[app].cpu_seconds() - cpu0) / served
+                    r["postgres_cpu_us"] = 1e6 * (postgres_cpu_seconds() - pg0) / served
                     r["rss_mib"] = servers[app].rss_mib()
                     runs[name].append(r)
         finally:
@@ -291,6 +328,7 @@ def main() -> None:
             print(
                 f"{name:>18} {workers}w  {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
                 f"p99 {r['p99_ms']:7.2f} ms  non-2xx {int(r['non_2xx'])}  rss {r['rss_mib']:.0f} MiB  "
+                f"cpu/req {r['server_cpu_us']:.0f} + pg {r['postgres_cpu_us']:.0f} us  "
                 f"(runs: {', '.join(format(x['rps'], '.0f') for x in rs)} req/s)",
                 flush=True,
             )
@@ -301,9 +339,20 @@ def main() -> None:
             found = results.get(f"{name}/{workers}w")
             if base is None or found is None:
                 continue
+            paired = [
+                x["rps"] / b["rps"]
+                for x, b in zip(
+                    every_run[f"{name}/{workers}w"], every_run[f"core_insert/{workers}w"], strict=True
+                )
+            ]
+            cpu = (found["server_cpu_us"] + found["postgres_cpu_us"]) / (
+                base["server_cpu_us"] + base["postgres_cpu_us"]
+            )
             print(
                 f"{name} {workers}w vs one-row Core insert (medians): "
-                f"throughput x{found['rps'] / base['rps']:.2f}, p99 x{found['p99_ms'] / base['p99_ms']:.2f}"
+                f"throughput x{found['rps'] / base['rps']:.2f}, p99 x{found['p99_ms'] / base['p99_ms']:.2f}; "
+                f"paired runs x{_median(paired):.2f} ({', '.join(f'{x:.2f}' for x in paired)}); "
+                f"CPU per request x{cpu:.2f}"
             )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)

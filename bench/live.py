@@ -14,13 +14,18 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
+import uvloop
 import websockets
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 from bench.intake import REPORT, Server, prepare_database
 
@@ -43,23 +48,73 @@ def summary(name: str, latencies: list[float], extra: str = "") -> dict[str, flo
     return out
 
 
-class Fleet:
-    """N clients, each with one reader task that stamps the arrival of every message matching `marker`."""
+class LeanClient(asyncio.Protocol):
+    """A WebSocket client as light as it gets (websockets' sans-I/O protocol on an asyncio transport): a
+    thousand of them share this process, so their own cost is what both the baseline and Tanggap are
+    measured through; it should be small. Stamps the arrival of every text frame containing `marker`."""
 
-    def __init__(self, clients: list[ClientConnection], marker: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
+        self.request = self.protocol.connect()
+        for name, value in headers.items():
+            self.request.headers[name] = value
+        self.transport: asyncio.Transport | None = None
+        self.first: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.marker = ""
+        self.arrivals: list[float] = []
+        self.on_arrival: Callable[[], None] = lambda: None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass of it
+        self.protocol.send_request(self.request)
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                text = bytes(event.data).decode()
+                if not self.first.done():
+                    self.first.set_result(text)
+                elif self.marker and self.marker in text:
+                    self.arrivals.append(now)
+                    self.on_arrival()
+        self._flush()  # pongs, close frames
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.first.done():
+            self.first.set_exception(exc or ConnectionError("closed before the first message"))
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        data = b"".join(self.protocol.data_to_send())
+        if data:
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Fleet:
+    """N clients; counts the arrivals of messages matching `marker`."""
+
+    def __init__(self, clients: list[LeanClient], marker: str) -> None:
         self.clients = clients
-        self.marker = marker
-        self.arrivals: list[list[float]] = [[] for _ in clients]
         self.count = 0
         self.changed = asyncio.Event()
-        self.tasks = [asyncio.create_task(self._read(i, ws)) for i, ws in enumerate(clients)]
+        for client in clients:
+            client.marker = marker
+            client.on_arrival = self._arrived
 
-    async def _read(self, i: int, ws: ClientConnection) -> None:
-        async for raw in ws:
-            if self.marker in raw:
-                self.arrivals[i].append(time.perf_counter())
-                self.count += 1
-                self.changed.set()
+    @property
+    def arrivals(self) -> list[list[float]]:
+        return [c.arrivals for c in self.clients]
+
+    def _arrived(self) -> None:
+        self.count += 1
+        self.changed.set()
 
     async def wait_for(self, total: int) -> None:
         while self.count < total:
@@ -67,20 +122,22 @@ class Fleet:
             await asyncio.wait_for(self.changed.wait(), 30)
 
     async def close(self) -> None:
-        for t in self.tasks:
-            t.cancel()
-        await asyncio.gather(*[ws.close() for ws in self.clients], return_exceptions=True)
+        for client in self.clients:
+            client.close()
 
 
-async def open_clients(url: str, n: int, headers: dict[str, str]) -> list[ClientConnection]:
-    clients: list[ClientConnection] = []
+def _factory(client: LeanClient) -> Callable[[], LeanClient]:
+    return lambda: client
+
+
+async def open_clients(url: str, n: int, headers: dict[str, str]) -> list[LeanClient]:
+    """Opens n connections and waits for each one's first message (Tanggap's hello)."""
+    loop = asyncio.get_running_loop()
+    host, port = url.split("://", 1)[1].split("/", 1)[0].split(":")
+    clients: list[LeanClient] = []
     for start in range(0, n, 50):
-        batch = await asyncio.gather(
-            *[
-                connect(url, additional_headers=headers, compression=None, max_queue=None)
-                for _ in range(start, min(n, start + 50))
-            ]
-        )
+        batch = [LeanClient(url, headers) for _ in range(start, min(n, start + 50))]
+        await asyncio.gather(*[loop.create_connection(_factory(c), host, int(port)) for c in batch])
         clients.extend(batch)
     return clients
 
@@ -102,7 +159,10 @@ async def bench_tanggap(counts: list[int], rounds: int, warmup: int) -> dict[str
     server = Server("app.main:create_app", 2, ws_deflate=False)
     results: dict[str, Any] = {}
     try:
-        url = f"ws://127.0.0.1:{server.port}/api/v1/ws?topic=region:21.71"
+        # As Tanggap's own clients do (`tanggap watch`): several events may share a frame.
+        # BENCH_BATCH=false: one event per frame, as a client that does not opt in gets them.
+        batch = os.environ.get("BENCH_BATCH", "true")
+        url = f"ws://127.0.0.1:{server.port}/api/v1/ws?topic=region:21.71&batch={batch}"
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=30) as http:
 
             async def post() -> None:
@@ -112,8 +172,7 @@ async def bench_tanggap(counts: list[int], rounds: int, warmup: int) -> dict[str
             for n in counts:
                 before = server.rss_mib()
                 clients = await open_clients(url, n, auth)
-                for ws in clients:
-                    await ws.recv()  # hello
+                await asyncio.gather(*[c.first for c in clients])  # hello
                 await asyncio.sleep(1.0)
                 per_conn_kib = (server.rss_mib() - before) * 1024 / n
                 fleet = Fleet(clients, '"incident.created"')
@@ -142,6 +201,7 @@ async def bench_baseline(counts: list[int], rounds: int, warmup: int) -> dict[st
                 websockets.broadcast(subscribers, payload)
             return
         subscribers.add(ws)
+        await ws.send('{"op":"hello"}')  # as Tanggap does: the client knows it is subscribed
         try:
             await ws.wait_closed()
         finally:
@@ -152,7 +212,9 @@ async def bench_baseline(counts: list[int], rounds: int, warmup: int) -> dict[st
         port = next(iter(srv.sockets)).getsockname()[1]
         control = await connect(f"ws://127.0.0.1:{port}/control")
         for n in counts:
-            fleet = Fleet(await open_clients(f"ws://127.0.0.1:{port}/sub", n, {}), '"incident.created"')
+            clients = await open_clients(f"ws://127.0.0.1:{port}/sub", n, {})
+            await asyncio.gather(*[c.first for c in clients])
+            fleet = Fleet(clients, '"incident.created"')
             await asyncio.sleep(0.5)
 
             async def go() -> None:
@@ -177,8 +239,9 @@ def main() -> None:
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    results = asyncio.run(bench_baseline(args.clients, args.rounds, args.warmup))
-    results |= asyncio.run(bench_tanggap(args.clients, args.rounds, args.warmup))
+    run = uvloop.run if os.environ.get("BENCH_LOOP", "uvloop") == "uvloop" else asyncio.run
+    results = run(bench_baseline(args.clients, args.rounds, args.warmup))
+    results |= run(bench_tanggap(args.clients, args.rounds, args.warmup))
     for n in args.clients:
         t, b = results[f"tanggap/{n}"], results[f"baseline/{n}"]
         print(

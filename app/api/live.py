@@ -4,7 +4,8 @@ WebSocket `GET /api/v1/ws?topic=region:21.71&since=<seq>` and Server-Sent Events
 `GET /api/v1/events?topic=...` (resume with `Last-Event-ID`). Authenticate with `Authorization: Bearer` or,
 where a client cannot set headers (browsers), with `?ticket=` from `POST /api/v1/live/ticket`.
 
-WebSocket messages (JSON text frames, server to client):
+WebSocket messages (JSON text frames, server to client); with `&batch=true` a frame may carry several
+events, one JSON object per line (newline-delimited; split every frame on "\n"):
     {"op": "hello", "head": 120, "topics": [...], "worker": 4711}   first; `head` is the newest seq
     {"op": "event", "seq": 121, "type": "incident.created", "occurred_at": ..., "incident_id": ...,
      "crew_id": ..., "region_code": ..., "actor": ..., "data": {...}}
@@ -32,7 +33,7 @@ from app import security
 from app.api.deps import CurrentPrincipal, SettingsDep, client_ip
 from app.errors import DomainError, Unauthorized, Unprocessable
 from app.live import topics as topics_mod
-from app.live.hub import Client, Hub
+from app.live.hub import Client, Delivery, Hub
 from app.live.topics import Subscription, TopicError
 from app.models import Role
 from app.schemas.common import problem_responses
@@ -120,6 +121,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
         raw_topics = websocket.query_params.getlist("topic")
         subscription = await _subscribe(app.state.sessionmaker, principal, raw_topics)
         since = _since(websocket.query_params.get("since"))
+        batched = _flag(websocket.query_params.get("batch"), "batch")
     except DomainError as exc:
         await websocket.close(code=_CLOSE.get(exc.status, 4400), reason=exc.detail[:120])
         return
@@ -137,24 +139,21 @@ async def websocket_stream(websocket: WebSocket) -> None:
                 await websocket.send_text(json.dumps({"op": "resync", "detail": problem}))
                 await websocket.close(code=4410, reason="resynchronise")
                 return
+            pending: list[Delivery] = []
             async for delivery in hub.replay(subscription, since, head):
-                await websocket.send_text(delivery.text)
-        while True:
-            try:
-                async with asyncio.timeout(settings.stream_heartbeat_seconds):
-                    await client.wait()
-            except TimeoutError:
-                await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
-                continue
-            if client.gone:
-                return
-            batch = client.take()
-            if client.overflowed:
-                await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
-                return
-            for delivery in batch:
-                await websocket.send_text(delivery.text)
-                last = delivery.seq
+                pending.append(delivery)
+                if len(pending) >= BATCH_EVENTS:
+                    await _send(websocket, pending, batched)
+                    pending = []
+            if pending:
+                await _send(websocket, pending, batched)
+        # The live part runs as a task of its own: each wake-up resumes two frames, not the twenty of the
+        # middleware stack under this endpoint (about a tenth of a worker's time with 500 clients).
+        forwarder = asyncio.create_task(_forward(websocket, client, hub, last, batched))
+        try:
+            await forwarder
+        finally:
+            forwarder.cancel()
     except (WebSocketDisconnect, RuntimeError):
         return
     finally:
@@ -162,6 +161,51 @@ async def websocket_stream(websocket: WebSocket) -> None:
         receiver.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
+
+
+async def _forward(websocket: WebSocket, client: Client, hub: Hub, last: int, batched: bool) -> None:
+    """The live stream: what the hub offers, heartbeats when idle, until the client goes or falls behind."""
+    while True:
+        await client.wait()
+        if client.gone:
+            return
+        batch = client.take()
+        if client.overflowed:
+            await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
+            return
+        if batch:
+            last = await _send(websocket, batch, batched)
+        elif client.beat:
+            client.beat = False
+            await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
+
+
+BATCH_EVENTS = 100
+
+
+async def _send(websocket: WebSocket, deliveries: list[Delivery], batched: bool) -> int:
+    """Sends the events in order; returns the last seq sent.
+
+    Batched: up to BATCH_EVENTS per frame, newline-delimited (a new report is two events: one frame, one
+    write, one wake-up of the phone instead of two). One by one: one event per turn of the event loop, so
+    that the other clients get a batch's first event before this one gets its second."""
+    if batched:
+        for start in range(0, len(deliveries), BATCH_EVENTS):
+            await websocket.send_text("\n".join(d.text for d in deliveries[start : start + BATCH_EVENTS]))
+    else:
+        for i, delivery in enumerate(deliveries):
+            if i:
+                await asyncio.sleep(0)
+            await websocket.send_text(delivery.text)
+    return deliveries[-1].seq
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw.lower() in ("", "0", "false", "no"):
+        return False
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    raise Unprocessable(f"{name} must be true or false", field=name)
 
 
 async def _until_disconnect(websocket: WebSocket, client: Client) -> None:
@@ -207,13 +251,14 @@ async def sse_stream(
             async for d in hub.replay(subscription, resume, head):
                 yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
         while True:
-            try:
-                async with asyncio.timeout(settings.stream_heartbeat_seconds):
-                    await client.wait()
-            except TimeoutError:
+            await client.wait()
+            if client.gone:
+                return
+            batch = client.take()
+            if not batch and client.beat:
+                client.beat = False
                 yield ServerSentEvent(comment="heartbeat")
                 continue
-            batch = client.take()
             if client.overflowed:
                 yield ServerSentEvent(
                     event="overflow", data={"detail": "too slow; reconnect with Last-Event-ID"}

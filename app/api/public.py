@@ -53,7 +53,7 @@ async def submit_public_report(
         session,
         scope=f"public:{ip}",
         key=idempotency_key,
-        digest=idempotency.request_hash(body.model_dump(mode="json")),
+        body=body,
         create=lambda: intake.submit(
             session, None, report_body, tracking_code=intake.new_tracking_code(), client_ip=ip
         ),

@@ -39,7 +39,7 @@ async def submit_report(
             session,
             scope=str(principal.user_id),
             key=idempotency_key,
-            digest=idempotency.request_hash(body.model_dump(mode="json")),
+            body=body,
             create=lambda: intake.submit(session, principal, body),
             resource_id=lambda report: report.id,
         )

@@ -3,7 +3,8 @@
 Order and completeness come from the log itself: the hub reads `seq > head` (a higher seq is never visible
 before a lower one) and a client that reconnects replays from the log. On PostgreSQL the hub also numbers
 the events its process committed (app/services/events.py: number) and then wakes the other processes with
-a NOTIFY; on SQLite the commit numbers them.
+a NOTIFY that carries those events when they fit (the others hand them to their clients without reading
+the log, if they follow what they have); on SQLite the commit numbers them.
 Each event is serialised once per worker, not once per client. A client whose queue is full is marked
 overflowed and disconnected by its endpoint: a slow client never slows the others.
 """
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -62,6 +64,38 @@ def envelope(row: dict[str, Any]) -> str:
     )
 
 
+# A NOTIFY payload must stay under 8000 bytes: the events go with it when they fit, else the other
+# processes read them from the log.
+PAYLOAD_BYTES = 7900
+PAYLOAD_EVENTS = 16
+_IDS = ("incident_id", "crew_id", "actor_id")
+
+
+def to_payload(rows: list[dict[str, Any]]) -> str:
+    """The numbered events, for the other processes' hubs ("" when they do not fit)."""
+    text = json.dumps(
+        [[row[c] for c in events.LOG_COLUMNS] for row in rows], separators=(",", ":"), default=str
+    )
+    return text if len(text.encode()) <= PAYLOAD_BYTES else ""
+
+
+def from_payload(payload: str) -> list[dict[str, Any]] | None:
+    """The rows of `to_payload`, as the log gives them; None if the payload is not such a list."""
+    try:
+        rows = [dict(zip(events.LOG_COLUMNS, values, strict=True)) for values in json.loads(payload)]
+        for row in rows:
+            row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
+            for key in _IDS:
+                if row[key] is not None:
+                    row[key] = uuid.UUID(row[key])
+    except (ValueError, TypeError):
+        log.warning("live hub: ignoring a malformed announcement")
+        return None
+    if not rows or [row["seq"] for row in rows] != list(range(rows[0]["seq"], rows[0]["seq"] + len(rows))):
+        return None  # only a run without gaps can be handed over
+    return rows
+
+
 class Client:
     """One subscriber's bounded queue."""
 
@@ -70,10 +104,14 @@ class Client:
         self.limit = limit
         self.overflowed = False
         self.gone = False
+        # A heartbeat is due: nothing was offered for a whole heartbeat period (see Hub._heartbeat_loop).
+        self.beat = False
+        self._busy = False
         self._queue: deque[Delivery] = deque()
         self._ready = asyncio.Event()
 
     def offer(self, delivery: Delivery) -> None:
+        self._busy = True
         if self.overflowed:
             return
         if len(self._queue) >= self.limit:
@@ -85,6 +123,14 @@ class Client:
 
     async def wait(self) -> None:
         await self._ready.wait()
+
+    def tick(self) -> None:
+        """A heartbeat period passed: a client that was offered nothing in it gets a heartbeat."""
+        if self._busy:
+            self._busy = False
+        else:
+            self.beat = True
+            self._ready.set()
 
     def hang_up(self) -> None:
         """The connection went away: wake the sender so that it stops."""
@@ -99,11 +145,19 @@ class Client:
 
 
 class Hub:
-    def __init__(self, engine: AsyncEngine, *, poll_seconds: float = 2.0, batch: int = 1000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        poll_seconds: float = 2.0,
+        heartbeat_seconds: float = 25.0,
+        batch: int = 1000,
+    ) -> None:
         self.writer = engine
         self.numbers = engine.dialect.name == "postgresql"
         self.engine = read_only(engine)
         self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
         self.batch = batch
         self.head = 0
         self.clients: set[Client] = set()
@@ -116,6 +170,9 @@ class Hub:
         self.on_new_events: list[Callable[[], None]] = []
         self._number = asyncio.Event()
         self._announce = asyncio.Event()
+        # What the next NOTIFY carries: the events this process numbered since the last one (None: too many
+        # or unknown; the other processes then read the log).
+        self._announcing: list[dict[str, Any]] | None = []
 
     async def start(self) -> None:
         async with self.engine.connect() as conn:
@@ -123,6 +180,7 @@ class Hub:
                 (await conn.execute(select(func.coalesce(func.max(_EVENTS.c.seq), 0)))).scalar_one()
             )
         self._tasks.append(asyncio.create_task(self._read_loop(), name="live-hub-reader"))
+        self._tasks.append(asyncio.create_task(self._heartbeat_loop(), name="live-hub-heartbeat"))
         if self.numbers:
             self._number.set()  # what was committed while no process was numbering
             self._tasks.append(asyncio.create_task(self._number_loop(), name="live-hub-numbering"))
@@ -160,9 +218,16 @@ class Hub:
         for callback in self.on_new_events:
             callback()
 
-    def _on_notify(self, conn: object, pid: int, _channel: str, _payload: object) -> None:
+    def _on_notify(self, conn: object, pid: int, _channel: str, payload: object) -> None:
         if isinstance(conn, asyncpg.Connection) and pid == conn.get_server_pid():
             return  # this hub's own announcement
+        rows = from_payload(payload) if isinstance(payload, str) and payload else None
+        if rows and rows[0]["seq"] == self.head + 1 and not self._pumping.locked():
+            # The events came with the announcement and follow what the clients have: no read.
+            self._fan_out(rows)
+            for callback in self.on_new_events:
+                callback()
+            return
         self._new_events()
 
     async def _number_loop(self) -> None:
@@ -172,6 +237,7 @@ class Hub:
         The NOTIFY is sent after the numbering, from the hub's own connection, never inside a writing
         transaction: PostgreSQL serialises the commits of notifying transactions. Commits that come while a
         pass runs are numbered by the next pass, one for all."""
+        last_pass = 0
         while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._number.wait(), self.poll_seconds)
@@ -179,12 +245,25 @@ class Hub:
             if self._stopping:
                 return
             try:
-                numbered, rows = await events.number(self.writer, returning=bool(self.clients))
+                # The numbered rows are wanted by this process's clients, and by the other processes when
+                # they fit in a NOTIFY: under load a pass numbers more than that (the last pass's size says),
+                # and reading them back for nobody costs intake a few per cent.
+                wanted = bool(self.clients) or last_pass <= PAYLOAD_EVENTS
+                numbered, rows = await events.number(self.writer, returning=wanted)
             except Exception:  # the next commit or poll tries again; the events wait in the log
                 log.exception("live hub: numbering the event log failed")
                 await asyncio.sleep(self.poll_seconds)
                 continue
+            last_pass = numbered or last_pass
             if numbered:
+                if (
+                    self._announcing is not None
+                    and len(rows) == numbered
+                    and len(self._announcing) + numbered <= PAYLOAD_EVENTS
+                ):
+                    self._announcing += rows
+                else:
+                    self._announcing = None
                 self._announce.set()
                 for callback in self.on_new_events:
                     callback()
@@ -203,6 +282,13 @@ class Hub:
             await self._pump()
         self.clients.add(client)
         return self.head
+
+    async def _heartbeat_loop(self) -> None:
+        """One timer for all clients (a timeout per client and wake-up cost more than the send)."""
+        while not self._stopping:
+            await asyncio.sleep(self.heartbeat_seconds)
+            for client in list(self.clients):
+                client.tick()
 
     def detach(self, client: Client) -> None:
         self.clients.discard(client)
@@ -299,8 +385,11 @@ class Hub:
             while True:
                 await self._announce.wait()
                 self._announce.clear()
-                await conn.execute(f"NOTIFY {CHANNEL}")
+                rows, self._announcing = self._announcing, []
+                payload = to_payload(rows) if rows else ""
+                await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
         except Exception:
             log.warning("live hub: NOTIFY failed; reconnecting", exc_info=True)
-            self._announce.set()  # the next connection sends it
+            self._announcing = None  # the next connection announces, without the events
+            self._announce.set()
             lost.set()

@@ -41,27 +41,16 @@ async def run_watch(
     ws_base = url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
     backoff = 0.5
     while True:
-        query = "&".join(f"topic={t}" for t in topics) + (f"&since={since}" if since is not None else "")
+        query = "&".join(f"topic={t}" for t in topics) + "&batch=true"
+        query += f"&since={since}" if since is not None else ""
         try:
             async with connect(
                 f"{ws_base}/api/v1/ws?{query}", additional_headers={"Authorization": f"Bearer {token}"}
             ) as ws:
                 backoff = 0.5
-                async for raw in ws:
-                    message = json.loads(raw)
-                    if as_json:
-                        echo(raw if isinstance(raw, str) else raw.decode())
-                    elif message["op"] == "hello":
-                        echo(f"-- connected to worker {message['worker']}, newest seq {message['head']}")
-                    elif message["op"] == "event":
-                        echo(describe(message))
-                    elif message["op"] == "resync":
-                        echo(f"-- {message['detail']}")
-                        since = None
-                    if message["op"] == "event":
-                        since = message["seq"]
-                    elif message["op"] == "hello" and since is None:
-                        since = message["head"]
+                async for frame in ws:
+                    for line in (frame if isinstance(frame, str) else frame.decode()).split("\n"):
+                        since = _show(json.loads(line), line, since, as_json, echo)
         except websockets.ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else None
             if code in FATAL:
@@ -71,3 +60,23 @@ async def run_watch(
             echo(f"-- cannot connect ({exc}); retrying")
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, 10.0)
+
+
+def _show(
+    message: dict[str, Any], raw: str, since: int | None, as_json: bool, echo: Callable[[str], None]
+) -> int | None:
+    """Prints one message; returns the seq to resume from."""
+    if as_json:
+        echo(raw)
+    elif message["op"] == "hello":
+        echo(f"-- connected to worker {message['worker']}, newest seq {message['head']}")
+    elif message["op"] == "event":
+        echo(describe(message))
+    elif message["op"] == "resync":
+        echo(f"-- {message['detail']}")
+        return None
+    if message["op"] == "event":
+        return int(message["seq"])
+    if message["op"] == "hello" and since is None:
+        return int(message["head"])
+    return since

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import append, commit, rollback
+from app.db import append, commit, new_row, rollback
 from app.errors import DomainError, Unprocessable
 from app.models import IdempotencyKey
 from app.models.base import new_id, utcnow
@@ -37,7 +38,8 @@ class Outcome(Generic[T]):
     created: T | None = None
 
 
-def request_hash(payload: Any) -> str:
+def request_hash(body: BaseModel) -> str:
+    payload = body.model_dump(mode="json")
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -61,12 +63,13 @@ async def run_once(
     *,
     scope: str,
     key: str | None,
-    digest: str,
+    body: BaseModel,
     create: Callable[[], Awaitable[T]],
     resource_id: Callable[[T], uuid.UUID],
     status_code: int = 201,
 ) -> Outcome[T]:
-    """Runs `create` and commits, unless `key` was seen in `scope`: then returns the first outcome.
+    """Runs `create` and commits, unless `key` was seen in `scope` (with the same `body`, else 422): then
+    returns the first outcome.
 
     Optimistic: the key's row is written with what `create` made, and only when that fails (the key's
     unique constraint, or an error that a retry of a request that once succeeded could meet) is the key
@@ -79,11 +82,12 @@ async def run_once(
         if key is not None:
             append(
                 session,
-                IdempotencyKey(
+                new_row(
+                    IdempotencyKey,
                     id=new_id(),
                     scope=scope,
                     key=key,
-                    request_hash=digest,
+                    request_hash=request_hash(body),
                     status_code=status_code,
                     response_body={"id": str(made)},
                     created_at=utcnow(),
@@ -97,7 +101,7 @@ async def run_once(
         found = await _find(session, scope, key)
         if found is None:
             raise
-        return _replay(found, digest)
+        return _replay(found, request_hash(body))
     return Outcome(made, status_code, replayed=False, created=created)
 
 

@@ -5,12 +5,14 @@ every event once, in order."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import make_sessionmaker, unit_of_work
-from app.live.hub import Client, Hub
+from app.live.hub import Client, Hub, from_payload, to_payload
 from app.live.topics import Subscription
 from app.schemas.reports import ReportCreate
 from app.services import events, intake
@@ -71,3 +73,69 @@ async def test_hand_over_and_gap(engine: AsyncEngine, actors: dict[str, Actor]) 
         assert read_after == [2]
     finally:
         await hub.stop()
+
+
+async def test_the_announcement_carries_the_events(engine: AsyncEngine, actors: dict[str, Actor]) -> None:
+    """Two hubs stand for two processes: B's client gets what A numbered from A's NOTIFY, without a read,
+    unless it does not follow what B has (then B reads the gap)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one process and no NOTIFY")
+    await truncate(engine)
+    op = actors["operator"]
+    principal = Principal(op.id, op.username, op.role, op.region)
+    a, b = Hub(engine, poll_seconds=30), Hub(engine, poll_seconds=30)
+    await a.start()
+    await b.start()
+    try:
+        client = Client(Subscription(op.id, ("21",), frozenset(), False), 100)
+        await b.attach(client)
+        await asyncio.sleep(0.5)
+        read_after: list[int] = []
+        reads = b._read
+
+        async def counting_read(after: int, upto: int | None = None) -> list[dict[str, object]]:
+            rows = await reads(after, upto)
+            if rows:
+                read_after.append(after)
+            return rows
+
+        b._read = counting_read  # type: ignore[method-assign]
+        await _report(engine, principal)
+        a.committed()
+        assert await _received(client, 2) == [1, 2]
+        assert read_after == []
+        # Numbered where no hub announces it, then A numbers 5-6: B must read 3-6, not skip 3-4.
+        await _report(engine, principal)
+        assert (await events.number(engine))[0] == 2
+        await _report(engine, principal)
+        a.committed()
+        assert await _received(client, 4) == [3, 4, 5, 6]
+        assert read_after == [2]
+        # More than a NOTIFY carries: B reads them.
+        for _ in range(10):
+            await _report(engine, principal)
+        a.committed()
+        assert await _received(client, 20) == list(range(7, 27))
+        assert read_after == [2, 6]
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+def test_payloads_that_cannot_be_handed_over() -> None:
+    row = {
+        "seq": 7,
+        "type": "incident.created",
+        "occurred_at": datetime.now(UTC),
+        "incident_id": uuid.uuid4(),
+        "crew_id": None,
+        "region_code": "21.71",
+        "actor_id": uuid.uuid4(),
+        "actor": "op",
+        "data": {"priority": 1},
+    }
+    assert from_payload(to_payload([row, {**row, "seq": 8}])) == [row, {**row, "seq": 8}]
+    assert from_payload(to_payload([row, {**row, "seq": 9}])) is None  # a gap
+    assert from_payload("not json") is None
+    assert from_payload("[[1, 2]]") is None
+    assert to_payload([{**row, "data": {"x": "y" * 9000}}]) == ""  # too big for a NOTIFY

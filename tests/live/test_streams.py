@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from app.live.watch import run_watch
 from app.seed import DEMO_PASSWORD
 from tests import factories
 from tests.servers import Server, tanggap_server
@@ -34,8 +36,11 @@ async def token(server: Server, username: str) -> str:
         return str(r.json()["access_token"])
 
 
-async def open_ws(server: Server, tok: str, *topics: str, since: int | None = None) -> ClientConnection:
+async def open_ws(
+    server: Server, tok: str, *topics: str, since: int | None = None, batch: str | None = None
+) -> ClientConnection:
     query = "&".join(f"topic={t}" for t in topics) + (f"&since={since}" if since is not None else "")
+    query += f"&batch={batch}" if batch is not None else ""
     return await connect(
         f"{server.ws}/api/v1/ws?{query}", additional_headers={"Authorization": f"Bearer {tok}"}
     )
@@ -70,18 +75,19 @@ async def test_event_reaches_clients_on_every_worker(server: Server, operator: s
     expected_workers = 2 if server.database_url.startswith("postgresql") else 1
     clients: list[ClientConnection] = []
     workers: set[int] = set()
+    # A village with no demo incidents: a burst of the demo's shift or 4CT events would be bigger than the
+    # per-client queue of this server (5) and cut the clients off, as the slow-client test shows it must.
+    village = "21.71.06.1001"
     # The kernel spreads connections over the workers unevenly; open them until both have some.
     while len(clients) < 6 or (len(workers) < expected_workers and len(clients) < 80):
-        ws = await open_ws(server, operator, "region:21.71")
+        ws = await open_ws(server, operator, f"region:{village}")
         workers.add((await next_op(ws, "hello"))["worker"])
         clients.append(ws)
     assert len(workers) == expected_workers
-    report = await post_report(server, operator)
+    location = {**factories.report()["location"], "region_code": village}
+    report = await post_report(server, operator, location=location)
     for ws in clients:
-        # Only this report's events: a demo 4CT deadline may fire while the clients connect.
-        got = [e for e in await events(ws, 2) if e["incident_id"] == report["incident_id"]]
-        while len(got) < 2:
-            got += [e for e in await events(ws, 1) if e["incident_id"] == report["incident_id"]]
+        got = await events(ws, 2)
         assert [e["type"] for e in got] == ["incident.created", "report.received"]
         assert got[1]["seq"] == got[0]["seq"] + 1
         assert got[0]["incident_id"] == report["incident_id"]
@@ -108,6 +114,41 @@ async def test_resume_loses_nothing_and_doubles_nothing(server: Server, operator
     live = await events(ws, 2)
     assert live[0]["seq"] == seqs[-1] + 1
     await ws.close()
+
+
+async def frame_events(ws: ClientConnection, n: int) -> list[list[dict[str, Any]]]:
+    """Frames of a batched stream, each split into its messages, until n events came."""
+    frames: list[list[dict[str, Any]]] = []
+    while sum(m["op"] == "event" for f in frames for m in f) < n:
+        raw = await asyncio.wait_for(ws.recv(), 10)
+        assert isinstance(raw, str)
+        frames.append([json.loads(line) for line in raw.split("\n")])
+    return frames
+
+
+async def test_batched_frames_carry_several_events(server: Server, operator: str) -> None:
+    ws = await open_ws(server, operator, "region:21.71", batch="true")
+    await next_op(ws, "hello")
+    await post_report(server, operator)
+    first = [m for f in await frame_events(ws, 2) for m in f if m["op"] == "event"]
+    await ws.close()
+    missed = [await post_report(server, operator, description=f"laporan {i}") for i in range(3)]
+    ws = await open_ws(server, operator, "region:21.71", since=first[-1]["seq"], batch="true")
+    await next_op(ws, "hello")
+    # The replay of what was missed is one frame: six events, in order, nothing else.
+    (replay,) = await frame_events(ws, 6)
+    seqs = [m["seq"] for m in replay]
+    assert [m["op"] for m in replay] == ["event"] * 6
+    assert seqs == sorted(seqs) and len(set(seqs)) == 6 and seqs[0] > first[-1]["seq"]
+    assert {m["incident_id"] for m in replay} == {r["incident_id"] for r in missed}
+    await post_report(server, operator)
+    live = [m for f in await frame_events(ws, 2) for m in f if m["op"] == "event"]
+    assert [m["seq"] for m in live] == [seqs[-1] + 1, seqs[-1] + 2]
+    await ws.close()
+    ws = await open_ws(server, operator, "region:21.71", batch="maybe")
+    with pytest.raises(ConnectionClosed) as closed:
+        await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
 
 
 async def test_out_of_range_since_asks_to_resync(server: Server, operator: str) -> None:
@@ -280,3 +321,42 @@ async def test_shutdown_closes_with_service_restart(tmp_path: Path) -> None:
             while True:
                 await asyncio.wait_for(ws.recv(), 15)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+
+
+async def test_reference_client_prints_the_stream(server: Server, operator: str) -> None:
+    lines: list[str] = []
+    printed = asyncio.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        printed.set()
+
+    async def seen(text: str) -> None:
+        async with asyncio.timeout(10):
+            while not any(text in line for line in lines):
+                printed.clear()
+                await printed.wait()
+
+    watch = asyncio.create_task(
+        run_watch(server.base, "operator.batam", DEMO_PASSWORD, ["region:21.71"], None, False, echo)
+    )
+    try:
+        await seen("-- connected to worker")
+        report = await post_report(server, operator)
+        await seen("report.received")
+        mine = [line for line in lines if report["incident_id"][:8] in line]
+        assert [line.split()[2] for line in mine] == ["incident.created", "report.received"]
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+
+
+async def test_idle_clients_get_heartbeats(server: Server, operator: str) -> None:
+    """The server's heartbeat period is 1 s here: an idle client hears from it within two periods."""
+    ws = await open_ws(server, operator, "region:21.71.01")  # a kecamatan no test reports in
+    hello = await next_op(ws, "hello")
+    async with asyncio.timeout(2.5):
+        beat = await next_op(ws, "heartbeat")
+    assert beat["head"] >= hello["head"]
+    await ws.close()

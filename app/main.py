@@ -26,7 +26,7 @@ from app.api import (
     social,
     webhooks,
 )
-from app.api.middleware import BodyLimit
+from app.api.middleware import BodyLimit, KeepServerSend
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
@@ -109,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(health.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(KeepServerSend)
     return app

@@ -27,7 +27,7 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
-from bench.intake import REPORT, Server, prepare_database
+from bench.intake import REPORT, Server, cpu_seconds, postgres_cpu_seconds, prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,15 +142,38 @@ async def open_clients(url: str, n: int, headers: dict[str, str]) -> list[LeanCl
     return clients
 
 
-async def measure(fleet: Fleet, rounds: int, warmup: int, trigger: Any) -> list[float]:
-    """Runs warm-up + measured rounds; returns the latencies of the measured ones."""
+def cpu_now(server: Server | None) -> dict[str, float]:
+    """CPU seconds used so far: the server's workers, this process (the clients, and the bare server), and
+    PostgreSQL. Per round, it says which side a change saved on, where wall-clock p99 is noisy."""
+    return {
+        "server": server.cpu_seconds() if server else 0.0,
+        "bench": cpu_seconds([os.getpid()]),
+        "postgres": postgres_cpu_seconds(),
+    }
+
+
+async def measure(
+    fleet: Fleet, rounds: int, warmup: int, trigger: Any, server: Server | None = None
+) -> tuple[list[float], dict[str, float]]:
+    """Runs warm-up + measured rounds; returns the latencies of the measured ones and the CPU milliseconds
+    per measured round of each side."""
     starts: list[float] = []
+    before: dict[str, float] = {}
     for r in range(warmup + rounds):
+        if r == warmup:
+            before = cpu_now(server)
         starts.append(time.perf_counter())
         await trigger()
         await fleet.wait_for(len(fleet.clients) * (r + 1))
         await asyncio.sleep(0.05)
-    return [arr[r] - starts[r] for arr in fleet.arrivals for r in range(warmup, warmup + rounds)]
+    after = cpu_now(server)
+    cpu = {k: (after[k] - before[k]) * 1000 / rounds for k in after}
+    latencies = [arr[r] - starts[r] for arr in fleet.arrivals for r in range(warmup, warmup + rounds)]
+    return latencies, cpu
+
+
+def cpu_text(cpu: dict[str, float]) -> str:
+    return "CPU/round " + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items() if v)
 
 
 async def bench_tanggap(counts: list[int], rounds: int, warmup: int) -> dict[str, Any]:
@@ -176,12 +199,15 @@ async def bench_tanggap(counts: list[int], rounds: int, warmup: int) -> dict[str
                 await asyncio.sleep(1.0)
                 per_conn_kib = (server.rss_mib() - before) * 1024 / n
                 fleet = Fleet(clients, '"incident.created"')
-                latencies = await measure(fleet, rounds, warmup, post)
+                latencies, cpu = await measure(fleet, rounds, warmup, post, server)
                 results[f"tanggap/{n}"] = {
                     **summary(
-                        f"tanggap {n} clients, 2 workers", latencies, f"idle {per_conn_kib:.1f} KiB/conn"
+                        f"tanggap {n} clients, 2 workers",
+                        latencies,
+                        f"idle {per_conn_kib:.1f} KiB/conn; {cpu_text(cpu)}",
                     ),
                     "idle_kib_per_connection": per_conn_kib,
+                    "cpu_ms_per_round": cpu,
                 }
                 await fleet.close()
                 await asyncio.sleep(1.0)
@@ -220,8 +246,11 @@ async def bench_baseline(counts: list[int], rounds: int, warmup: int) -> dict[st
             async def go() -> None:
                 await control.send("go")
 
-            latencies = await measure(fleet, rounds, warmup, go)
-            results[f"baseline/{n}"] = summary(f"bare broadcast {n} clients", latencies)
+            latencies, cpu = await measure(fleet, rounds, warmup, go)
+            results[f"baseline/{n}"] = {
+                **summary(f"bare broadcast {n} clients", latencies, cpu_text(cpu)),
+                "cpu_ms_per_round": cpu,
+            }
             await fleet.close()
         await control.close()
     return results

@@ -28,9 +28,11 @@ from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSo
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Message, Send
 
 from app import security
 from app.api.deps import CurrentPrincipal, SettingsDep, client_ip
+from app.api.middleware import SERVER_SEND
 from app.errors import DomainError, Unauthorized, Unprocessable
 from app.live import topics as topics_mod
 from app.live.hub import Client, Delivery, Hub
@@ -126,6 +128,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
         await websocket.close(code=_CLOSE.get(exc.status, 4400), reason=exc.detail[:120])
         return
     client = Client(subscription, settings.stream_queue_limit)
+    send = _server_send(websocket)
     head = await hub.attach(client)
     receiver = asyncio.create_task(_until_disconnect(websocket, client))
     try:
@@ -143,13 +146,13 @@ async def websocket_stream(websocket: WebSocket) -> None:
             async for delivery in hub.replay(subscription, since, head):
                 pending.append(delivery)
                 if len(pending) >= BATCH_EVENTS:
-                    await _send(websocket, pending, batched)
+                    await _send(send, pending, batched)
                     pending = []
             if pending:
-                await _send(websocket, pending, batched)
+                await _send(send, pending, batched)
         # The live part runs as a task of its own: each wake-up resumes two frames, not the twenty of the
         # middleware stack under this endpoint (about a tenth of a worker's time with 500 clients).
-        forwarder = asyncio.create_task(_forward(websocket, client, hub, last, batched))
+        forwarder = asyncio.create_task(_forward(websocket, send, client, hub, last, batched))
         try:
             await forwarder
         finally:
@@ -163,7 +166,9 @@ async def websocket_stream(websocket: WebSocket) -> None:
             await receiver
 
 
-async def _forward(websocket: WebSocket, client: Client, hub: Hub, last: int, batched: bool) -> None:
+async def _forward(
+    websocket: WebSocket, send: Send, client: Client, hub: Hub, last: int, batched: bool
+) -> None:
     """The live stream: what the hub offers, heartbeats when idle, until the client goes or falls behind."""
     while True:
         await client.wait()
@@ -174,7 +179,7 @@ async def _forward(websocket: WebSocket, client: Client, hub: Hub, last: int, ba
             await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
             return
         if batch:
-            last = await _send(websocket, batch, batched)
+            last = await _send(send, batch, batched)
         elif client.beat:
             client.beat = False
             await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
@@ -183,20 +188,37 @@ async def _forward(websocket: WebSocket, client: Client, hub: Hub, last: int, ba
 BATCH_EVENTS = 100
 
 
-async def _send(websocket: WebSocket, deliveries: list[Delivery], batched: bool) -> int:
+def _server_send(websocket: WebSocket) -> Send:
+    """The ASGI server's `send` for this connection (middleware.py: KeepServerSend), else Starlette's."""
+    send: Send | None = websocket.scope.get(SERVER_SEND)
+    if send is not None:
+        return send
+
+    async def via_starlette(message: Message) -> None:
+        await websocket.send(message)
+
+    return via_starlette
+
+
+async def _send(send: Send, deliveries: list[Delivery], batched: bool) -> int:
     """Sends the events in order; returns the last seq sent.
 
     Batched: up to BATCH_EVENTS per frame, newline-delimited (a new report is two events: one frame, one
     write, one wake-up of the phone instead of two). One by one: one event per turn of the event loop, so
     that the other clients get a batch's first event before this one gets its second."""
-    if batched:
-        for start in range(0, len(deliveries), BATCH_EVENTS):
-            await websocket.send_text("\n".join(d.text for d in deliveries[start : start + BATCH_EVENTS]))
-    else:
-        for i, delivery in enumerate(deliveries):
-            if i:
-                await asyncio.sleep(0)
-            await websocket.send_text(delivery.text)
+    try:
+        if batched:
+            for start in range(0, len(deliveries), BATCH_EVENTS):
+                chunk = deliveries[start : start + BATCH_EVENTS]
+                text = chunk[0].text if len(chunk) == 1 else "\n".join(d.text for d in chunk)
+                await send({"type": "websocket.send", "text": text})
+        else:
+            for i, delivery in enumerate(deliveries):
+                if i:
+                    await asyncio.sleep(0)
+                await send({"type": "websocket.send", "text": delivery.text})
+    except OSError as exc:  # the server's "client disconnected"
+        raise WebSocketDisconnect(code=1006) from exc
     return deliveries[-1].seq
 
 

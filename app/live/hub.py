@@ -27,7 +27,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import read_only
-from app.live.topics import Subscription
+from app.live.topics import Key, Subscription, event_keys
 from app.models import Event
 from app.services import events
 
@@ -161,6 +161,9 @@ class Hub:
         self.batch = batch
         self.head = 0
         self.clients: set[Client] = set()
+        # The clients by what they listen for (topics.py: Key): an event is offered to those that share one
+        # of its keys, without looking at the others.
+        self._index: dict[Key, set[Client]] = {}
         self._wake = asyncio.Event()
         self._pumping = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
@@ -281,6 +284,8 @@ class Hub:
         if not self.clients:
             await self._pump()
         self.clients.add(client)
+        for key in client.subscription.keys:
+            self._index.setdefault(key, set()).add(client)
         return self.head
 
     async def _heartbeat_loop(self) -> None:
@@ -291,7 +296,15 @@ class Hub:
                 client.tick()
 
     def detach(self, client: Client) -> None:
+        if client not in self.clients:
+            return
         self.clients.discard(client)
+        for key in client.subscription.keys:
+            listeners = self._index.get(key)
+            if listeners is not None:
+                listeners.discard(client)
+                if not listeners:
+                    del self._index[key]
 
     async def oldest(self) -> int:
         async with self.engine.connect() as conn:
@@ -344,11 +357,15 @@ class Hub:
     def _fan_out(self, rows: list[dict[str, Any]]) -> None:
         """Offers events that follow `head` to the clients and moves `head`; never awaits, so attach() always
         sees a head consistent with what was offered."""
+        index = self._index
         for row in rows:
+            found = [listeners for key in event_keys(row) if (listeners := index.get(key))]
+            if not found:
+                continue
             delivery = Delivery(row["seq"], row["type"], row, envelope(row))
-            for client in list(self.clients):
-                if client.subscription.matches(row):
-                    client.offer(delivery)
+            # A client listening on two of the event's keys gets it once.
+            for client in found[0] if len(found) == 1 else set().union(*found):
+                client.offer(delivery)
         if rows:
             self.head = rows[-1]["seq"]
 

@@ -9,7 +9,7 @@ agency                 the referrals to the caller's agency: created, answered, 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.models import Role
@@ -46,6 +46,30 @@ def parse(raw: str) -> Topic:
     raise TopicError(f"unknown topic {raw!r}; use region:<code>, incident:<uuid>, mine or agency")
 
 
+# What an event is about, and what a subscription listens for: a client gets an event when the two share a
+# key. The hub indexes its clients by these keys, so an event costs its own clients, not all of them.
+Key = tuple[str, str]
+
+
+def event_keys(event: dict[str, Any]) -> list[Key]:
+    """The keys of an event: its region and every region above it (down from '' = all of Indonesia), its
+    incident, crew and actor, and for a referral event the agency it went to."""
+    keys: list[Key] = [("region", "")]
+    code = event.get("region_code")
+    if code:
+        parts = str(code).split(".")
+        keys += [("region", ".".join(parts[: i + 1])) for i in range(len(parts))]
+    for kind, column in (("incident", "incident_id"), ("crew", "crew_id"), ("actor", "actor_id")):
+        value = event.get(column)
+        if value is not None:
+            keys.append((kind, str(value)))
+    if str(event.get("type", "")).startswith("referral."):
+        agency = (event.get("data") or {}).get("agency_id")
+        if agency is not None:
+            keys.append(("agency", str(agency)))
+    return keys
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """What one client receives: the union of its topics."""
@@ -58,21 +82,16 @@ class Subscription:
     crews: frozenset[str] = frozenset()
     # With `agency`: the agency whose referrals the caller follows.
     agency_id: str | None = None
+    keys: frozenset[Key] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys: set[Key] = {("region", prefix) for prefix in self.regions}
+        keys |= {("incident", i) for i in self.incidents} | {("crew", c) for c in self.crews}
+        if self.mine:
+            keys.add(("actor", str(self.user_id)))
+        if self.agency_id is not None:
+            keys.add(("agency", str(self.agency_id)))
+        object.__setattr__(self, "keys", frozenset(keys))
 
     def matches(self, event: dict[str, Any]) -> bool:
-        if (
-            self.agency_id is not None
-            and str(event.get("type", "")).startswith("referral.")
-            and (event.get("data") or {}).get("agency_id") == self.agency_id
-        ):
-            return True
-        if self.mine and event.get("actor_id") == self.user_id:
-            return True
-        crew = event.get("crew_id")
-        if crew is not None and str(crew) in self.crews:
-            return True
-        incident = event.get("incident_id")
-        if incident is not None and str(incident) in self.incidents:
-            return True
-        code = event.get("region_code")
-        return code is not None and any(regions.within(code, prefix) for prefix in self.regions)
+        return not self.keys.isdisjoint(event_keys(event))

@@ -139,3 +139,56 @@ def test_payloads_that_cannot_be_handed_over() -> None:
     assert from_payload("not json") is None
     assert from_payload("[[1, 2]]") is None
     assert to_payload([{**row, "data": {"x": "y" * 9000}}]) == ""  # too big for a NOTIFY
+
+
+async def test_fan_out_reaches_exactly_the_listeners(engine: AsyncEngine) -> None:
+    """The hub finds an event's clients through its index of what they listen for: each matching client gets
+    the event once (also when it listens on two of its keys), the others nothing; a detached client leaves
+    no trace in the index."""
+    hub = Hub(engine)
+    me, crew, incident, agency = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    subs = {
+        "batam": Subscription(me, ("21.71",), frozenset(), False),
+        "batam-village": Subscription(me, ("21.71.06.1003",), frozenset(), False),
+        "all": Subscription(me, ("",), frozenset(), False),
+        "jember": Subscription(me, ("35.09",), frozenset(), False),
+        "incident+region": Subscription(me, ("21",), frozenset({str(incident)}), False),
+        "mine": Subscription(me, (), frozenset(), True, frozenset({str(crew)})),
+        "agency": Subscription(uuid.uuid4(), (), frozenset(), False, agency_id=str(agency)),
+    }
+    clients = {name: Client(sub, 100) for name, sub in subs.items()}
+    hub.clients.add(next(iter(clients.values())))  # attach() would read the log first
+    for client in clients.values():
+        await hub.attach(client)
+
+    def row(seq: int, **values: object) -> dict[str, object]:
+        base: dict[str, object] = {"seq": seq, "type": "incident.created", "occurred_at": datetime.now(UTC)}
+        base |= {"incident_id": None, "crew_id": None, "actor_id": None, "region_code": None}
+        return base | {"actor": "test", "data": {}} | values
+
+    hub.head = 0
+    hub._fan_out(
+        [
+            row(1, region_code="21.71.06.1003", incident_id=incident),
+            row(2, region_code="35.09.19.1006", actor_id=me),
+            row(3, region_code="21.71", crew_id=crew),
+            row(4, type="referral.created", region_code="35.09", data={"agency_id": str(agency)}),
+        ]
+    )
+    taken = {name: client.take() for name, client in clients.items()}
+    got = {name: [d.seq for d in deliveries] for name, deliveries in taken.items()}
+    assert got == {
+        "batam": [1, 3],
+        "batam-village": [1],
+        "all": [1, 2, 3, 4],
+        "jember": [2, 4],
+        "incident+region": [1, 3],
+        "mine": [2, 3],
+        "agency": [4],
+    }
+    for name, client in clients.items():
+        # Replay decides with Subscription.matches: the same rule.
+        rows = [d.row for deliveries in taken.values() for d in deliveries]
+        assert sorted({int(str(r["seq"])) for r in rows if subs[name].matches(r)}) == got[name], name
+        hub.detach(client)
+    assert hub._index == {} and hub.clients == set()

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub.on_new_events.append(sender.wake)
         stop = asyncio.Event()
         deadlines = asyncio.create_task(
-            scheduler.run(app.state.sessionmaker, stop, idempotency_ttl_hours=settings.idempotency_ttl_hours),
+            scheduler.run(app.state.sessionmaker, stop, retention=scheduler.Retention.of(settings)),
             name="scheduler",
         )
         deliveries = asyncio.create_task(

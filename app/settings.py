@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     public_rate_window_seconds: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    # Retention (UU PDP: personal data no longer than it is needed). Crews' position history, and finished
+    # webhook deliveries (their bodies may carry the personal data an endpoint was granted), are deleted
+    # after these many days. A crew's last position stays on the crew; replay covers this window.
+    position_history_days: int = Field(default=30, ge=1)
+    webhook_delivery_days: int = Field(default=30, ge=1)
     # Connections per worker process. No overflow by default: under a sustained burst, overflow connections
     # are opened and closed for every request (a new PostgreSQL backend each time), which halves intake;
     # requests wait for a pooled connection instead, at most db_pool_timeout seconds (then 503).

@@ -1,5 +1,5 @@
 """The deadline loop every worker runs: shift handovers, expired offers, 4CT breaches (and, every ten
-minutes, housekeeping). The state
+minutes, housekeeping: what the retention settings say is no longer needed goes). The state
 is in the database, so a restart loses nothing, and SKIP LOCKED keeps workers from doing one thing twice."""
 
 from __future__ import annotations
@@ -8,20 +8,24 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
-from app.models import InboundMessage
+from app.models import CrewPosition, InboundMessage, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
 from app.services import dispatch, idempotency, timers
+from app.settings import Settings
 
 HOUSEKEEPING_SECONDS = 600
 # How often a worker reloads the teams' 4CT targets (the worker that changes them reloads at once).
 TARGETS_SECONDS = 60
 INBOUND_MEMORY = timedelta(days=1)
+# Old webhook deliveries deleted per housekeeping run (the rest go at the next, ten minutes later).
+DELIVERY_BATCH = 5000
 
 log = logging.getLogger("tanggap.scheduler")
 
@@ -34,15 +38,49 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
         return done + await timers.record_breaches(session, now)
 
 
-async def housekeeping(maker: async_sessionmaker[AsyncSession], *, idempotency_ttl_hours: int) -> int:
-    """Forgets what is no longer needed: idempotency keys past their time to live, and inbound message ids
-    older than a day (a signature older than five minutes is refused anyway, so no replay can match them)."""
-    async with unit_of_work(maker) as session:
-        done = await idempotency.purge_expired(session, ttl_hours=idempotency_ttl_hours)
-        result = await session.execute(
-            delete(InboundMessage).where(InboundMessage.received_at < utcnow() - INBOUND_MEMORY)
+@dataclass(frozen=True)
+class Retention:
+    """How long housekeeping keeps what it deletes (app/settings.py)."""
+
+    idempotency_hours: int = 24
+    position_days: int = 30
+    delivery_days: int = 30
+
+    @classmethod
+    def of(cls, settings: Settings) -> Retention:
+        return cls(
+            settings.idempotency_ttl_hours, settings.position_history_days, settings.webhook_delivery_days
         )
-        return done + int(getattr(result, "rowcount", 0) or 0)
+
+
+async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Retention) -> int:
+    """Forgets what is no longer needed; returns how many rows went. Idempotency keys past their time to
+    live; inbound message ids older than a day (a signature older than five minutes is refused anyway, so
+    no replay can match them); crews' positions older than the retention; and finished webhook deliveries
+    older than theirs, with their attempts (a pending one stays, whatever its age)."""
+    now = utcnow()
+    async with unit_of_work(maker) as session:
+        done = await idempotency.purge_expired(session, ttl_hours=retention.idempotency_hours)
+        # The deliveries by id, so that the attempts and their deliveries are the same set; a batch per run.
+        old_deliveries = list(
+            await session.scalars(
+                select(WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.status != "pending",
+                    WebhookDelivery.created_at < now - timedelta(days=retention.delivery_days),
+                )
+                .limit(DELIVERY_BATCH)
+            )
+        )
+        for statement in (
+            delete(InboundMessage).where(InboundMessage.received_at < now - INBOUND_MEMORY),
+            delete(CrewPosition).where(CrewPosition.at < now - timedelta(days=retention.position_days)),
+            delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old_deliveries)),
+            delete(WebhookDelivery).where(WebhookDelivery.id.in_(old_deliveries)),
+        ):
+            result = await session.execute(statement)
+            done += int(getattr(result, "rowcount", 0) or 0)
+        return done
 
 
 async def run(
@@ -50,7 +88,7 @@ async def run(
     stop: asyncio.Event,
     *,
     every: float = 1.0,
-    idempotency_ttl_hours: int = 24,
+    retention: Retention = Retention(),
 ) -> None:
     last_housekeeping = time.monotonic()  # the first ten minutes after a start are left alone
     last_targets = 0.0
@@ -63,7 +101,7 @@ async def run(
             await tick(maker)
             if time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
                 last_housekeeping = time.monotonic()
-                await housekeeping(maker, idempotency_ttl_hours=idempotency_ttl_hours)
+                await housekeeping(maker, retention)
         except Exception:  # the next tick tries again; nothing is lost, the deadlines are rows
             log.exception("scheduler tick failed")
         with contextlib.suppress(TimeoutError):

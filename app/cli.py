@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
+from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import migrate
+from app import migrate, sealing
 from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.models import Role, User
 from app.settings import get_settings
@@ -132,6 +133,24 @@ def receiver(host: str, port: int, secret: str) -> None:
     app = receiver_app.create(secret, lambda line: click.echo(line))
     click.echo(f"receiving on http://{host}:{port}/ (signatures checked with standardwebhooks)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.group()
+def keys() -> None:
+    """Keys of the secrets stored sealed (app/sealing.py)."""
+
+
+@keys.command("derived")
+def keys_derived() -> None:
+    """Prints the key derived from the current TANGGAP_SECRET_KEY: before changing the secret key, add it to
+    TANGGAP_DATA_KEYS so that the signing secrets sealed with it still open."""
+    click.echo(sealing.derived_key(get_settings().secret_key))
+
+
+@keys.command("new")
+def keys_new() -> None:
+    """Prints a new random key for TANGGAP_DATA_KEYS (put it first: it seals from then on)."""
+    click.echo(Fernet.generate_key().decode())
 
 
 @main.group()

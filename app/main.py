@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import db, errors
+from app import db, errors, sealing
 from app.api import (
     admin,
     agencies,
@@ -43,6 +43,7 @@ Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) or an `X-API-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    sealing.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

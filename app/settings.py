@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "tanggap-development-secret-change-me"  # noqa: S105 - refused outside development
@@ -17,6 +19,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./tanggap.db"
     secret_key: str = DEV_SECRET
+    # Fernet keys for the signing secrets stored sealed, newest first (app/sealing.py); a key derived from
+    # secret_key always comes last.
+    data_keys: list[str] = Field(default_factory=list)
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Public (account-less) reporting: requests per client address per window.
     public_rate_limit: int = Field(default=10, ge=1)
@@ -53,6 +58,19 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     # Whether this process delivers webhooks (off: e.g. API-only instances while others deliver).
     webhook_worker: bool = True
+
+    @field_validator("data_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            try:
+                if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                    raise ValueError
+            except (ValueError, binascii.Error):
+                raise ValueError(
+                    "each of TANGGAP_DATA_KEYS must be a Fernet key: 32 bytes, url-safe base64"
+                ) from None
+        return keys
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

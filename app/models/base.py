@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Dialect, Integer, MetaData, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from app import sealing
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +44,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class SealedJSON(TypeDecorator[list[dict[str, Any]]]):
+    """A JSON value stored sealed (app/sealing.py): the column holds a JSON string, the Fernet token of the
+    value's JSON. A value stored before sealing (not a string) is read as it is and sealed when written."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: list[dict[str, Any]] | None, dialect: Dialect) -> str | None:
+        return None if value is None else sealing.seal(json.dumps(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[dict[str, Any]] | None:
+        if value is None or not isinstance(value, str):
+            return value
+        return json.loads(sealing.unseal(value))  # type: ignore[no-any-return]
+
+
 # SQLite only auto-increments INTEGER PRIMARY KEY columns.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, BigIntPK, new_id, utcnow
+from app.models.base import Base, BigIntPK, SealedJSON, new_id, utcnow
 
 
 class WebhookEndpoint(Base):
     """Where an agency's system wants events, which ones, and how much personal data they may carry.
 
-    `secrets` holds the signing secrets, newest first: [{"secret": "whsec_...", "expires_at": iso | null}];
-    after a rotation the old one signs too until it expires (the overlap window). `lease_*` is the claim of
-    the worker delivering to it now: one worker per endpoint, so deliveries arrive in order."""
+    `secrets` holds the signing secrets, newest first: [{"secret": "whsec_...", "expires_at": iso | null}],
+    stored sealed (app/sealing.py); after a rotation the old one signs too until it expires (the overlap
+    window). `lease_*` is the claim of the worker delivering to it now: one worker per endpoint, so
+    deliveries arrive in order."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -32,7 +33,7 @@ class WebhookEndpoint(Base):
     region_code: Mapped[str] = mapped_column(String(13))
     # Personal-data fields the payloads may carry (app/services/webhooks/payloads.py); none by default.
     personal_data: Mapped[list[str]] = mapped_column(default=list)
-    secrets: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    secrets: Mapped[list[dict[str, Any]]] = mapped_column(SealedJSON(), default=list)
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     disabled_at: Mapped[datetime | None]
@@ -110,7 +111,7 @@ class InboundSource(Base):
     region_code: Mapped[str] = mapped_column(String(13))
     # The account its messages are recorded as (role and region apply as for any caller).
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    secrets: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    secrets: Mapped[list[dict[str, Any]]] = mapped_column(SealedJSON(), default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

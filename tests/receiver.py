@@ -30,6 +30,7 @@ class Received:
     body: dict[str, Any]
     verified: bool
     answered: int
+    host: str = ""
 
 
 @dataclass
@@ -94,6 +95,7 @@ class Receiver:
                 json.loads(raw) if raw else {},
                 verified,
                 status,
+                headers.get("host", ""),
             )
         )
         self.arrived.set()

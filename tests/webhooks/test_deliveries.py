@@ -5,15 +5,18 @@ only when allowed, secret rotation, redelivery and replay, SSRF refusals."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import AuditEntry, Event, WebhookAttempt, WebhookDelivery
+from app.services.webhooks import ssrf
 from tests.conftest import Actor
 from tests.receiver import receiver
 from tests.servers import free_port
@@ -333,3 +336,39 @@ async def _until_endpoint(
             return state
         assert time.monotonic() < deadline, state
         await asyncio.sleep(0.1)
+
+
+async def test_the_delivery_connects_to_the_address_that_was_checked(
+    client: httpx.AsyncClient, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name is checked once per delivery and the connection goes to the address the check saw (DNS
+    rebinding cannot slip a private address in between): here the name resolves only through the check's
+    resolver, so the message can arrive only by the pinned address, with the name in Host."""
+    real_resolve = ssrf.resolve
+
+    async def resolve(host: str, port: int) -> list[ssrf.Address]:
+        return (
+            [ipaddress.ip_address("127.0.0.1")] if host == "hooks.invalid" else await real_resolve(host, port)
+        )
+
+    monkeypatch.setattr(ssrf, "resolve", resolve)
+    async with receiver() as rec:
+        url = f"http://hooks.invalid:{rec.port}/hook"
+        await wire_police(client, actors, rec, endpoint={"url": url})
+        await verified_incident(client, actors)
+        [msg] = await rec.wait_for(1)
+        assert msg.verified and msg.host == f"hooks.invalid:{rec.port}"
+
+
+def test_pinned_requests() -> None:
+    ip = ipaddress.ip_address("203.0.113.7")
+    assert ssrf.pinned("http://hooks.example:8080/a?b=1", ip) == ssrf.Pinned(
+        "http://203.0.113.7:8080/a?b=1", {"host": "hooks.example:8080"}
+    )
+    v6 = ipaddress.ip_address("2001:db8::7")
+    assert ssrf.pinned("http://hooks.example/a", v6) == ssrf.Pinned(
+        "http://[2001:db8::7]/a", {"host": "hooks.example"}
+    )
+    # https keeps the name (the certificate check); a URL with an address, or no address, stays as it is.
+    for url, address in (("https://hooks.example/a", ip), ("http://203.0.113.7/a", ip), ("http://h/a", None)):
+        assert ssrf.pinned(url, address) == ssrf.Pinned(url, {})

@@ -68,6 +68,10 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
     return min(max(seconds, timedelta(0)), MAX_RETRY_AFTER)
 
 
+# Addresses of an endpoint's name tried, in the resolver's order, when the first refuses the connection.
+PINNED_TRIES = 3
+
+
 class Sender:
     def __init__(self, maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self.maker = maker
@@ -230,7 +234,7 @@ class Sender:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            await ssrf.check(
+            addresses = await ssrf.check(
                 endpoint.url,
                 self.settings.webhook_allow_private,
                 require_https=self.settings.env == "production",
@@ -240,14 +244,25 @@ class Sender:
         now = utcnow()
         keys = signing.live_secrets(endpoint.secrets, now)
         headers = signing.headers(delivery.message_id, now, delivery.payload, keys)
-        try:
-            response = await self.client.post(
-                endpoint.url, content=delivery.payload.encode(), headers=headers
-            )
-        except httpx.TimeoutException:
-            return Outcome(None, elapsed(), error="timed out")
-        except httpx.HTTPError as exc:
-            return Outcome(None, elapsed(), error=f"{type(exc).__name__}: {exc}"[:300])
+        # To an address the check saw, the next one if it refuses the connection (as a resolver's order).
+        targets = [ssrf.pinned(endpoint.url, ip) for ip in addresses[:PINNED_TRIES]] or [
+            ssrf.pinned(endpoint.url, None)
+        ]
+        for i, target in enumerate(targets):
+            try:
+                response = await self.client.post(
+                    target.url,
+                    content=delivery.payload.encode(),
+                    headers={**headers, **target.headers},
+                )
+                break
+            except httpx.ConnectError as exc:
+                if i + 1 == len(targets):
+                    return Outcome(None, elapsed(), error=f"{type(exc).__name__}: {exc}"[:300])
+            except httpx.TimeoutException:
+                return Outcome(None, elapsed(), error="timed out")
+            except httpx.HTTPError as exc:
+                return Outcome(None, elapsed(), error=f"{type(exc).__name__}: {exc}"[:300])
         return Outcome(
             response.status_code,
             elapsed(),

@@ -2,7 +2,10 @@
 host or network (`TANGGAP_WEBHOOK_ALLOW_PRIVATE`).
 
 Checked when an endpoint is saved (so the agency hears of it at once) and again before every delivery,
-on the addresses the name resolves to then (a name may have been re-pointed since)."""
+on the addresses the name resolves to then (a name may have been re-pointed since). A plain-http delivery
+then connects to an address it checked (`pinned`), not to what the name resolves to a moment later: a name
+that answers a public address to the check and a private one to the connection (DNS rebinding) gets
+nowhere. Over https the certificate check does the same."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from app.errors import Unprocessable
 
@@ -50,8 +54,9 @@ async def resolve(host: str, port: int) -> list[Address]:
     return [ipaddress.ip_address(info[4][0]) for info in infos]
 
 
-async def check(url: str, allow: Sequence[str], *, require_https: bool) -> None:
-    """Raises RefusedTarget unless every address the URL's host resolves to is public or allow-listed."""
+async def check(url: str, allow: Sequence[str], *, require_https: bool) -> list[Address]:
+    """Raises RefusedTarget unless every address the URL's host resolves to is public or allow-listed;
+    returns those addresses (none when the host name itself is allow-listed: it is reached by name)."""
     parts = urlsplit(url)
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host:
@@ -59,7 +64,7 @@ async def check(url: str, allow: Sequence[str], *, require_https: bool) -> None:
     if parts.username or parts.password:
         raise RefusedTarget("the URL must not carry credentials")
     if _allowed(host, None, allow):
-        return
+        return []
     if require_https and parts.scheme != "https":
         raise RefusedTarget("webhook URLs must use https")
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -72,6 +77,37 @@ async def check(url: str, allow: Sequence[str], *, require_https: bool) -> None:
             raise RefusedTarget(
                 f"{host} is a private, loopback or link-local address ({ip}); an admin may allow-list it"
             )
+    return list(dict.fromkeys(addresses))
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request to `url` made so that its connection goes to one checked address."""
+
+    url: str
+    headers: dict[str, str]
+
+
+def pinned(url: str, address: Address | None) -> Pinned:
+    """Plain http: the URL with the checked address in place of the host name, and the name in `Host`.
+    https is left as it is: an address the name is re-pointed to cannot show a certificate for the name,
+    so the handshake fails before a byte of the message leaves (and httpx pools https connections by
+    address, which a pinned name would share with every other name on that address). None: as it is."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if address is None or parts.scheme != "http" or _literal(host) == address:
+        return Pinned(url, {})
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    target = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return Pinned(target, {"host": host if parts.port is None else f"{host}:{parts.port}"})
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 async def check_for_api(url: str, allow: Sequence[str], *, require_https: bool) -> None:

@@ -558,10 +558,11 @@ async def _crew_follows(session: AsyncSession, principal: Principal, incident: I
 
 
 async def hand_over(session: AsyncSession, now: datetime, *, limit: int = 50) -> int:
-    """At the end of a shift the crew goes off shift; its open incidents pass to the least loaded crew
-    on duty in the same kab/kota, with a handover note, and its pending offers are withdrawn. With no crew
-    to take them, the incidents are escalated: the supervisors own them. SKIP LOCKED: safe with several
-    workers."""
+    """At the end of a shift the crew goes off shift; its open incidents pass to the least loaded crew on
+    duty in the incident's own kab/kota (a crew that helped another kab/kota hands the case back there),
+    else in the crew's kab/kota (the mutual aid goes on), with a handover note, and its pending offers are
+    withdrawn. With no crew to take them, the incidents are escalated: the supervisors own them. SKIP
+    LOCKED: safe with several workers."""
     ended = (
         await session.scalars(
             select(Crew)
@@ -571,6 +572,32 @@ async def hand_over(session: AsyncSession, now: datetime, *, limit: int = 50) ->
             .with_for_update(skip_locked=True)
         )
     ).all()
+    leaving = {crew.id for crew in ended}
+    # Per kab/kota: the crews that can take over, and how many open incidents each has (this pass included).
+    on_duty: dict[str, list[Crew]] = {}
+    load: dict[uuid.UUID, int] = {}
+
+    async def successors_in(regency: str) -> list[Crew]:
+        if regency not in on_duty:
+            crews = [
+                c
+                for c in await _crews_on_duty(session, regency, now)
+                if c.id not in leaving and c.status not in ("out_of_service", "off_shift")
+            ]
+            on_duty[regency] = crews
+            load.update({c.id: 0 for c in crews})
+            for cid, n in await session.execute(
+                select(Incident.assigned_crew_id, func.count())
+                .where(
+                    Incident.assigned_crew_id.in_([c.id for c in crews]),
+                    Incident.status.in_(list(OPEN_STATUSES)),
+                )
+                .group_by(Incident.assigned_crew_id)
+            ):
+                if cid is not None:
+                    load[cid] = n
+        return on_duty[regency]
+
     regencies: set[str] = set()
     for crew in ended:
         team = await session.get(Team, crew.team_id)
@@ -598,23 +625,11 @@ async def hand_over(session: AsyncSession, now: datetime, *, limit: int = 50) ->
                 .with_for_update()
             )
         ).all()
-        if not open_incidents:
-            continue
-        successors = [
-            c
-            for c in await _crews_on_duty(session, team.region_code, now)
-            if c.id != crew.id and c.status not in ("out_of_service", "off_shift")
-        ]
-        load = {c.id: 0 for c in successors}
-        for cid, n in await session.execute(
-            select(Incident.assigned_crew_id, func.count())
-            .where(Incident.assigned_crew_id.in_(list(load)), Incident.status.in_(list(OPEN_STATUSES)))
-            .group_by(Incident.assigned_crew_id)
-        ):
-            if cid is not None:
-                load[cid] = n
         for incident in open_incidents:
+            home = regency_of(incident.region_code)
+            regencies.add(home)
             note = f"handover at the end of {crew.name}'s shift; status was {incident.status}"
+            successors = await successors_in(home) or await successors_in(team.region_code)
             if not successors:
                 incident.assigned_crew_id = None
                 _escalate(session, None, incident, "no crew on duty to take over at the end of a shift", {})

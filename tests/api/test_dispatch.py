@@ -340,10 +340,11 @@ async def test_handover_at_the_end_of_a_shift(
 
 
 async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
-    client: httpx.AsyncClient, actors: dict[str, Actor]
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
 ) -> None:
     """Batam has no crew on duty; the Tanjungpinang team (same province, Kepulauan Riau) has one free: the
-    escalated incident is offered to it, and its crew member sees and works that incident, and no other."""
+    escalated incident is offered to it, and its crew member sees and works that incident, and no other.
+    When the helper's shift ends, the case goes back to a Batam crew on duty, not to the helper's team."""
     admin = actors["admin"]
     await _post(
         client,
@@ -376,7 +377,7 @@ async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
         {
             "name": "Regu TPI",
             "shift_starts_at": (NOW - timedelta(hours=1)).isoformat(),
-            "shift_ends_at": (NOW + timedelta(hours=7)).isoformat(),
+            "shift_ends_at": (NOW + timedelta(hours=6)).isoformat(),
             "member_ids": [person["id"]],
             "vehicle_id": van["id"],
         },
@@ -401,3 +402,21 @@ async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
     r = await client.post(f"/api/v1/incidents/{incident}/transitions", json={"to": "en_route"}, headers=tpi)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "en_route"
+    # Batam's crews come on duty; the helper's shift ends (Tanjungpinang also has a crew then: Regu TPI 2).
+    batam = await _setup(client, actors)
+    await _post(
+        client,
+        admin,
+        f"{base}/crews",
+        {
+            "name": "Regu TPI 2",
+            "shift_starts_at": (NOW + timedelta(hours=6)).isoformat(),
+            "shift_ends_at": (NOW + timedelta(hours=14)).isoformat(),
+            "member_ids": [person["id"]],
+        },
+    )
+    async with unit_of_work(db) as session:
+        assert await dispatch.hand_over(session, NOW + timedelta(hours=6, minutes=1)) == 1
+    detail = (await client.get(f"/api/v1/incidents/{incident}", headers=op.headers)).json()
+    [handover] = [e for e in detail["timeline"] if e["type"] == "incident.handed_over"]
+    assert detail["assigned_crew_id"] == handover["crew_id"] in (batam["A"], batam["B"])

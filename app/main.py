@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = hub
         db.on_events_committed.append(hub.committed)
         sender = Sender(app.state.sessionmaker, settings)
-        hub.on_new_events.append(sender.wake)
+        hub.on_numbered.append(sender.wake)
         stop = asyncio.Event()
         deadlines = asyncio.create_task(
             scheduler.run(app.state.sessionmaker, stop, retention=scheduler.Retention.of(settings)),

@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     webhook_jitter: float = Field(default=0.1, ge=0, le=0.5)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
-    # Whether this process delivers webhooks (off: e.g. API-only instances while others deliver).
+    # Whether this process delivers webhooks (off: e.g. API-only instances while others deliver; the events
+    # such an instance numbers reach the outbox at the others' next poll, webhook_poll_seconds).
     webhook_worker: bool = True
 
     @field_validator("data_keys")

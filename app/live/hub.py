@@ -168,9 +168,11 @@ class Hub:
         self._pumping = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        # Called when numbered events may have arrived: numbered here, or announced by another process
-        # (the webhook worker wakes with the hub).
-        self.on_new_events: list[Callable[[], None]] = []
+        # Called when this process numbered events (PostgreSQL) or committed them (SQLite), not when another
+        # process announces its own: the webhook sender of the numbering process takes them to the outbox,
+        # and the others' skims would only find the cursor moved (a sender-less process's events wait for
+        # the senders' poll).
+        self.on_numbered: list[Callable[[], None]] = []
         self._number = asyncio.Event()
         self._announce = asyncio.Event()
         # What the next NOTIFY carries: the events this process numbered since the last one (None: too many
@@ -214,12 +216,9 @@ class Hub:
         if self.numbers:
             self._number.set()
         else:
-            self._new_events()
-
-    def _new_events(self) -> None:
-        self.wake()
-        for callback in self.on_new_events:
-            callback()
+            self.wake()
+            for callback in self.on_numbered:
+                callback()
 
     def _on_notify(self, conn: object, pid: int, _channel: str, payload: object) -> None:
         if isinstance(conn, asyncpg.Connection) and pid == conn.get_server_pid():
@@ -228,10 +227,8 @@ class Hub:
         if rows and rows[0]["seq"] == self.head + 1 and not self._pumping.locked():
             # The events came with the announcement and follow what the clients have: no read.
             self._fan_out(rows)
-            for callback in self.on_new_events:
-                callback()
             return
-        self._new_events()
+        self.wake()
 
     async def _number_loop(self) -> None:
         """Numbers committed events right after this process's commits (and at each poll, for events that a
@@ -268,7 +265,7 @@ class Hub:
                 else:
                     self._announcing = None
                 self._announce.set()
-                for callback in self.on_new_events:
+                for callback in self.on_numbered:
                     callback()
                 if rows and rows[0]["seq"] == self.head + 1 and not self._pumping.locked():
                     # What this pass numbered follows what the clients have: hand it over without a read.

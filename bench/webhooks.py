@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app import sealing
 from app.db import make_sessionmaker, unit_of_work
 from app.models import Role
 from app.schemas.agencies import AgencyIn, EndpointIn, RuleIn
@@ -82,6 +83,7 @@ async def setup(n_endpoints: int, port: int) -> list[str]:
     """The agency (police of Kota Batam), its endpoints and a rule sending OT to it; returns the secrets."""
     engine = create_async_engine(db_url())
     settings = Settings(database_url=db_url(), secret_key=SECRET, webhook_allow_private=["127.0.0.1"])
+    sealing.configure(settings)  # the signing secrets are sealed with the server's keys
     secrets = []
     async with unit_of_work(make_sessionmaker(engine)) as session:
         admin = await users.create_user(

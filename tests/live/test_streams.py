@@ -21,10 +21,15 @@ from tests import factories
 from tests.servers import Server, tanggap_server
 
 
+QUEUE = 50
+
+
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workers = 2 if request.param == "postgresql" else 1
-    env = {"TANGGAP_STREAM_QUEUE_LIMIT": "5", "TANGGAP_STREAM_HEARTBEAT_SECONDS": "1"}
+    # A queue of 50 events: more than the demo's first scheduler pass writes in Batam (shift start, 4CT
+    # breaches, about 20), fewer than the slow-client test's burst.
+    env = {"TANGGAP_STREAM_QUEUE_LIMIT": str(QUEUE), "TANGGAP_STREAM_HEARTBEAT_SECONDS": "1"}
     with tanggap_server(request.param, tmp_path_factory.mktemp("live"), workers=workers, env=env) as s:
         yield s
 
@@ -75,8 +80,7 @@ async def test_event_reaches_clients_on_every_worker(server: Server, operator: s
     expected_workers = 2 if server.database_url.startswith("postgresql") else 1
     clients: list[ClientConnection] = []
     workers: set[int] = set()
-    # A village with no demo incidents: a burst of the demo's shift or 4CT events would be bigger than the
-    # per-client queue of this server (5) and cut the clients off, as the slow-client test shows it must.
+    # A village with no demo incidents: only this test's events reach these clients.
     village = "21.71.06.1001"
     # The kernel spreads connections over the workers unevenly; open them until both have some.
     while len(clients) < 6 or (len(workers) < expected_workers and len(clients) < 80):
@@ -232,8 +236,8 @@ async def test_mine_and_incident_topics(server: Server, operator: str) -> None:
 async def test_slow_client_is_cut_off_and_resumes(server: Server, operator: str) -> None:
     ws = await open_ws(server, operator, "region:21.71")
     head = (await next_op(ws, "hello"))["head"]
-    # A burst bigger than the server's per-client queue (5), written in one transaction.
-    await burst(server.database_url, 12)
+    # A burst bigger than the server's per-client queue, written in one transaction.
+    await burst(server.database_url, QUEUE + 10)
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await asyncio.wait_for(ws.recv(), 10)
@@ -241,8 +245,8 @@ async def test_slow_client_is_cut_off_and_resumes(server: Server, operator: str)
     assert f"since={head}" in closed.value.rcvd.reason
     ws = await open_ws(server, operator, "region:21.71", since=head)
     await next_op(ws, "hello")
-    replayed = await events(ws, 12)
-    assert [e["data"]["n"] for e in replayed] == list(range(12))
+    replayed = await events(ws, QUEUE + 10)
+    assert [e["data"]["n"] for e in replayed] == list(range(QUEUE + 10))
     await ws.close()
 
 

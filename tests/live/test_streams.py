@@ -20,7 +20,6 @@ from app.seed import DEMO_PASSWORD
 from tests import factories
 from tests.servers import Server, tanggap_server
 
-
 QUEUE = 50
 
 

@@ -36,8 +36,14 @@ READ_ONLY_OPTION = "tanggap_read_only"
 PENDING_EVENTS = "pending_events"
 PENDING_AUDIT = "pending_audit"
 PENDING_ROWS = "pending_rows"
+# The kab/kota dispatch locks a unit of work holds, and whether it made a dispatch round due
+# (app/services/dispatch/locks.py); both end with the transaction.
+DISPATCH_LOCKS = "dispatch_locks"
+ROUND_DUE = "dispatch_round_due"
 # Called after a commit that wrote events (the live hubs of this process wake up at once).
 on_events_committed: list[Callable[[], None]] = []
+# Called after a commit that made a dispatch round due (this process's dispatcher runs it).
+on_round_due: list[Callable[[], None]] = []
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 _EVENT_TABLE = cast(Table, Event.__table__)
 
@@ -156,11 +162,14 @@ async def commit(session: AsyncSession) -> None:
     rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(PENDING_ROWS, [])
     events: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
+    session.info.pop(DISPATCH_LOCKS, None)
+    round_due = session.info.pop(ROUND_DUE, False)
     rows += [(_AUDIT_TABLE, a) for a in audit]
     if not (rows or events):
         # Nothing begun and nothing added: no commit to send.
         if session.in_transaction() or session.new or session.dirty or session.deleted:
             await session.commit()
+        _after_commit(round_due=round_due, events=False)
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to one engine"
@@ -190,8 +199,15 @@ async def commit(session: AsyncSession) -> None:
         for table, values in rows:
             await conn.execute(insert(table), values)
         await session.commit()
+    _after_commit(round_due=round_due, events=bool(events))
+
+
+def _after_commit(*, round_due: bool, events: bool) -> None:
     if events:
         for callback in on_events_committed:
+            callback()
+    if round_due:
+        for callback in on_round_due:
             callback()
 
 
@@ -287,7 +303,7 @@ def _combined_insert(shape: tuple[tuple[str, tuple[str, ...]], ...], with_events
 
 async def rollback(session: AsyncSession) -> None:
     """Undo the unit of work: roll back what reached the database and forget what was queued."""
-    for key in (PENDING_ROWS, PENDING_EVENTS, PENDING_AUDIT):
+    for key in (PENDING_ROWS, PENDING_EVENTS, PENDING_AUDIT, DISPATCH_LOCKS, ROUND_DUE):
         session.info.pop(key, None)
     await session.rollback()
 

@@ -68,7 +68,7 @@ class TooManyRequests(DomainError):
 def problem(status: int, *, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": _TYPE_BASE + code, "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 429 and "retry_after" in extra:
+    if "retry_after" in extra:
         headers = {"Retry-After": str(extra["retry_after"])}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

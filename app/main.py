@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import db, errors, sealing
+from app import clock, db, errors, sealing
 from app.api import (
     admin,
     agencies,
@@ -18,6 +18,7 @@ from app.api import (
     health,
     incidents,
     live,
+    me,
     offers,
     open311,
     public,
@@ -30,7 +31,7 @@ from app.api.middleware import BodyLimit, KeepServerSend
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
-from app.services import scheduler, timers
+from app.services import dispatch, scheduler, timers
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
 
@@ -44,6 +45,7 @@ Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) or an `X-API-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     sealing.configure(settings)
+    clock.configure(settings.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +73,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliveries = asyncio.create_task(
             sender.run(stop) if settings.webhook_worker else stop.wait(), name="webhook-sender"
         )
+        dispatcher = dispatch.Dispatcher(
+            app.state.sessionmaker,
+            poll_seconds=settings.dispatch_poll_seconds,
+            policy_name=settings.dispatch_policy,
+        )
+        db.on_round_due.append(dispatcher.wake)
+        rounds = asyncio.create_task(
+            dispatcher.run(stop) if settings.dispatch_worker else stop.wait(), name="dispatcher"
+        )
         # What start-up loaded (reference data, regions, mappers) lives as long as the process: move it out
         # of the collector's sight, so that a full collection does not walk it again and again under load.
         # (The collector's thresholds stay at their defaults: a young generation of 10,000 saved little on
@@ -83,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             await deadlines
             await deliveries
+            await rounds
+            db.on_round_due.remove(dispatcher.wake)
             db.on_events_committed.remove(hub.committed)
             await hub.stop()
             await engine.dispose()
@@ -99,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents,
         crews,
         offers,
+        me,
         agencies,
         webhooks,
         public,

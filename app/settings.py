@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     # Whether this process delivers webhooks (off: e.g. API-only instances while others deliver; the events
     # such an instance numbers reach the outbox at the others' next poll, webhook_poll_seconds).
     webhook_worker: bool = True
+    # Dispatch: which rule chooses crews (the engine, or closest_idle: the usual rule, kept to measure the
+    # engine against), whether this process runs dispatch rounds, and how often it looks for due ones.
+    dispatch_policy: Literal["engine", "closest_idle"] = "engine"
+    dispatch_worker: bool = True
+    dispatch_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # The server's clock: "real", or "sim:<ISO start>@<speed>" for `tanggap simulate` (app/clock.py).
+    clock: str = "real"
 
     @field_validator("data_keys")
     @classmethod
@@ -79,6 +86,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TANGGAP_SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+        if self.env == "production" and self.clock != "real":
+            raise ValueError("TANGGAP_CLOCK is for simulations; production runs on real time")
         return self
 
     @property

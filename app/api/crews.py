@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.api.deps import CurrentPrincipal, SessionDep
+from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.dispatch import fourct
-from app.models import Team
+from app.models import Crew, Team
 from app.reference import regions
 from app.reference.regions import CODE_PATTERN
 from app.schemas.common import problem_responses
@@ -21,6 +21,7 @@ from app.schemas.crews import (
     LocationIn,
     PersonnelCreate,
     PersonnelOut,
+    PersonnelPatch,
     RosterIn,
     StatusIn,
     SwapIn,
@@ -29,8 +30,9 @@ from app.schemas.crews import (
     TeamPatch,
     VehicleCreate,
     VehicleOut,
+    VehiclePatch,
 )
-from app.services import crews, dispatch
+from app.services import crews, dispatch, idempotency
 
 router = APIRouter(tags=["crews"])
 _errors = problem_responses(401, 403, 404, 409, 422)
@@ -46,6 +48,7 @@ def _team_out(team: Team) -> TeamOut:
             str(p): {s.name: m for s, m in stages.items()}
             for p, stages in fourct.merge(team.four_ct_targets).items()
         },
+        shift_template=team.shift_template,
     )
 
 
@@ -74,6 +77,55 @@ async def add_personnel(
 ) -> PersonnelOut:
     """TRC staff, or BKO personnel with their home unit and secondment period (supervisors, admins)."""
     return PersonnelOut.model_validate(await crews.add_personnel(session, principal, team_id, body))
+
+
+@router.get("/teams/{team_id}/personnel", response_model=list[PersonnelOut], responses=_errors)
+async def list_personnel(
+    team_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[PersonnelOut]:
+    """The team's people, TRC and BKO, active or not (console roles of the region)."""
+    return [PersonnelOut.model_validate(p) for p in await crews.list_personnel(session, principal, team_id)]
+
+
+@router.patch("/personnel/{person_id}", response_model=PersonnelOut, responses=_errors)
+async def patch_personnel(
+    person_id: uuid.UUID, body: PersonnelPatch, principal: CurrentPrincipal, session: SessionDep
+) -> PersonnelOut:
+    """Edit a person: skills, phone, crew-app account (a crew account of the team's kab/kota), secondment,
+    active. The kab/kota's dispatch plan is made again (skills decide who may take what)."""
+    person, team = await crews.patch_personnel(session, principal, person_id, body)
+    await dispatch.capacity_changed(session, team.region_code)
+    return PersonnelOut.model_validate(person)
+
+
+@router.get("/teams/{team_id}/vehicles", response_model=list[VehicleOut], responses=_errors)
+async def list_vehicles(
+    team_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[VehicleOut]:
+    return [VehicleOut.model_validate(v) for v in await crews.list_vehicles(session, principal, team_id)]
+
+
+@router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut, responses=_errors)
+async def patch_vehicle(
+    vehicle_id: uuid.UUID, body: VehiclePatch, principal: CurrentPrincipal, session: SessionDep
+) -> VehicleOut:
+    """Edit a vehicle or take it out of service with a reason (no fuel, flat tyre, repair) and back: while
+    it is out, its crew is not offered what needs it; back in service, waiting incidents are offered."""
+    vehicle, team = await crews.patch_vehicle(session, principal, vehicle_id, body)
+    await dispatch.capacity_changed(session, team.region_code)
+    return VehicleOut.model_validate(vehicle)
+
+
+@router.get("/teams/{team_id}/crews", response_model=list[CrewOut], responses=_errors)
+async def roster_view(
+    team_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    since: datetime,
+    until: datetime,
+) -> list[CrewOut]:
+    """The roster as it stands: the team's crews whose shift overlaps [since, until) (at most 62 days)."""
+    return await crews.render(session, await crews.roster_view(session, principal, team_id, since, until))
 
 
 @router.post("/teams/{team_id}/vehicles", status_code=201, response_model=VehicleOut, responses=_errors)
@@ -126,11 +178,31 @@ async def get_crew(crew_id: uuid.UUID, principal: CurrentPrincipal, session: Ses
 
 @router.post("/crews/{crew_id}/status", response_model=CrewOut, responses=_errors)
 async def set_status(
-    crew_id: uuid.UUID, body: StatusIn, principal: CurrentPrincipal, session: SessionDep
+    crew_id: uuid.UUID,
+    body: StatusIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> CrewOut:
-    """Set from the crew's app (its own crew only) or the console; out_of_service needs a reason. A crew
-    that becomes available is offered the incidents waiting in its kab/kota at once."""
-    crew = await dispatch.set_crew_status(session, principal, crew_id, body)
+    """From the crew's app (its own crew only) or the console. A step of its case (en_route, on_scene,
+    handling, transporting, at_facility) moves the incident and stamps 4CT at `at`; `available` once the case
+    is resolved frees the crew (409 while it holds an offer or an open case); out_of_service needs a reason,
+    withdraws a pending offer and hands an open case over. The same status again answers like the first."""
+    outcome = await idempotency.act_once(
+        session,
+        actor=principal.user_id,
+        action=f"crew:{crew_id}:status",
+        key=idempotency_key,
+        body=body,
+        act=lambda: dispatch.set_crew_status(session, principal, crew_id, body),
+        resource_id=lambda crew: crew.id,
+    )
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    crew = (
+        outcome.created if outcome.created is not None else await session.get_one(Crew, outcome.resource_id)
+    )
     return (await crews.render(session, [crew]))[0]
 
 

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from app.api.deps import CurrentPrincipal, SessionDep
+from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.dispatch.lifecycle import Status
+from app.models import Incident
 from app.reference.regions import CODE_PATTERN
 from app.schemas.common import problem_responses
 from app.schemas.incidents import (
@@ -23,7 +24,7 @@ from app.schemas.incidents import (
     VerifyIn,
 )
 from app.schemas.reports import Channel
-from app.services import dispatch, incidents
+from app.services import dispatch, idempotency, incidents
 from app.services.incidents import IncidentFilters
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -73,8 +74,8 @@ async def get_incident(
 async def verify(
     incident_id: uuid.UUID, body: VerifyIn, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
-    """Confirm that the report is real and in scope; it is offered at once to the best crew on duty
-    (or escalated when none qualifies)."""
+    """Confirm that the report is real and in scope. Within a second the kab/kota's dispatch round offers it
+    to the best crew on duty (`offer.made` on the timeline and the live stream), or escalates it."""
     return IncidentSummary.model_validate(await dispatch.verify(session, principal, incident_id, body.note))
 
 
@@ -83,7 +84,7 @@ async def reject(
     incident_id: uuid.UUID, body: RejectIn, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
     """Reject as hoax, duplicate or out of scope, with a reason."""
-    return IncidentSummary.model_validate(await incidents.reject(session, principal, incident_id, body))
+    return IncidentSummary.model_validate(await dispatch.reject(session, principal, incident_id, body))
 
 
 @router.patch("/{incident_id}", response_model=IncidentSummary, responses=_errors)
@@ -91,7 +92,7 @@ async def patch(
     incident_id: uuid.UUID, body: IncidentPatch, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
     """Change the category or the priority (a priority set by hand is never overridden by the rules)."""
-    return IncidentSummary.model_validate(await incidents.patch(session, principal, incident_id, body))
+    return IncidentSummary.model_validate(await dispatch.patch(session, principal, incident_id, body))
 
 
 @router.post("/{incident_id}/merge", response_model=IncidentSummary, responses=_errors)
@@ -99,15 +100,34 @@ async def merge(
     incident_id: uuid.UUID, body: MergeIn, principal: CurrentPrincipal, session: SessionDep
 ) -> IncidentSummary:
     """Merge this duplicate into another open incident; returns the incident merged into."""
-    return IncidentSummary.model_validate(await incidents.merge(session, principal, incident_id, body))
+    return IncidentSummary.model_validate(await dispatch.merge(session, principal, incident_id, body))
 
 
 @router.post("/{incident_id}/transitions", response_model=IncidentSummary, responses=_errors)
 async def transition(
-    incident_id: uuid.UUID, body: TransitionIn, principal: CurrentPrincipal, session: SessionDep
+    incident_id: uuid.UUID,
+    body: TransitionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> IncidentSummary:
-    """Move the incident along its lifecycle; an illegal step is a 409 naming the current state."""
-    return IncidentSummary.model_validate(await dispatch.transition(session, principal, incident_id, body))
+    """Move the incident along its lifecycle; an illegal step is a 409 naming the current state. The crew's
+    own steps (en_route, on_scene, handling, resolved) move its status too; the same step again answers like
+    the first. Reopening a resolved incident (to handling) is a supervisor's, with a reason."""
+    outcome = await idempotency.act_once(
+        session,
+        actor=principal.user_id,
+        action=f"incident:{incident_id}:transition",
+        key=idempotency_key,
+        body=body,
+        act=lambda: dispatch.transition(session, principal, incident_id, body),
+        resource_id=lambda incident: incident.id,
+    )
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    incident = outcome.created or await session.get_one(Incident, outcome.resource_id)
+    return IncidentSummary.model_validate(incident)
 
 
 @router.post("/{incident_id}/notes", status_code=201, response_model=NoteOut, responses=_errors)

@@ -4,29 +4,38 @@ Pure functions over plain data (no database, no HTTP), so that every rule can be
 engine benchmarked. The dispatch service gathers the data, takes the locks, and writes the offers.
 
 Rules (in order of strength):
-1. Hard constraints. A crew must be available, not have declined or let this incident's offer expire,
-   cover the incident's region, have the skills and vehicle the case needs (an agitated person needs a
-   vehicle fit to carry one safely; an injured person a medic; a body a crew trained and equipped for it),
-   and have at least `min_shift_minutes_left` of its shift left after getting there.
-2. P1 before P2 before P3 before P4; within a priority the oldest first when there are fewer crews than
-   incidents.
-3. Within a priority, incidents waiting together are assigned together so that the total cost is minimal
+1. Hard constraints. A crew must be free (not busy with an offer or a case, not out of service), not have
+   declined this incident or let its offer expire lately, cover the incident's region, have the skills and
+   vehicle the case needs (an agitated person needs a vehicle fit to carry one safely; an injured person a
+   medic; a body a crew trained and equipped for it), be less than `max_travel_minutes` away, and have at
+   least `min_shift_minutes_left` of its shift left after getting there.
+2. Cases handed over (a crew left them open) first, then P1 before P2 before P3 before P4; within a
+   priority the oldest first when there are fewer crews than incidents.
+3. Within a group, incidents waiting together are assigned together so that the total cost is minimal
    (scipy's linear_sum_assignment), not greedily one by one.
-4. Cost, in minutes: the travel time (haversine distance x road factor / speed) plus penalties: each open case
-   the crew already has, no female officer for a child or a woman (when some crew has one), no counsellor for
-   an ODGJ case, a shift that ends before the expected end of the case.
-Every decision keeps its candidates, their costs and the reasons, for the incident's timeline.
+4. Cost, in minutes: the travel time (haversine distance x road factor / speed) plus penalties: arriving
+   after the 4CT temu deadline, no female officer for a child or a woman (when some crew has one), no
+   counsellor for an ODGJ case, too few seats for the people to carry, a shift that ends before the
+   expected end of the case.
+Every decision keeps its candidates, their costs and the reasons (Bahasa Indonesia, with codes), for the
+incident's timeline; a decision without a crew says why (app/dispatch/reasons.py).
+
+`closest_idle` is the usual dispatch rule, kept as the baseline the engine is measured against
+(`tanggap simulate --policy closest_idle`): first come first served, the nearest free crew that qualifies.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from app.dispatch import reasons
+from app.dispatch.reasons import Refusal, WhyWaiting
 
 # Skills of people, pooled per crew.
 DRIVER, MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING = (
@@ -39,6 +48,7 @@ DRIVER, MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING = (
 # Capabilities of vehicles.
 SECURE_TRANSPORT, STRETCHER = "secure_transport", "stretcher"
 INFEASIBLE = 1e9
+CHILD_CATEGORIES = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +67,36 @@ class WaitingIncident:
     location: Point | None = None
     flags: frozenset[str] = frozenset()
     subject_sex: str = "unknown"
+    subject_count: int = 1
     expected_minutes: int = 60
-    # Crews that declined or let an offer of this incident expire.
+    # Crews that declined or let an offer of this incident expire (lately).
     excluded_crews: frozenset[str] = frozenset()
+    # The 4CT temu deadline: arriving later is a late arrival.
+    arrive_by: datetime | None = None
+    # A case a crew left open (end of shift, out of service): it goes to the next crew first.
+    handover: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CrewState:
     id: str
-    available: bool
     coverage: tuple[str, ...]
     shift_ends_at: datetime
+    # app/dispatch/crewflow.py: CrewStatus
+    status: str = "available"
+    name: str = ""
     position: Point | None = None
     skills: frozenset[str] = frozenset()
+    # Capabilities of its vehicle in service (empty without one).
     vehicle: frozenset[str] = frozenset()
-    open_cases: int = 0
+    # Seats left for the people it carries (vehicle seats minus the crew); None: no vehicle.
+    seats: int | None = None
+    # What it is busy with: the incident of its pending offer or assignment.
+    busy_with: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available" and self.busy_with is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +105,14 @@ class Params:
     speed_kmh: float = 30.0
     # Travel time assumed when a position is unknown (crew or incident).
     unknown_travel_minutes: float = 30.0
+    max_travel_minutes: float = 150.0
     min_shift_minutes_left: float = 15.0
-    per_open_case_minutes: float = 10.0
     no_female_officer_minutes: float = 20.0
     no_counsellor_minutes: float = 10.0
     shift_overrun_minutes: float = 30.0
+    too_few_seats_minutes: float = 45.0
+    # Arriving after the temu deadline costs this much more than arriving in time.
+    late_minutes: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +138,10 @@ class Decision:
     cost: float | None
     reasons: tuple[str, ...]
     candidates: tuple[Candidate, ...] = ()
-    # Why no crew could take it, per refused crew (for escalation and the timeline).
-    refusals: dict[str, str] = field(default_factory=dict)
+    # Why each crew could not take it (for escalation and the timeline).
+    refusals: dict[str, Refusal] = field(default_factory=dict)
+    # Without a crew: why it waits (nobody on duty, all busy, nobody qualified, taken by others).
+    why: WhyWaiting | None = None
 
 
 def needs(incident: WaitingIncident) -> Needs:
@@ -124,15 +154,7 @@ def needs(incident: WaitingIncident) -> Needs:
     if "deceased" in incident.flags or incident.category == "JENAZAH":
         skills.add(BODY_HANDLING)
         vehicle.add(STRETCHER)
-    child = "child" in incident.flags or incident.category in {
-        "ABT",
-        "AT",
-        "AJ",
-        "AKTK",
-        "ABH",
-        "ADK",
-        "AMPK",
-    }
+    child = "child" in incident.flags or incident.category in CHILD_CATEGORIES
     return Needs(
         skills=frozenset(skills),
         vehicle=frozenset(vehicle),
@@ -152,25 +174,38 @@ def _covers(crew: CrewState, region_code: str) -> bool:
     return any(region_code == c or region_code.startswith(c + ".") for c in crew.coverage)
 
 
-def refusal(
+def state_refusal(crew: CrewState) -> Refusal | None:
+    """Why the crew cannot take anything now (its status), or None."""
+    if crew.status == "out_of_service":
+        return Refusal(reasons.OUT_OF_SERVICE, "tidak beroperasi")
+    if crew.status == "off_shift":
+        return Refusal(reasons.OFF_SHIFT, "di luar sif")
+    if crew.status == "offered" or (crew.busy_with is not None and crew.status == "available"):
+        return Refusal(reasons.OFFERED, "sedang menimbang tawaran lain")
+    if crew.status != "available" or crew.busy_with is not None:
+        return Refusal(reasons.BUSY, "sedang menangani kasus lain")
+    return None
+
+
+def fit_refusal(
     incident: WaitingIncident, need: Needs, crew: CrewState, travel: float, now: datetime, params: Params
-) -> str | None:
-    """Why `crew` cannot take `incident`, or None."""
-    if not crew.available:
-        return "not available"
+) -> Refusal | None:
+    """Why the crew could not take the incident even if it were free, or None."""
     if crew.id in incident.excluded_crews:
-        return "declined or let the offer expire"
+        return Refusal(reasons.DECLINED, "menolak atau membiarkan tawaran ini kedaluwarsa")
     if not _covers(crew, incident.region_code):
-        return "region outside its coverage"
+        return Refusal(reasons.OUTSIDE_COVERAGE, "wilayah di luar cakupannya")
     missing = need.skills - crew.skills
     if missing:
-        return "lacks " + ", ".join(sorted(missing))
+        return Refusal(reasons.LACKS_SKILL, "tidak punya keahlian " + reasons.skill_text(missing))
     missing = need.vehicle - crew.vehicle
     if missing:
-        return "vehicle lacks " + ", ".join(sorted(missing))
+        return Refusal(reasons.LACKS_VEHICLE, "kendaraannya tanpa " + reasons.capability_text(missing))
+    if travel > params.max_travel_minutes:
+        return Refusal(reasons.TOO_FAR, f"terlalu jauh ({travel:.0f} menit)")
     left = (crew.shift_ends_at - now).total_seconds() / 60 - travel
     if left < params.min_shift_minutes_left:
-        return f"shift ends in {max(left + travel, 0):.0f} min"
+        return Refusal(reasons.SHIFT_ENDS, f"sifnya berakhir dalam {max(left + travel, 0):.0f} menit")
     return None
 
 
@@ -190,25 +225,35 @@ def cost(
     female_on_duty: bool,
 ) -> tuple[float, tuple[str, ...]]:
     total = travel
-    notes = [f"{travel:.0f} min away"]
-    if crew.open_cases:
-        total += crew.open_cases * params.per_open_case_minutes
-        notes.append(f"{crew.open_cases} open case(s)")
+    notes = [f"{travel:.0f} menit perjalanan"]
+    if incident.arrive_by is not None and now + timedelta(minutes=travel) > incident.arrive_by:
+        total += params.late_minutes
+        notes.append("tiba setelah target temu")
     if need.wants_female_officer and female_on_duty and FEMALE_OFFICER not in crew.skills:
         total += params.no_female_officer_minutes
-        notes.append("no female officer")
+        notes.append("tanpa petugas perempuan")
     if need.wants_counsellor and COUNSELLOR not in crew.skills:
         total += params.no_counsellor_minutes
-        notes.append("no counsellor")
+        notes.append("tanpa konselor")
+    if crew.seats is not None and incident.subject_count > crew.seats:
+        total += params.too_few_seats_minutes
+        notes.append(
+            f"kursi kurang: {incident.subject_count} orang, {crew.seats} kursi (perlu dua kali jalan)"
+        )
     left = (crew.shift_ends_at - now).total_seconds() / 60
     if left < travel + incident.expected_minutes:
         total += params.shift_overrun_minutes
-        notes.append(f"shift ends in {left:.0f} min")
+        notes.append(f"sif berakhir dalam {left:.0f} menit")
     return total, tuple(notes)
 
 
-def _order(incidents: Iterable[WaitingIncident]) -> list[WaitingIncident]:
-    return sorted(incidents, key=lambda i: (i.priority, i.waiting_since, i.id))
+def _groups(incidents: Sequence[WaitingIncident]) -> list[tuple[str, list[WaitingIncident]]]:
+    """Handed-over cases first, then by priority; oldest first within each."""
+    ordered = sorted(incidents, key=lambda i: (not i.handover, i.priority, i.waiting_since, i.id))
+    groups: dict[tuple[bool, int], list[WaitingIncident]] = {}
+    for i in ordered:
+        groups.setdefault((i.handover, i.priority), []).append(i)
+    return [(("alih tugas " if h else "") + f"P{p}", g) for (h, p), g in groups.items()]
 
 
 def decide(
@@ -219,39 +264,42 @@ def decide(
     *,
     keep_candidates: int = 5,
 ) -> list[Decision]:
-    """Assigns waiting incidents to available crews: one decision per incident, crew None when none fits
-    now (too few crews: it waits; no crew qualifies at all: `refusals` says why, and it is escalated)."""
+    """Assigns waiting incidents to free crews: one decision per incident; crew None when none fits now,
+    with the reason (too few crews: it waits; all busy; nobody qualifies at all)."""
     params = params or Params()
     free = [c for c in crews if c.available]
+    column = {c.id: n for n, c in enumerate(free)}
     female_on_duty = any(FEMALE_OFFICER in c.skills for c in free)
     decisions: list[Decision] = []
     taken: set[str] = set()
-    ordered = _order(incidents)
-    for priority in sorted({i.priority for i in ordered}):
-        group = [i for i in ordered if i.priority == priority]
-        # Every free crew is a candidate (so a decision can tell "waits" from "nobody qualifies"); crews
-        # already given to a higher priority are infeasible in this round's matrix.
-        pool = free
-        costs = np.full((len(group), len(pool)), INFEASIBLE)
+    for label, group in _groups(incidents):
+        costs = np.full((len(group), len(free)), INFEASIBLE)
         cands: list[list[Candidate]] = []
-        refused: list[dict[str, str]] = []
+        refused: list[dict[str, Refusal]] = []
+        fit_if_free: list[int] = []
         for r, incident in enumerate(group):
             need = needs(incident)
             row: list[Candidate] = []
-            why: dict[str, str] = {}
-            for c, crew in enumerate(pool):
+            why: dict[str, Refusal] = {}
+            would_fit = 0
+            for crew in crews:
                 travel = travel_minutes(incident, crew, params)
-                problem = refusal(incident, need, crew, travel, now, params)
-                if problem:
+                problem = fit_refusal(incident, need, crew, travel, now, params)
+                if problem is None:
+                    problem = state_refusal(crew)
+                    if problem is not None:
+                        would_fit += 1
+                if problem is not None:
                     why[crew.id] = problem
                     continue
                 total, notes = cost(incident, need, crew, travel, now, params, female_on_duty)
                 if crew.id not in taken:
-                    costs[r, c] = total
+                    costs[r, column[crew.id]] = total
                 row.append(Candidate(crew.id, round(total, 1), round(travel, 1), notes))
             row.sort(key=lambda cand: cand.cost)
             cands.append(row)
             refused.append(why)
+            fit_if_free.append(would_fit)
         # Oldest first: when crews are fewer than the incidents that could use them, the newest wait.
         feasible_rows = [r for r in range(len(group)) if (costs[r] < INFEASIBLE).any()]
         crews_usable = int((costs < INFEASIBLE).any(axis=0).sum())
@@ -266,33 +314,32 @@ def decide(
         for r, incident in enumerate(group):
             top = tuple(cands[r][:keep_candidates])
             if r in assigned:
-                crew = pool[assigned[r]]
+                crew = free[assigned[r]]
                 taken.add(crew.id)
                 chosen = next(cand for cand in cands[r] if cand.crew_id == crew.id)
-                reasons = [
-                    f"P{priority}",
-                    f"crew {crew.id}: cost {chosen.cost} min ({'; '.join(chosen.notes)})",
+                why_text = [
+                    label,
+                    f"{crew.name or crew.id}: biaya {chosen.cost} menit ({'; '.join(chosen.notes)})",
                 ]
                 if top and top[0].crew_id != crew.id:
-                    reasons.append(f"nearest crew {top[0].crew_id} went to an incident it served better")
-                decisions.append(Decision(incident.id, crew.id, chosen.cost, tuple(reasons), top))
-            elif cands[r]:
-                decisions.append(
-                    Decision(
-                        incident.id,
-                        None,
-                        None,
-                        (
-                            f"P{priority}",
-                            "waits: qualified crews are taken by older or higher-priority incidents",
-                        ),
-                        top,
+                    why_text.append(
+                        f"regu terdekat {top[0].crew_id} diberi kasus lain yang lebih cocok untuknya"
                     )
+                decisions.append(Decision(incident.id, crew.id, chosen.cost, tuple(why_text), top))
+                continue
+            free_fit = [c for c in cands[r] if c.crew_id not in taken]
+            if cands[r] and free_fit:
+                waiting = WhyWaiting(
+                    reasons.WAITS_FOR_OTHERS,
+                    "menunggu: regu yang memenuhi syarat diberi kasus yang lebih lama atau lebih mendesak",
                 )
             else:
-                decisions.append(
-                    Decision(incident.id, None, None, (f"P{priority}", "no crew qualifies"), (), refused[r])
+                waiting = reasons.summarise(
+                    refused[r], on_duty=len(crews), qualified_if_free=fit_if_free[r] + len(cands[r])
                 )
+            decisions.append(
+                Decision(incident.id, None, None, (label, waiting.text), top, refused[r], waiting)
+            )
     return decisions
 
 
@@ -301,3 +348,50 @@ def best_crew(
 ) -> Decision:
     """The decision for one incident alone (e.g. the next candidate after a decline)."""
     return decide([incident], crews, now, params)[0]
+
+
+def closest_idle(
+    incidents: Sequence[WaitingIncident],
+    crews: Sequence[CrewState],
+    now: datetime,
+    params: Params | None = None,
+) -> list[Decision]:
+    """The usual rule, as a baseline: incidents in the order they came in, each to the nearest free crew
+    that qualifies (hard constraints only, no penalties, no look at the other incidents)."""
+    params = params or Params()
+    taken: set[str] = set()
+    out = []
+    for incident in sorted(incidents, key=lambda i: (i.waiting_since, i.id)):
+        need = needs(incident)
+        best: tuple[float, CrewState] | None = None
+        refused: dict[str, Refusal] = {}
+        would_fit = 0
+        for crew in crews:
+            travel = travel_minutes(incident, crew, params)
+            problem = fit_refusal(incident, need, crew, travel, now, params)
+            if problem is None:
+                problem = state_refusal(crew) or (
+                    Refusal(reasons.BUSY, "diberi kasus lain") if crew.id in taken else None
+                )
+                if problem is not None:
+                    would_fit += 1
+            if problem is not None:
+                refused[crew.id] = problem
+            elif best is None or travel < best[0]:
+                best = (travel, crew)
+        if best is None:
+            waiting = reasons.summarise(refused, on_duty=len(crews), qualified_if_free=would_fit)
+            out.append(
+                Decision(incident.id, None, None, ("terdekat-bebas", waiting.text), (), refused, waiting)
+            )
+            continue
+        travel, crew = best
+        taken.add(crew.id)
+        cand = Candidate(crew.id, round(travel, 1), round(travel, 1), (f"{travel:.0f} menit perjalanan",))
+        out.append(
+            Decision(incident.id, crew.id, cand.cost, ("terdekat-bebas", crew.name or crew.id), (cand,))
+        )
+    return out
+
+
+POLICIES = {"engine": decide, "closest_idle": closest_idle}

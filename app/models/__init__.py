@@ -4,6 +4,7 @@ from app.models.agency import Agency, Referral, RoutingRule
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
+from app.models.dispatch import DispatchRegion
 from app.models.event import Event, EventCounter
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
@@ -28,6 +29,7 @@ __all__ = [
     "Crew",
     "CrewMember",
     "CrewPosition",
+    "DispatchRegion",
     "Event",
     "EventCounter",
     "IdempotencyKey",

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from app import sealing
+from app import clock, sealing
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,7 +82,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The server's clock (app/clock.py: real time, or a simulated day)."""
+    return clock.now()
 
 
 def new_id() -> uuid.UUID:

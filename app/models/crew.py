@@ -23,6 +23,8 @@ class Team(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # 4CT targets laid over the defaults: {"1": {"temu": 20, ...}, ...} in minutes (app/dispatch/fourct.py).
     four_ct_targets: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The shift template its rosters use by default (app/dispatch/shifts.py: TEMPLATES).
+    shift_template: Mapped[str] = mapped_column(String(8), default="3x8", server_default="3x8")
 
 
 class Personnel(Base):
@@ -75,6 +77,7 @@ class Crew(Base):
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
     # Region code prefixes the crew answers for.
     coverage: Mapped[list[str]] = mapped_column(default=list)
+    # app/dispatch/crewflow.py: CrewStatus
     status: Mapped[str] = mapped_column(String(16), default="available")
     status_reason: Mapped[str | None] = mapped_column(String(200))
     status_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -82,6 +85,8 @@ class Crew(Base):
     last_lon: Mapped[float | None] = mapped_column(Float)
     last_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the scheduler saw its shift start (and ran a round for its region).
+    on_duty_at: Mapped[datetime | None]
 
 
 class CrewMember(Base):

@@ -38,6 +38,8 @@ class Incident(Base):
     landmark: Mapped[str | None] = mapped_column(String(200))
     subject_count: Mapped[int] = mapped_column(default=1)
     subject_flags: Mapped[list[str]] = mapped_column(default=list)
+    # male / female / unknown: the engine prefers a female officer for a woman.
+    subject_sex: Mapped[str] = mapped_column(String(8), default="unknown", server_default="unknown")
     # Youngest age any report gave: the age rules (child under 5, ...) use it.
     subject_age: Mapped[int | None]
     report_count: Mapped[int] = mapped_column(default=0)

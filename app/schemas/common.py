@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from app import identity
+from app import clock, identity
 from app.reference import regions
 from app.reference.categories import CATEGORIES
 
@@ -48,7 +48,7 @@ def _phone(value: str) -> str:
 
 
 def _not_future(value: datetime) -> datetime:
-    if value > datetime.now(UTC) + timedelta(minutes=5):
+    if value > clock.now() + timedelta(minutes=5):
         raise ValueError("must not be in the future")
     return value.astimezone(UTC)
 

@@ -2,27 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
+from app.dispatch.crewflow import CrewStatus
 from app.schemas.common import Latitude, Longitude, Name, Out, Phone, RegionCode, Strict
 
 Skill = Literal["driver", "medic", "counsellor", "female_officer", "body_handling", "social_worker"]
 Capability = Literal["secure_transport", "stretcher"]
-
-
-class CrewStatus(StrEnum):
-    available = "available"
-    offered = "offered"
-    dispatched = "dispatched"
-    en_route = "en_route"
-    on_scene = "on_scene"
-    transporting = "transporting"
-    at_facility = "at_facility"
-    out_of_service = "out_of_service"
-    off_shift = "off_shift"
 
 
 class TeamCreate(Strict):
@@ -42,6 +30,9 @@ class StageTargets(Strict):
 
 class TeamPatch(Strict):
     name: Name | None = None
+    shift_template: Literal["3x8", "2x12"] | None = Field(
+        default=None, description="the shifts its rosters use unless a roster says otherwise"
+    )
     four_ct_targets: dict[Literal["1", "2", "3", "4"], StageTargets] | None = Field(
         default=None,
         description="4CT targets in minutes per priority, over the defaults ({} resets)",
@@ -54,6 +45,7 @@ class TeamOut(Out):
     region_code: str
     timezone: str
     four_ct_targets: dict[str, dict[str, int]] = Field(description="the targets in force, per priority")
+    shift_template: str
 
 
 class PersonnelCreate(Strict):
@@ -105,6 +97,35 @@ class VehicleOut(Out):
     seats: int
     capabilities: list[str]
     in_service: bool
+    out_of_service_reason: str | None
+
+
+class VehiclePatch(Strict):
+    name: Name | None = None
+    plate: Annotated[str, StringConstraints(max_length=16)] | None = None
+    seats: int | None = Field(default=None, ge=1, le=60)
+    capabilities: list[Capability] | None = Field(default=None, max_length=2)
+    in_service: bool | None = None
+    out_of_service_reason: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = Field(
+        default=None, description="required when taking it out of service (e.g. no fuel, flat tyre, repair)"
+    )
+
+    @model_validator(mode="after")
+    def _out_of_service_says_why(self) -> VehiclePatch:
+        if self.in_service is False and not self.out_of_service_reason:
+            raise ValueError("out_of_service_reason is required when in_service is false (e.g. ban bocor)")
+        return self
+
+
+class PersonnelPatch(Strict):
+    name: Name | None = None
+    skills: list[Skill] | None = Field(default=None, max_length=6)
+    phone: Phone | None = None
+    active: bool | None = Field(default=None, description="false: no longer in the team's crews")
+    home_unit: Annotated[str, StringConstraints(max_length=120)] | None = None
+    seconded_from: date | None = None
+    seconded_until: date | None = None
+    user_id: uuid.UUID | None = None
 
 
 class CrewCreate(Strict):
@@ -127,7 +148,9 @@ class CrewCreate(Strict):
 
 
 class RosterIn(Strict):
-    template: Literal["3x8", "2x12"] = "3x8"
+    template: Literal["3x8", "2x12"] | None = Field(
+        default=None, description="the team's template if not given"
+    )
     start_date: date = Field(description="the first day, in the team's local time")
     days: int = Field(ge=1, le=31)
     groups: list[list[uuid.UUID]] = Field(
@@ -177,14 +200,40 @@ class CrewOut(Out):
 
 
 class StatusIn(Strict):
-    status: CrewStatus
+    status: CrewStatus = Field(
+        description="what the crew reports: available, out_of_service (with a reason), or a step of its "
+        "case: en_route, on_scene, handling, transporting, at_facility"
+    )
     reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="when the step was taken, from the phone's clock (sent later where there was no signal); "
+        "at most 2 min ahead of the server and 24 h old",
+    )
 
     @model_validator(mode="after")
     def _out_of_service_says_why(self) -> StatusIn:
         if self.status == CrewStatus.out_of_service and not self.reason:
             raise ValueError("out_of_service needs a reason (e.g. no fuel)")
         return self
+
+
+class ShiftOut(Out):
+    starts_at: datetime
+    ends_at: datetime
+    on_duty: bool
+
+
+class MeOut(Out):
+    """What the crew's app needs on opening: who, which crew (now or next), its shift."""
+
+    user_id: uuid.UUID
+    username: str
+    role: str
+    region_code: str
+    crew: CrewOut | None = Field(description="the crew the user works in now (or next, if none now)")
+    team: TeamOut | None
+    shift: ShiftOut | None
 
 
 class LocationIn(Strict):

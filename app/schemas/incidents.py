@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.dispatch.lifecycle import Status
 from app.schemas.common import NOTE_MAX, CategoryCode, Out, Page, Strict
@@ -145,6 +145,9 @@ class TransitionIn(Strict):
     ]
     reason: Annotated[str, StringConstraints(max_length=NOTE_MAX)] | None = None
     outcome: Outcome | None = None
+    at: AwareDatetime | None = Field(
+        default=None, description="when it happened, from the crew's phone (4CT stamps use it)"
+    )
 
 
 class NoteOut(Out):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import fourct, shifts
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.models import Crew, CrewMember, CrewPosition, Incident, Personnel, Role, Team, Vehicle
+from app.models import Crew, CrewMember, CrewPosition, Incident, Personnel, Role, Team, User, Vehicle
 from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.crews import (
@@ -20,12 +21,14 @@ from app.schemas.crews import (
     CrewOut,
     PersonnelCreate,
     PersonnelOut,
+    PersonnelPatch,
     RosterIn,
     StatusIn,
     SwapIn,
     TeamPatch,
     VehicleCreate,
     VehicleOut,
+    VehiclePatch,
 )
 from app.services import events, timers
 from app.services.access import Principal, in_region, require
@@ -77,6 +80,8 @@ async def patch_team(
     _manages(principal, team)
     if body.name is not None:
         team.name = body.name
+    if body.shift_template is not None:
+        team.shift_template = body.shift_template
     if body.four_ct_targets is not None:
         given: dict[str, dict[str, int]] = {
             str(p): {k: v for k, v in stages.model_dump().items() if v is not None}
@@ -117,6 +122,8 @@ async def add_personnel(
 ) -> Personnel:
     team = await _team(session, principal, team_id)
     _manages(principal, team)
+    if body.user_id is not None:
+        await _check_account(session, team, body.user_id, None)
     person = Personnel(
         team_id=team.id,
         name=body.name,
@@ -131,6 +138,125 @@ async def add_personnel(
     session.add(person)
     await session.flush()
     return person
+
+
+async def _check_account(
+    session: AsyncSession, team: Team, user_id: uuid.UUID, person_id: uuid.UUID | None
+) -> None:
+    """The crew-app account of a person: a crew account of the team's kab/kota, not someone else's."""
+    user = await session.get(User, user_id)
+    if user is None or user.role != Role.crew or not regions.within(user.region_code, team.region_code):
+        raise Unprocessable(
+            f"akun {user_id} bukan akun regu di wilayah tim {team.region_code}", field="body.user_id"
+        )
+    taken = await session.scalar(
+        select(Personnel.id).where(Personnel.user_id == user_id, Personnel.id != person_id)
+    )
+    if taken is not None:
+        raise Conflict(f"akun {user.username} sudah dipakai personel lain")
+
+
+async def list_personnel(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID
+) -> Sequence[Personnel]:
+    team = await _team(session, principal, team_id)
+    require(principal, (Role.admin, Role.supervisor, Role.operator), "list personnel")
+    _ = team
+    return (
+        await session.scalars(select(Personnel).where(Personnel.team_id == team_id).order_by(Personnel.name))
+    ).all()
+
+
+Owned = TypeVar("Owned", Personnel, Vehicle)
+
+
+async def _own(
+    session: AsyncSession, principal: Principal, cls: type[Owned], item_id: uuid.UUID
+) -> tuple[Owned, Team]:
+    item = await session.get(cls, item_id, with_for_update=True)
+    team = await _team(session, principal, item.team_id) if item else None
+    if item is None or team is None:
+        raise NotFound(f"{'personel' if cls is Personnel else 'kendaraan'} {item_id} tidak ditemukan")
+    _manages(principal, team)
+    return item, team
+
+
+async def patch_personnel(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: PersonnelPatch
+) -> tuple[Personnel, Team]:
+    """Edit a person (skills, phone, account, secondment, active). Returns the team: its kab/kota gets a
+    dispatch round (skills decide who may take what)."""
+    person, team = await _own(session, principal, Personnel, person_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "user_id" in changes and changes["user_id"] is not None:
+        await _check_account(session, team, changes["user_id"], person.id)
+    for name, value in changes.items():
+        setattr(person, name, sorted(set(value)) if name == "skills" and value is not None else value)
+    if person.kind == "bko" and not (person.home_unit and person.seconded_from and person.seconded_until):
+        raise Unprocessable("BKO personnel need home_unit, seconded_from and seconded_until", field="body")
+    if person.seconded_from and person.seconded_until and person.seconded_until < person.seconded_from:
+        raise Unprocessable("seconded_until is before seconded_from", field="body.seconded_until")
+    events.record(
+        session,
+        "personnel.changed",
+        actor=principal,
+        region_code=team.region_code,
+        data={"personnel_id": str(person.id), "changed": sorted(changes)},
+    )
+    return person, team
+
+
+async def list_vehicles(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Sequence[Vehicle]:
+    await _team(session, principal, team_id)
+    require(principal, SEE, "list vehicles")
+    return (
+        await session.scalars(select(Vehicle).where(Vehicle.team_id == team_id).order_by(Vehicle.name))
+    ).all()
+
+
+async def patch_vehicle(
+    session: AsyncSession, principal: Principal, vehicle_id: uuid.UUID, body: VehiclePatch
+) -> tuple[Vehicle, Team]:
+    """Edit a vehicle, or take it out of service with a reason (no fuel, flat tyre, repair) and back. The
+    engine does not offer what needs it to its crew while it is out; its kab/kota gets a round."""
+    vehicle, team = await _own(session, principal, Vehicle, vehicle_id)
+    changes = body.model_dump(exclude_unset=True)
+    before = vehicle.in_service
+    for name, value in changes.items():
+        setattr(vehicle, name, sorted(set(value)) if name == "capabilities" and value is not None else value)
+    if vehicle.in_service:
+        vehicle.out_of_service_reason = None
+    if before != vehicle.in_service:
+        events.record(
+            session,
+            "vehicle.status_changed",
+            actor=principal,
+            region_code=team.region_code,
+            data={
+                "vehicle_id": str(vehicle.id),
+                "name": vehicle.name,
+                "in_service": vehicle.in_service,
+                "reason": vehicle.out_of_service_reason,
+            },
+        )
+    return vehicle, team
+
+
+async def roster_view(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, since: datetime, until: datetime
+) -> Sequence[Crew]:
+    """The team's crews whose shift overlaps [since, until): the roster as it stands."""
+    await _team(session, principal, team_id)
+    require(principal, SEE, "see the roster")
+    if until <= since or until - since > timedelta(days=62):
+        raise Unprocessable("give a range of at most 62 days, until after since", field="query.until")
+    return (
+        await session.scalars(
+            select(Crew)
+            .where(Crew.team_id == team_id, Crew.shift_starts_at < until, Crew.shift_ends_at > since)
+            .order_by(Crew.shift_starts_at, Crew.name)
+        )
+    ).all()
 
 
 async def add_vehicle(
@@ -218,6 +344,11 @@ async def _check_members(
     """Active members of the team, BKO only within their secondment, nobody in two crews at once."""
     people = (await session.scalars(select(Personnel).where(Personnel.id.in_(member_ids)))).all()
     by_id = {p.id: p for p in people}
+    # The secondment's dates are the team's local dates: a night shift is within it when it starts on or
+    # after the first day and ends by the end of the last day, in WIB/WITA/WIT.
+    zone = ZoneInfo(regions.timezone_for(team.region_code))
+    first_day = starts.astimezone(zone).date()
+    last_day = (ends - timedelta(microseconds=1)).astimezone(zone).date()
     for pid in member_ids:
         person = by_id.get(pid)
         if person is None or person.team_id != team.id or not person.active:
@@ -226,10 +357,7 @@ async def _check_members(
             person.kind == "bko"
             and person.seconded_from
             and person.seconded_until
-            and not (
-                person.seconded_from <= starts.date()
-                and ends.date() <= person.seconded_until + timedelta(days=1)
-            )
+            and not (person.seconded_from <= first_day and last_day <= person.seconded_until)
         ):
             raise Unprocessable(
                 f"{person.name} is seconded only from {person.seconded_from} to {person.seconded_until}",
@@ -258,7 +386,7 @@ async def roster(
     plan = shifts.rotation(
         body.start_date,
         body.days,
-        shifts.TEMPLATES[body.template],
+        shifts.TEMPLATES[body.template or team.shift_template],
         regions.timezone_for(team.region_code),
         len(body.groups),
     )

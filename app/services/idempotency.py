@@ -110,3 +110,28 @@ async def purge_expired(session: AsyncSession, *, ttl_hours: int) -> int:
         delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - timedelta(hours=ttl_hours))
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def act_once(
+    session: AsyncSession,
+    *,
+    actor: uuid.UUID,
+    action: str,
+    key: str | None,
+    body: BaseModel,
+    act: Callable[[], Awaitable[T]],
+    resource_id: Callable[[T], uuid.UUID],
+) -> Outcome[T]:
+    """An action (accept an offer, a crew's step, a transition) under an Idempotency-Key: a retry with the
+    same key answers like the first time, even if the state moved on since; the same key with another body
+    is a 422. Without a key the action still runs once per call (each action is written so that repeating
+    it changes nothing)."""
+    return await run_once(
+        session,
+        scope=f"{actor}:{action}",
+        key=key,
+        body=body,
+        create=act,
+        resource_id=resource_id,
+        status_code=200,
+    )

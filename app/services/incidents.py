@@ -135,7 +135,7 @@ async def list_incidents(
     return page, next_cursor
 
 
-async def _get_visible(
+async def get_visible(
     session: AsyncSession,
     principal: Principal,
     incident_id: uuid.UUID,
@@ -147,7 +147,7 @@ async def _get_visible(
     if with_reports:
         q = q.options(selectinload(Incident.reports))
     if lock:
-        q = q.with_for_update()
+        q = q.with_for_update().execution_options(populate_existing=True)
     incident = await session.scalar(q)
     # Out of region is "not found": it does not even confirm that the incident exists.
     if incident is None or not (
@@ -165,7 +165,9 @@ async def _mutual_aid(session: AsyncSession, principal: Principal, incident: Inc
     crews = [incident.assigned_crew_id] if incident.assigned_crew_id else []
     crews += list(
         await session.scalars(
-            select(Offer.crew_id).where(Offer.incident_id == incident.id, Offer.status == "pending")
+            select(Offer.crew_id).where(
+                Offer.incident_id == incident.id, Offer.status.in_(["pending", "accepted"])
+            )
         )
     )
     if not crews:
@@ -216,10 +218,30 @@ def render_report(report: Report, *, reveal: bool) -> ReportOut:
     )
 
 
+async def assigned_to_caller(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> bool:
+    """Whether the caller is a member of the crew working this incident now (an accepted, unreleased offer):
+    that crew sees the reporter's and the subject's contact in full, and only while it works the case."""
+    if principal.role != Role.crew:
+        return False
+    member = await session.scalar(
+        select(Offer.id)
+        .join(CrewMember, CrewMember.crew_id == Offer.crew_id)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(
+            Offer.incident_id == incident_id,
+            Offer.status == "accepted",
+            Personnel.user_id == principal.user_id,
+        )
+        .limit(1)
+    )
+    return member is not None
+
+
 async def get_detail(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> IncidentDetail:
     require(principal, READ_INCIDENTS, "read incidents")
-    incident = await _get_visible(session, principal, incident_id, with_reports=True)
-    reveal = principal.role in SEE_PERSONAL_DATA
+    incident = await get_visible(session, principal, incident_id, with_reports=True)
+    assigned = await assigned_to_caller(session, principal, incident.id)
+    reveal = principal.role in SEE_PERSONAL_DATA or assigned
     if reveal:
         for r in incident.reports:
             audit.record(
@@ -230,7 +252,7 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
                 entity_id=r.id,
                 fields=personal_fields(r),
                 region_code=r.region_code,
-                purpose="incident detail",
+                purpose="assigned crew" if assigned else "incident detail",
             )
     timeline = await events.timeline(session, incident.id)
     duplicates = await likely_duplicates(session, incident)
@@ -330,15 +352,20 @@ def move(
     *,
     reason: str | None,
     extra: dict[str, object] | None = None,
+    crew_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> None:
+    """Moves an incident to `target` and stamps the 4CT stages it reaches (never a stage already stamped:
+    the first time stays). `at` is when it happened, if earlier than now (a crew's step sent later)."""
     current = Status(incident.status)
     if not lifecycle.can_transition(current, target):
         raise InvalidTransition(
-            f"incident is {current}; it cannot become {target}",
+            f"insiden berstatus {current}; tidak bisa menjadi {target}",
             current_status=current,
             allowed=sorted(lifecycle.TRANSITIONS[current]),
         )
     now = utcnow()
+    when = min(at, now) if at is not None else now
     incident.status = target
     incident.updated_at = now
     if target == Status.verified and incident.verified_at is None:
@@ -348,17 +375,21 @@ def move(
     stamped = []
     for stage in lifecycle.stages_reached(target):
         if getattr(incident, stage.value) is None:
-            setattr(incident, stage.value, now)
+            # Never before the dispatch (a phone's clock may be off within the skew allowed).
+            setattr(incident, stage.value, max(when, incident.dispatched_at or when))
             stamped.append(stage.name)
     data: dict[str, object] = {**events.change(current, target), "reason": reason, **(extra or {})}
     if stamped:
         data["four_ct"] = stamped
+    if at is not None:
+        data["client_at"] = at.isoformat()
     timers.refresh(incident)
     events.record(
         session,
         "incident.status_changed",
         actor=principal,
         incident_id=incident.id,
+        crew_id=crew_id or incident.assigned_crew_id,
         region_code=incident.region_code,
         data=data,
     )
@@ -368,7 +399,7 @@ async def verify(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, note: str | None
 ) -> Incident:
     require(principal, TRIAGE, "verify incidents")
-    incident = await _get_visible(session, principal, incident_id, lock=True)
+    incident = await get_visible(session, principal, incident_id, lock=True)
     move(session, principal, incident, Status.verified, reason=note)
     return incident
 
@@ -377,7 +408,7 @@ async def reject(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: RejectIn
 ) -> Incident:
     require(principal, TRIAGE, "reject incidents")
-    incident = await _get_visible(session, principal, incident_id, lock=True)
+    incident = await get_visible(session, principal, incident_id, lock=True)
     if incident.status not in TRIAGE_STATUSES:
         raise InvalidTransition(
             f"incident is {incident.status}; only received or verified incidents are rejected",
@@ -389,11 +420,22 @@ async def reject(
 
 
 async def transition(
-    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: TransitionIn
+    session: AsyncSession,
+    principal: Principal,
+    incident_id: uuid.UUID,
+    body: TransitionIn,
+    *,
+    at: datetime | None = None,
 ) -> Incident:
+    """The incident's lifecycle by hand. Reopening a resolved incident is a supervisor's act, with a reason;
+    the first 4CT stamps stay (the timeline keeps both). Dispatching goes through POST .../dispatch."""
     require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
-    incident = await _get_visible(session, principal, incident_id, lock=True)
+    incident = await get_visible(session, principal, incident_id, lock=True)
     target = Status(body.to)
+    if target == Status.dispatched:
+        raise Unprocessable(
+            "menugaskan regu lewat POST /incidents/{id}/dispatch (dengan regu dan alasan)", field="to"
+        )
     if target == Status.resolved and body.outcome is None:
         raise Unprocessable("an outcome is required to resolve an incident", field="outcome")
     if target in (Status.cancelled, Status.received) and not body.reason:
@@ -403,6 +445,11 @@ async def transition(
             f"a merged incident cannot be reopened; its reports now belong to {incident.merged_into_id}",
             current_status=incident.status,
         )
+    reopening = incident.status == Status.resolved and target == Status.handling
+    if reopening:
+        require(principal, (Role.admin, Role.supervisor), "reopen a resolved incident")
+        if not body.reason:
+            raise Unprocessable("membuka kembali insiden perlu alasan", field="reason")
     move(
         session,
         principal,
@@ -410,7 +457,20 @@ async def transition(
         target,
         reason=body.reason,
         extra={"outcome": body.outcome} if body.outcome else None,
+        at=at,
     )
+    if reopening:
+        events.record(
+            session,
+            "incident.reopened",
+            actor=principal,
+            incident_id=incident.id,
+            region_code=incident.region_code,
+            data={
+                "reason": body.reason,
+                "acted_at": incident.acted_at.isoformat() if incident.acted_at else None,
+            },
+        )
     if target == Status.resolved:
         incident.outcome = body.outcome
     if target == Status.received:
@@ -424,7 +484,7 @@ async def patch(
     require(principal, TRIAGE, "change incidents")
     if body.category is None and body.priority is None:
         raise Unprocessable("give a category or a priority to change", field="category")
-    incident = await _get_visible(session, principal, incident_id, lock=True)
+    incident = await get_visible(session, principal, incident_id, lock=True)
     if incident.status not in OPEN_STATUSES:
         raise InvalidTransition(
             f"incident is {incident.status}; only open incidents change", current_status=incident.status
@@ -498,8 +558,8 @@ async def merge(
     locked = {
         i.id: i
         for i in [
-            await _get_visible(session, principal, first, lock=True),
-            await _get_visible(session, principal, second, lock=True),
+            await get_visible(session, principal, first, lock=True),
+            await get_visible(session, principal, second, lock=True),
         ]
     }
     source, target = locked[incident_id], locked[body.into_incident_id]
@@ -541,7 +601,7 @@ async def add_note(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, text: str
 ) -> IncidentNote:
     require(principal, (*TRIAGE, *READ_INCIDENTS), "add notes")
-    incident = await _get_visible(session, principal, incident_id)
+    incident = await get_visible(session, principal, incident_id)
     note = IncidentNote(incident_id=incident.id, author_id=principal.user_id, text=text, created_at=utcnow())
     session.add(note)
     await session.flush()

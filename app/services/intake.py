@@ -163,6 +163,7 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         landmark=report.landmark,
         subject_count=report.subject_count,
         subject_flags=list(report.subject_flags),
+        subject_sex=report.subject_sex or "unknown",
         subject_age=report.subject_age,
         report_count=1,
         dispatch_attempts=0,
@@ -211,6 +212,8 @@ def absorb(session: AsyncSession, actor: Principal | None, incident: Incident, r
     for r in reports:
         flags.update(r.subject_flags)
         incident.subject_count = max(incident.subject_count, r.subject_count)
+        if incident.subject_sex == "unknown" and r.subject_sex in ("male", "female"):
+            incident.subject_sex = r.subject_sex
         if incident.lat is None and r.lat is not None:
             incident.lat, incident.lon = r.lat, r.lon
         if incident.category == UNKNOWN and r.category != UNKNOWN:

@@ -1,5 +1,5 @@
-"""The deadline loop every worker runs: shift handovers, expired offers, 4CT breaches (and, every ten
-minutes, housekeeping: what the retention settings say is no longer needed goes). The state
+"""The deadline loop every worker runs: shifts ending and starting, expired offers, 4CT breaches (and,
+every ten minutes, housekeeping: what the retention settings say is no longer needed goes). The state
 is in the database, so a restart loses nothing, and SKIP LOCKED keeps workers from doing one thing twice."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import clock
 from app.db import unit_of_work
 from app.models import CrewPosition, InboundMessage, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
@@ -31,10 +32,13 @@ log = logging.getLogger("tanggap.scheduler")
 
 
 async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
+    """One pass over what the clock made due. Shifts end before others start (the leaving crew's cases
+    wait for the arriving ones), then offers expire; each in transactions of its own per kab/kota."""
+    now = utcnow()
+    done = await dispatch.end_shifts(maker, now)
+    done += await dispatch.start_shifts(maker, now)
+    done += await dispatch.expire_offers(maker, now)
     async with unit_of_work(maker) as session:
-        now = utcnow()
-        done = await dispatch.hand_over(session, now)
-        done += await dispatch.expire_due(session, now)
         return done + await timers.record_breaches(session, now)
 
 
@@ -105,4 +109,4 @@ async def run(
         except Exception:  # the next tick tries again; nothing is lost, the deadlines are rows
             log.exception("scheduler tick failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+            await asyncio.wait_for(stop.wait(), max(clock.real_seconds(every), 0.05))

@@ -1,0 +1,468 @@
+"""Where a crew is chosen: the dispatch round of one kab/kota.
+
+A round gathers the kab/kota's crews on duty and its waiting incidents (verified ones without an offer, and
+open cases a crew had to leave), asks the engine (app/dispatch/engine.py) for the best plan of all of them
+together, and writes offers, handovers and escalations. Rounds are not run inside the requests that make
+them necessary: those mark the kab/kota due (locks.round_due) and the dispatcher of some worker runs the
+round a moment later, so verifications arriving together are planned together, and a request never waits
+for a plan. Anything that can free a crew or add work marks it due: a verification, a decline or expiry, a
+crew free again or back in service, a shift starting or ending, a vehicle back in service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import clock
+from app.db import unit_of_work
+from app.dispatch import engine, fourct, policy, reasons
+from app.dispatch.crewflow import ACTIVE_OFFERS, ENGAGED, CrewStatus, OfferStatus
+from app.dispatch.lifecycle import Stage, Status
+from app.models import Crew, CrewMember, DispatchRegion, Incident, Offer, Personnel, Team, Vehicle
+from app.models.base import utcnow
+from app.services import events, timers
+from app.services.access import in_region
+from app.services.dispatch import engagements, locks
+
+log = logging.getLogger("tanggap.dispatch")
+WAITING_STATUSES = (Status.verified, Status.dispatched, Status.en_route, Status.on_scene, Status.handling)
+
+
+@dataclass
+class RoundResult:
+    offers: int = 0
+    handovers: int = 0
+    escalations: int = 0
+    waiting: int = 0
+    next_due: datetime | None = None
+    decisions: list[engine.Decision] = field(default_factory=list)
+
+
+async def crews_on_duty(session: AsyncSession, regency: str, now: datetime, *, lock: bool) -> list[Crew]:
+    q = (
+        select(Crew)
+        .join(Team, Team.id == Crew.team_id)
+        .where(
+            Team.region_code == regency,
+            Crew.shift_starts_at <= now,
+            Crew.shift_ends_at > now,
+            Crew.status != CrewStatus.off_shift,
+        )
+        .order_by(Crew.id)
+    )
+    if lock:
+        q = q.with_for_update(of=Crew).execution_options(populate_existing=True)
+    return list((await session.scalars(q)).all())
+
+
+async def crew_states(
+    session: AsyncSession, crews: Sequence[Crew], busy: dict[uuid.UUID, uuid.UUID]
+) -> list[engine.CrewState]:
+    """What the engine needs to know of each crew: skills of its active members, its vehicle in service,
+    the seats left beside the crew, what it is busy with."""
+    ids = [c.id for c in crews]
+    skills: dict[uuid.UUID, set[str]] = defaultdict(set)
+    members: dict[uuid.UUID, int] = defaultdict(int)
+    for crew_id, person_skills in await session.execute(
+        select(CrewMember.crew_id, Personnel.skills)
+        .join(Personnel, Personnel.id == CrewMember.personnel_id)
+        .where(CrewMember.crew_id.in_(ids), Personnel.active)
+    ):
+        skills[crew_id].update(person_skills)
+        members[crew_id] += 1
+    vehicles = {
+        v.id: v
+        for v in await session.scalars(
+            select(Vehicle).where(Vehicle.id.in_([c.vehicle_id for c in crews if c.vehicle_id]))
+        )
+    }
+    states = []
+    for c in crews:
+        vehicle = vehicles.get(c.vehicle_id) if c.vehicle_id else None
+        usable = vehicle is not None and vehicle.in_service
+        states.append(
+            engine.CrewState(
+                id=str(c.id),
+                name=c.name,
+                status=c.status,
+                coverage=tuple(c.coverage),
+                shift_ends_at=c.shift_ends_at,
+                position=engine.Point(c.last_lat, c.last_lon)
+                if c.last_lat is not None and c.last_lon is not None
+                else None,
+                skills=frozenset(skills[c.id]),
+                vehicle=frozenset(vehicle.capabilities) if vehicle and usable else frozenset(),
+                seats=max(vehicle.seats - members[c.id], 0) if vehicle and usable else None,
+                busy_with=str(busy[c.id]) if c.id in busy else None,
+            )
+        )
+    return states
+
+
+async def _busy(session: AsyncSession, crew_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    rows = await session.execute(
+        select(Offer.crew_id, Offer.incident_id).where(
+            Offer.crew_id.in_(crew_ids), Offer.status.in_(ACTIVE_OFFERS)
+        )
+    )
+    return dict(rows.all())
+
+
+async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
+    """Verified incidents without an offer, and open cases without a crew (to hand over); locked in id
+    order (the lock order: crews, then incidents)."""
+    engaged = exists().where(Offer.incident_id == Incident.id, Offer.status.in_(ACTIVE_OFFERS))
+    q = (
+        select(Incident)
+        .where(
+            Incident.status.in_(WAITING_STATUSES),
+            in_region(Incident.region_code, regency),
+            ~engaged,
+        )
+        .order_by(Incident.id)
+        .with_for_update(of=Incident)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(q)).all())
+
+
+async def _refused_lately(
+    session: AsyncSession, incidents: list[Incident], now: datetime
+) -> dict[uuid.UUID, dict[str, datetime]]:
+    """Per incident, the crews that declined it or let its offer expire within REOFFER_AFTER, and when."""
+    out: dict[uuid.UUID, dict[str, datetime]] = defaultdict(dict)
+    for incident_id, crew_id, at in await session.execute(
+        select(Offer.incident_id, Offer.crew_id, Offer.responded_at).where(
+            Offer.incident_id.in_([i.id for i in incidents]),
+            Offer.status.in_([OfferStatus.declined, OfferStatus.expired]),
+            Offer.responded_at > now - policy.REOFFER_AFTER,
+        )
+    ):
+        if at is not None:
+            out[incident_id][str(crew_id)] = max(at, out[incident_id].get(str(crew_id), at))
+    return out
+
+
+async def _left_by(session: AsyncSession, incidents: list[Incident]) -> dict[uuid.UUID, Crew]:
+    """For cases to hand over: the crew that had them last."""
+    ids = [i.id for i in incidents if i.status != Status.verified]
+    if not ids:
+        return {}
+    last = (
+        select(Offer.incident_id, func.max(Offer.released_at).label("at"))
+        .where(Offer.incident_id.in_(ids), Offer.status == OfferStatus.released)
+        .group_by(Offer.incident_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Offer.incident_id, Crew)
+        .join(last, and_(last.c.incident_id == Offer.incident_id, last.c.at == Offer.released_at))
+        .join(Crew, Crew.id == Offer.crew_id)
+    )
+    return dict(rows.all())
+
+
+def waiting_state(i: Incident, refused: dict[str, datetime]) -> engine.WaitingIncident:
+    temu = fourct.deadlines(i.priority, i.first_received_at, timers.targets_for(i.region_code))[Stage.temu]
+    return engine.WaitingIncident(
+        id=str(i.id),
+        priority=i.priority,
+        waiting_since=i.first_received_at,
+        category=i.category,
+        region_code=i.region_code,
+        location=engine.Point(i.lat, i.lon) if i.lat is not None and i.lon is not None else None,
+        flags=frozenset(i.subject_flags),
+        subject_sex=i.subject_sex,
+        subject_count=i.subject_count,
+        expected_minutes=policy.expected_minutes(i.category),
+        excluded_crews=frozenset(refused),
+        arrive_by=temu if i.found_at is None else None,
+        handover=i.status != Status.verified,
+    )
+
+
+def explain(d: engine.Decision) -> dict[str, Any]:
+    return {
+        "reasons": list(d.reasons),
+        "candidates": [
+            {"crew_id": c.crew_id, "cost_min": c.cost, "travel_min": c.travel_minutes, "notes": list(c.notes)}
+            for c in d.candidates
+        ],
+        "refusals": {crew: r.as_dict() for crew, r in d.refusals.items()},
+    }
+
+
+async def run_round(
+    session: AsyncSession, regency: str, now: datetime, *, policy_name: str = "engine"
+) -> RoundResult:
+    """One round for a kab/kota whose dispatch lock the caller holds."""
+    result = RoundResult()
+    region = await session.get(DispatchRegion, regency)
+    if region is not None:
+        region.due_at, region.last_round_at = None, now
+    crews = await crews_on_duty(session, regency, now, lock=True)
+    busy = await _busy(session, [c.id for c in crews])
+    _heal(session, crews, busy, regency, now)
+    waiting = await _waiting(session, regency)
+    result.waiting = len(waiting)
+    if not waiting:
+        return result
+    refused = await _refused_lately(session, waiting, now)
+    left_by = await _left_by(session, waiting)
+    by_id = {str(i.id): i for i in waiting}
+    crews_by_id = {str(c.id): c for c in crews}
+    decide = engine.POLICIES[policy_name]
+    decisions = decide(
+        [waiting_state(i, refused[i.id]) for i in waiting], await crew_states(session, crews, busy), now
+    )
+    result.decisions = decisions
+    nobody: list[Incident] = []
+    due: list[datetime] = []
+    for d in decisions:
+        incident = by_id[d.incident_id]
+        explained = explain(d)
+        if d.crew_id is not None:
+            crew = crews_by_id[d.crew_id]
+            if incident.status == Status.verified:
+                engagements.offer(session, incident, crew, now, explained)
+                result.offers += 1
+                if incident.dispatch_attempts > policy.ESCALATE_AFTER_OFFERS:
+                    why = reasons.offers_not_taken(incident.dispatch_attempts - 1)
+                    result.escalations += engagements.escalate(
+                        session, incident, now, code=why.code, reason=why.text, details=explained
+                    )
+            else:
+                _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
+                result.handovers += 1
+            continue
+        assert d.why is not None
+        due += [now + policy.ROUND_EVERY_WHILE_WAITING]
+        due += [at + policy.REOFFER_AFTER for at in refused[incident.id].values()]
+        waited = now - (incident.verified_at or incident.first_received_at)
+        patience = (
+            policy.ESCALATE_WHEN_BUSY[incident.priority]
+            if incident.status == Status.verified
+            else timedelta(0)
+        )
+        capacity = d.why.code in (reasons.ALL_BUSY, reasons.WAITS_FOR_OTHERS)
+        code, text = d.why.code, d.why.text
+        if incident.dispatch_attempts >= policy.ESCALATE_AFTER_OFFERS:
+            code, text = (
+                reasons.OFFERS_NOT_TAKEN,
+                f"{reasons.offers_not_taken(incident.dispatch_attempts).text}; {text}",
+            )
+        elif capacity and waited < patience:
+            due.append(now + (patience - waited))
+            continue
+        if incident.status != Status.verified:
+            text = f"alih tugas: {text}"
+        result.escalations += engagements.escalate(
+            session, incident, now, code=code, reason=text, details=explained
+        )
+        nobody.append(incident)
+    if nobody:
+        result.offers += await _mutual_aid(session, regency, nobody, refused, left_by, now, policy_name)
+    if not due:
+        return result
+    result.next_due = max(min(due), now + policy.ROUND_DELAY)
+    await locks.round_due(session, regency, at=result.next_due)
+    return result
+
+
+def _heal(
+    session: AsyncSession, crews: list[Crew], busy: dict[uuid.UUID, uuid.UUID], regency: str, now: datetime
+) -> None:
+    """A crew marked busy without an active offer (data written before the invariant) is free."""
+    for crew in crews:
+        if crew.id not in busy and crew.status in (CrewStatus.offered, *ENGAGED):
+            log.warning("crew %s was %s without a job; now available", crew.id, crew.status)
+            events.record(
+                session,
+                "crew.status_changed",
+                actor=None,
+                crew_id=crew.id,
+                region_code=regency,
+                data={**events.change(crew.status, CrewStatus.available), "reason": "tanpa tugas aktif"},
+            )
+            crew.status, crew.status_at = CrewStatus.available, now
+
+
+def _hand_over(
+    session: AsyncSession,
+    incident: Incident,
+    crew: Crew,
+    previous: Crew | None,
+    now: datetime,
+    explained: dict[str, Any],
+) -> None:
+    engagements.assign(session, None, incident, crew, now, source="handover", decision=explained)
+    events.record(
+        session,
+        "incident.handed_over",
+        actor=None,
+        incident_id=incident.id,
+        crew_id=crew.id,
+        region_code=incident.region_code,
+        data={
+            "from_crew_id": str(previous.id) if previous else None,
+            "from_crew": previous.name if previous else None,
+            "to_crew": crew.name,
+            "note": f"alih tugas dari {previous.name if previous else 'regu sebelumnya'}; "
+            f"status kasus {incident.status}",
+            "incident": engagements.incident_brief(incident),
+            **explained,
+        },
+    )
+
+
+async def _mutual_aid(
+    session: AsyncSession,
+    regency: str,
+    incidents: list[Incident],
+    refused: dict[uuid.UUID, dict[str, datetime]],
+    left_by: dict[uuid.UUID, Crew],
+    now: datetime,
+    policy_name: str,
+) -> int:
+    """Escalated incidents no crew of the kab/kota can take are offered to free crews of the other teams of
+    the province, as if the kab/kota were in their coverage. Their kab/kota locks are taken with SKIP
+    LOCKED: one that is dispatching right now is not waited for (nor ever booked twice)."""
+    province = regency.split(".")[0]
+    neighbours = list(
+        (
+            await session.scalars(
+                select(Team.region_code)
+                .where(
+                    Team.region_code != regency, Team.region_code.startswith(province + ".", autoescape=True)
+                )
+                .distinct()
+            )
+        ).all()
+    )
+    got = await locks.try_hold(session, neighbours)
+    if not got:
+        return 0
+    rows = list(
+        (
+            await session.execute(
+                select(Crew, Team)
+                .join(Team, Team.id == Crew.team_id)
+                .where(
+                    Team.region_code.in_(got),
+                    Crew.shift_starts_at <= now,
+                    Crew.shift_ends_at > now,
+                    Crew.status == CrewStatus.available,
+                )
+                .order_by(Crew.id)
+                .with_for_update(of=Crew)
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    )
+    busy = await _busy(session, [crew.id for crew, _ in rows])
+    free = [(crew, team) for crew, team in rows if crew.id not in busy]
+    if not free:
+        return 0
+    teams = {crew.id: team for crew, team in free}
+    helpers = [crew for crew, _ in free]
+    states = [
+        dataclasses.replace(state, coverage=(*state.coverage, regency))
+        for state in await crew_states(session, helpers, {})
+    ]
+    by_id = {str(i.id): i for i in incidents}
+    crews_by_id = {str(c.id): c for c in helpers}
+    made = 0
+    for d in engine.POLICIES[policy_name]([waiting_state(i, refused[i.id]) for i in incidents], states, now):
+        if d.crew_id is None:
+            continue
+        crew, incident = crews_by_id[d.crew_id], by_id[d.incident_id]
+        explained = {
+            **explain(d),
+            "mutual_aid": {"team": teams[crew.id].name, "region": teams[crew.id].region_code},
+        }
+        if incident.status == Status.verified:
+            engagements.offer(session, incident, crew, now, explained)
+        else:
+            _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
+        made += 1
+    return made
+
+
+# ---- the dispatcher: runs the rounds that are due, in every worker --------------------------------------
+
+
+async def run_due(
+    maker: async_sessionmaker[AsyncSession], *, now: datetime | None = None, policy_name: str = "engine"
+) -> int:
+    """Runs every round that is due (each in its own transaction); returns how many ran. Several workers may
+    call it at once: the kab/kota lock lets one run a round, and the other finds it no longer due."""
+    when = now or utcnow()
+    async with maker() as session:
+        due = list(
+            (
+                await session.scalars(
+                    select(DispatchRegion.region_code)
+                    .where(DispatchRegion.due_at <= when)
+                    .order_by(DispatchRegion.due_at)
+                    .limit(100)
+                )
+            ).all()
+        )
+    ran = 0
+    for regency in due:
+        async with unit_of_work(maker) as session:
+            await locks.hold(session, regency)
+            region = await session.get(DispatchRegion, regency, populate_existing=True)
+            if region is None or region.due_at is None or region.due_at > when:
+                continue
+            await run_round(session, regency, now or utcnow(), policy_name=policy_name)
+            ran += 1
+    return ran
+
+
+async def next_due(maker: async_sessionmaker[AsyncSession]) -> datetime | None:
+    async with maker() as session:
+        return await session.scalar(select(func.min(DispatchRegion.due_at)))
+
+
+class Dispatcher:
+    """The per-worker loop: wakes when this worker made a round due (app/db.py calls `wake`), and polls
+    for rounds other workers or the clock made due."""
+
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], *, poll_seconds: float, policy_name: str
+    ) -> None:
+        self.maker = maker
+        self.poll_seconds = poll_seconds
+        self.policy_name = policy_name
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            wait = self.poll_seconds
+            try:
+                await run_due(self.maker, policy_name=self.policy_name)
+                upcoming = await next_due(self.maker)
+                if upcoming is not None:
+                    ahead = clock.real_seconds((upcoming - utcnow()).total_seconds())
+                    wait = min(max(ahead, 0.0), self.poll_seconds)
+            except Exception:  # the next pass tries again: the due times are rows
+                log.exception("dispatch round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)

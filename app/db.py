@@ -40,10 +40,14 @@ PENDING_ROWS = "pending_rows"
 # (app/services/dispatch/locks.py); both end with the transaction.
 DISPATCH_LOCKS = "dispatch_locks"
 ROUND_DUE = "dispatch_round_due"
+# Set when a unit of work queued Web Push messages (app/services/push/queue.py).
+PUSH_QUEUED = "push_queued"
 # Called after a commit that wrote events (the live hubs of this process wake up at once).
 on_events_committed: list[Callable[[], None]] = []
 # Called after a commit that made a dispatch round due (this process's dispatcher runs it).
 on_round_due: list[Callable[[], None]] = []
+# Called after a commit that queued push messages (this process's push sender sends them).
+on_push_queued: list[Callable[[], None]] = []
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 _EVENT_TABLE = cast(Table, Event.__table__)
 
@@ -164,12 +168,13 @@ async def commit(session: AsyncSession) -> None:
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
     session.info.pop(DISPATCH_LOCKS, None)
     round_due = session.info.pop(ROUND_DUE, False)
+    pushed = session.info.pop(PUSH_QUEUED, False)
     rows += [(_AUDIT_TABLE, a) for a in audit]
     if not (rows or events):
         # Nothing begun and nothing added: no commit to send.
         if session.in_transaction() or session.new or session.dirty or session.deleted:
             await session.commit()
-        _after_commit(round_due=round_due, events=False)
+        _after_commit(round_due=round_due, pushed=pushed, events=False)
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to one engine"
@@ -199,16 +204,18 @@ async def commit(session: AsyncSession) -> None:
         for table, values in rows:
             await conn.execute(insert(table), values)
         await session.commit()
-    _after_commit(round_due=round_due, events=bool(events))
+    _after_commit(round_due=round_due, pushed=pushed, events=bool(events))
 
 
-def _after_commit(*, round_due: bool, events: bool) -> None:
-    if events:
-        for callback in on_events_committed:
-            callback()
-    if round_due:
-        for callback in on_round_due:
-            callback()
+def _after_commit(*, round_due: bool, pushed: bool, events: bool) -> None:
+    for wanted, callbacks in (
+        (events, on_events_committed),
+        (round_due, on_round_due),
+        (pushed, on_push_queued),
+    ):
+        if wanted:
+            for callback in callbacks:
+                callback()
 
 
 def _one_statement(
@@ -303,7 +310,7 @@ def _combined_insert(shape: tuple[tuple[str, tuple[str, ...]], ...], with_events
 
 async def rollback(session: AsyncSession) -> None:
     """Undo the unit of work: roll back what reached the database and forget what was queued."""
-    for key in (PENDING_ROWS, PENDING_EVENTS, PENDING_AUDIT, DISPATCH_LOCKS, ROUND_DUE):
+    for key in (PENDING_ROWS, PENDING_EVENTS, PENDING_AUDIT, DISPATCH_LOCKS, ROUND_DUE, PUSH_QUEUED):
         session.info.pop(key, None)
     await session.rollback()
 

@@ -32,6 +32,7 @@ from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
 from app.services import dispatch, scheduler, timers
+from app.services.push.sender import PushSender
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
 
@@ -82,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rounds = asyncio.create_task(
             dispatcher.run(stop) if settings.dispatch_worker else stop.wait(), name="dispatcher"
         )
+        pusher = PushSender(app.state.sessionmaker, settings)
+        db.on_push_queued.append(pusher.wake)
+        pushes = asyncio.create_task(pusher.run(stop) if settings.push_worker else stop.wait(), name="push")
         # What start-up loaded (reference data, regions, mappers) lives as long as the process: move it out
         # of the collector's sight, so that a full collection does not walk it again and again under load.
         # (The collector's thresholds stay at their defaults: a young generation of 10,000 saved little on
@@ -95,7 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await deadlines
             await deliveries
             await rounds
+            await pushes
             db.on_round_due.remove(dispatcher.wake)
+            db.on_push_queued.remove(pusher.wake)
             db.on_events_committed.remove(hub.committed)
             await hub.stop()
             await engine.dispose()

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     dispatch_policy: Literal["engine", "closest_idle"] = "engine"
     dispatch_worker: bool = True
     dispatch_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # Web Push (app/services/push/): the VAPID key (empty: derived from secret_key), the contact push
+    # services see, whether this process sends, the retry schedule in seconds. Push endpoints are checked
+    # like webhook targets (webhook_allow_private lists the private hosts they may be on).
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:trc@tanggap.invalid"
+    push_worker: bool = True
+    push_retry_delays: list[float] = Field(default_factory=lambda: [2.0, 10.0, 30.0, 60.0])
+    push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # The server's clock: "real", or "sim:<ISO start>@<speed>" for `tanggap simulate` (app/clock.py).
     clock: str = "real"
 

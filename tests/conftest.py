@@ -193,6 +193,9 @@ async def truncate(engine: AsyncEngine) -> None:
                 .all()
             )
             for table in (
+                "push_messages",
+                "push_subscriptions",
+                "dispatch_regions",
                 "webhook_attempts",
                 "webhook_deliveries",
                 "webhook_endpoints",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from app import clock
 from app.api.deps import SessionmakerDep
 from app.errors import problem
 from app.services import health
@@ -11,9 +12,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """The process is up."""
-    return {"status": "ok"}
+async def healthz() -> dict[str, str | float]:
+    """The process is up; `now` is the server's clock (a simulated one under `tanggap simulate`)."""
+    return {"status": "ok", "now": clock.now().isoformat(), "clock_speed": clock.speed()}
 
 
 @router.get("/readyz", responses={503: {"content": {"application/problem+json": {}}}})

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import Field
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from pydantic import Field, StringConstraints
 
 from app.api.crews import _team_out
-from app.api.deps import CurrentPrincipal, SessionDep
+from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.api.offers import OfferOut
+from app.errors import Unprocessable
 from app.models.base import utcnow
-from app.schemas.common import Out, problem_responses
+from app.schemas.common import Out, Strict, problem_responses
 from app.schemas.crews import MeOut, ShiftOut
 from app.schemas.incidents import IncidentDetail
 from app.services import crews, incidents, me
 from app.services.dispatch.engagements import incident_brief
+from app.services.push import queue as push_queue
+from app.services.push import vapid
+from app.services.webhooks import ssrf
 
 router = APIRouter(prefix="/me", tags=["crew app"])
 
@@ -71,3 +79,80 @@ async def my_assignment(principal: CurrentPrincipal, session: SessionDep) -> MyA
         return MyAssignment(offer=None, incident=None)
     detail = await incidents.get_detail(session, principal, offer.incident_id)
     return MyAssignment(offer=OfferOut.model_validate(offer), incident=detail)
+
+
+class PushKeys(Strict):
+    p256dh: Annotated[str, StringConstraints(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_\-=]+$")]
+    auth: Annotated[str, StringConstraints(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_\-=]+$")]
+
+
+class PushSubscriptionIn(Strict):
+    """`PushSubscription.toJSON()` from the browser (expirationTime is ignored)."""
+
+    endpoint: Annotated[str, StringConstraints(min_length=10, max_length=1000)]
+    keys: PushKeys
+    expirationTime: int | None = None
+    user_agent: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class PushSubscriptionOut(Out):
+    id: uuid.UUID
+    endpoint: str
+    user_agent: str | None
+    created_at: datetime
+    last_sent_at: datetime | None
+
+
+class VapidKey(Out):
+    application_server_key: str = Field(description="for pushManager.subscribe({applicationServerKey})")
+
+
+@router.get("/push/key", response_model=VapidKey, responses=problem_responses(401))
+async def vapid_key(principal: CurrentPrincipal, settings: SettingsDep) -> VapidKey:
+    """The server's VAPID public key, to subscribe a device."""
+    _ = principal
+    return VapidKey(application_server_key=vapid.application_server_key(settings))
+
+
+@router.post(
+    "/push-subscriptions",
+    status_code=201,
+    response_model=PushSubscriptionOut,
+    responses=problem_responses(401, 409, 422),
+)
+async def subscribe(
+    body: PushSubscriptionIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> PushSubscriptionOut:
+    """Register this device for push: offers and handovers for crews (with the offer's expiry as their time
+    to live, so a sleeping phone gets them while they are worth answering), escalations for supervisors.
+    The endpoint must be a public https address (private ones only if allow-listed)."""
+    try:
+        await ssrf.check(
+            body.endpoint, settings.webhook_allow_private, require_https=settings.env == "production"
+        )
+    except ssrf.RefusedTarget as exc:
+        raise Unprocessable(f"endpoint ditolak: {exc}", field="body.endpoint") from exc
+    sub = await push_queue.subscribe(
+        session,
+        principal,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
+        user_agent=body.user_agent,
+    )
+    return PushSubscriptionOut.model_validate(sub)
+
+
+@router.get("/push-subscriptions", response_model=list[PushSubscriptionOut], responses=problem_responses(401))
+async def my_subscriptions(principal: CurrentPrincipal, session: SessionDep) -> list[PushSubscriptionOut]:
+    return [PushSubscriptionOut.model_validate(s) for s in await push_queue.mine(session, principal)]
+
+
+@router.delete(
+    "/push-subscriptions/{subscription_id}", status_code=204, responses=problem_responses(401, 404)
+)
+async def unsubscribe(
+    subscription_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    await push_queue.unsubscribe(session, principal, subscription_id)
+    return Response(status_code=204)

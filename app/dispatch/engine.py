@@ -7,8 +7,8 @@ Rules (in order of strength):
 1. Hard constraints. A crew must be free (not busy with an offer or a case, not out of service), not have
    declined this incident or let its offer expire lately, cover the incident's region, have the skills and
    vehicle the case needs (an agitated person needs a vehicle fit to carry one safely; an injured person a
-   medic; a body a crew trained and equipped for it), be less than `max_travel_minutes` away, and have at
-   least `min_shift_minutes_left` of its shift left after getting there.
+   medic; a body a crew trained and equipped for it), be less than `max_travel_minutes` away, and reach
+   the case before its shift ends (a case it cannot finish is handed over to the next shift).
 2. Cases handed over (a crew left them open) first, then P1 before P2 before P3 before P4; within a
    priority the oldest first when there are fewer crews than incidents.
 3. Within a group, incidents waiting together are assigned together so that the total cost is minimal
@@ -106,7 +106,8 @@ class Params:
     # Travel time assumed when a position is unknown (crew or incident).
     unknown_travel_minutes: float = 30.0
     max_travel_minutes: float = 150.0
-    min_shift_minutes_left: float = 15.0
+    # A crew must reach the case before its shift ends (the next crew takes it over from there).
+    min_shift_minutes_left: float = 0.0
     no_female_officer_minutes: float = 20.0
     no_counsellor_minutes: float = 10.0
     shift_overrun_minutes: float = 30.0
@@ -287,8 +288,9 @@ def decide(
                 problem = fit_refusal(incident, need, crew, travel, now, params)
                 if problem is None:
                     problem = state_refusal(crew)
-                    if problem is not None:
-                        would_fit += 1
+                # Busy with a case or an offer, or at the end of its shift: it would do, were it free
+                # (capacity, not a lack).
+                would_fit += problem is not None and problem.code in reasons.CAPACITY
                 if problem is not None:
                     why[crew.id] = problem
                     continue
@@ -325,13 +327,15 @@ def decide(
                     why_text.append(
                         f"regu terdekat {top[0].crew_id} diberi kasus lain yang lebih cocok untuknya"
                     )
-                decisions.append(Decision(incident.id, crew.id, chosen.cost, tuple(why_text), top))
+                chosen_decision = Decision(
+                    incident.id, crew.id, chosen.cost, tuple(why_text), top, refused[r]
+                )
+                decisions.append(chosen_decision)
                 continue
-            free_fit = [c for c in cands[r] if c.crew_id not in taken]
-            if cands[r] and free_fit:
+            if cands[r]:
                 waiting = WhyWaiting(
                     reasons.WAITS_FOR_OTHERS,
-                    "menunggu: regu yang memenuhi syarat diberi kasus yang lebih lama atau lebih mendesak",
+                    "menunggu: regu yang memenuhi syarat diberi kasus lain yang lebih lama atau mendesak",
                 )
             else:
                 waiting = reasons.summarise(
@@ -373,8 +377,7 @@ def closest_idle(
                 problem = state_refusal(crew) or (
                     Refusal(reasons.BUSY, "diberi kasus lain") if crew.id in taken else None
                 )
-                if problem is not None:
-                    would_fit += 1
+            would_fit += problem is not None and problem.code in reasons.CAPACITY
             if problem is not None:
                 refused[crew.id] = problem
             elif best is None or travel < best[0]:

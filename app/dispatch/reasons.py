@@ -19,8 +19,9 @@ LACKS_SKILL = "lacks_skill"
 LACKS_VEHICLE = "lacks_vehicle"
 TOO_FAR = "too_far"
 SHIFT_ENDS = "shift_ends"
-# Refusals that are about the moment, not about the crew: it would qualify if it were free.
-CAPACITY = frozenset({BUSY, OFFERED})
+# Refusals that are about the moment, not about the crew: it would qualify if it were free (or on the next
+# shift).
+CAPACITY = frozenset({BUSY, OFFERED, SHIFT_ENDS})
 
 # Why an incident waits or was escalated.
 NO_CREW_ON_DUTY = "no_crew_on_duty"

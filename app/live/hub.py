@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import uuid
@@ -69,6 +70,8 @@ def envelope(row: dict[str, Any]) -> str:
 PAYLOAD_BYTES = 7900
 PAYLOAD_EVENTS = 16
 _IDS = ("incident_id", "crew_id", "actor_id")
+# Events that change who is in a crew (their data lists joined_user_ids / left_user_ids).
+MEMBERSHIP_EVENTS = frozenset({"crew.swap", "crew.formed"})
 
 
 def to_payload(rows: list[dict[str, Any]]) -> str:
@@ -351,11 +354,34 @@ class Hub:
             if len(rows) < self.batch:
                 return
 
+    def _follow_members(self, row: dict[str, Any]) -> None:
+        """A crew's members changed (a stand-in by a swap, a crew formed while its people are connected):
+        the `mine` streams of those people start, or stop, receiving that crew's events."""
+        data = row.get("data") or {}
+        crew = str(row.get("crew_id") or "")
+        joined = {str(u) for u in data.get("joined_user_ids", [])}
+        left = {str(u) for u in data.get("left_user_ids", [])}
+        if not crew or not (joined or left):
+            return
+        for client in list(self.clients):
+            sub = client.subscription
+            if not sub.mine or str(sub.user_id) not in joined | left:
+                continue
+            crews = (sub.crews | {crew}) if str(sub.user_id) in joined else (sub.crews - {crew})
+            if crews != sub.crews:
+                self.detach(client)
+                client.subscription = dataclasses.replace(sub, crews=frozenset(crews))
+                self.clients.add(client)
+                for key in client.subscription.keys:
+                    self._index.setdefault(key, set()).add(client)
+
     def _fan_out(self, rows: list[dict[str, Any]]) -> None:
         """Offers events that follow `head` to the clients and moves `head`; never awaits, so attach() always
         sees a head consistent with what was offered."""
         index = self._index
         for row in rows:
+            if row["type"] in MEMBERSHIP_EVENTS:
+                self._follow_members(row)
             found = [listeners for key in event_keys(row) if (listeners := index.get(key))]
             if not found:
                 continue

@@ -9,6 +9,7 @@ from app.models.event import Event, EventCounter
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
+from app.models.push import PushMessage, PushSubscription
 from app.models.report import Report
 from app.models.social import SocialPost
 from app.models.user import ApiKey, Role, User
@@ -40,6 +41,8 @@ __all__ = [
     "Offer",
     "OutboxCursor",
     "Personnel",
+    "PushMessage",
+    "PushSubscription",
     "RateLimitWindow",
     "Referral",
     "Report",

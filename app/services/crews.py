@@ -316,6 +316,9 @@ async def form_crew(
     await session.flush()
     session.add_all([CrewMember(crew_id=crew.id, personnel_id=pid) for pid in body.member_ids])
     await session.flush()
+    accounts = await session.scalars(
+        select(Personnel.user_id).where(Personnel.id.in_(body.member_ids), Personnel.user_id.is_not(None))
+    )
     events.record(
         session,
         "crew.formed",
@@ -327,6 +330,7 @@ async def form_crew(
             "shift_starts_at": crew.shift_starts_at.isoformat(),
             "shift_ends_at": crew.shift_ends_at.isoformat(),
             "members": len(body.member_ids),
+            "joined_user_ids": [str(u) for u in accounts],
         },
     )
     return crew
@@ -344,11 +348,10 @@ async def _check_members(
     """Active members of the team, BKO only within their secondment, nobody in two crews at once."""
     people = (await session.scalars(select(Personnel).where(Personnel.id.in_(member_ids)))).all()
     by_id = {p.id: p for p in people}
-    # The secondment's dates are the team's local dates: a night shift is within it when it starts on or
-    # after the first day and ends by the end of the last day, in WIB/WITA/WIT.
+    # The secondment's dates are the team's local dates (WIB/WITA/WIT): a shift belongs to the day it starts
+    # on, so a night shift starting on the last day is within it, and one on the day after is not.
     zone = ZoneInfo(regions.timezone_for(team.region_code))
     first_day = starts.astimezone(zone).date()
-    last_day = (ends - timedelta(microseconds=1)).astimezone(zone).date()
     for pid in member_ids:
         person = by_id.get(pid)
         if person is None or person.team_id != team.id or not person.active:
@@ -357,7 +360,7 @@ async def _check_members(
             person.kind == "bko"
             and person.seconded_from
             and person.seconded_until
-            and not (person.seconded_from <= first_day and last_day <= person.seconded_until)
+            and not (person.seconded_from <= first_day <= person.seconded_until)
         ):
             raise Unprocessable(
                 f"{person.name} is seconded only from {person.seconded_from} to {person.seconded_until}",
@@ -428,13 +431,24 @@ async def swap(session: AsyncSession, principal: Principal, crew_id: uuid.UUID, 
     await session.flush()
     session.add(CrewMember(crew_id=crew.id, personnel_id=body.in_id))
     await session.flush()
+    found = await session.execute(
+        select(Personnel.id, Personnel.user_id).where(Personnel.id.in_([body.out_id, body.in_id]))
+    )
+    accounts = dict(found.all())
     events.record(
         session,
         "crew.swap",
         actor=principal,
         crew_id=crew.id,
         region_code=team.region_code,
-        data={"out": str(body.out_id), "in": str(body.in_id), "reason": body.reason},
+        data={
+            "out": str(body.out_id),
+            "in": str(body.in_id),
+            "reason": body.reason,
+            # The stand-in's stream starts following the crew, the member's who left stops.
+            "joined_user_ids": [str(accounts[body.in_id])] if accounts.get(body.in_id) else [],
+            "left_user_ids": [str(accounts[body.out_id])] if accounts.get(body.out_id) else [],
+        },
     )
     return crew
 

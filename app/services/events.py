@@ -24,7 +24,7 @@ def record(
     session: AsyncSession,
     type_: str,
     *,
-    actor: Principal | None,
+    actor: Principal | str | None,
     incident_id: uuid.UUID | None = None,
     crew_id: uuid.UUID | None = None,
     region_code: str | None = None,
@@ -37,11 +37,15 @@ def record(
             "incident_id": incident_id,
             "crew_id": crew_id,
             "region_code": region_code,
-            "actor_id": actor.user_id if actor else None,
-            "actor": actor.username if actor else "public",
+            "actor_id": actor.user_id if isinstance(actor, Principal) else None,
+            "actor": actor.username if isinstance(actor, Principal) else actor or "public",
             "data": data or {},
         }
     )
+
+
+# The actor of what Tanggap itself does (dispatch rounds, the scheduler); None is someone without an account.
+SYSTEM = "tanggap"
 
 
 def change(before: Any, after: Any) -> dict[str, Any]:

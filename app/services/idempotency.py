@@ -126,9 +126,10 @@ async def act_once(
     same key answers like the first time, even if the state moved on since; the same key with another body
     is a 422. Without a key the action still runs once per call (each action is written so that repeating
     it changes nothing)."""
+    # The scope column is short: the action (its route and ids) is kept as a digest.
     return await run_once(
         session,
-        scope=f"{actor}:{action}",
+        scope=f"{actor}:{hashlib.sha256(action.encode()).hexdigest()[:24]}",
         key=key,
         body=body,
         create=act,

@@ -375,8 +375,8 @@ def move(
     stamped = []
     for stage in lifecycle.stages_reached(target):
         if getattr(incident, stage.value) is None:
-            # Never before the dispatch (a phone's clock may be off within the skew allowed).
-            setattr(incident, stage.value, max(when, incident.dispatched_at or when))
+            # Never before the first report (a phone's clock may be off within the skew allowed).
+            setattr(incident, stage.value, max(when, incident.first_received_at))
             stamped.append(stage.name)
     data: dict[str, object] = {**events.change(current, target), "reason": reason, **(extra or {})}
     if stamped:
@@ -428,14 +428,11 @@ async def transition(
     at: datetime | None = None,
 ) -> Incident:
     """The incident's lifecycle by hand. Reopening a resolved incident is a supervisor's act, with a reason;
-    the first 4CT stamps stay (the timeline keeps both). Dispatching goes through POST .../dispatch."""
+    the first 4CT stamps stay (the timeline keeps both). Moving to dispatched by hand says someone was sent
+    outside Tanggap; a crew is dispatched with POST .../dispatch."""
     require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
     incident = await get_visible(session, principal, incident_id, lock=True)
     target = Status(body.to)
-    if target == Status.dispatched:
-        raise Unprocessable(
-            "menugaskan regu lewat POST /incidents/{id}/dispatch (dengan regu dan alasan)", field="to"
-        )
     if target == Status.resolved and body.outcome is None:
         raise Unprocessable("an outcome is required to resolve an incident", field="outcome")
     if target in (Status.cancelled, Status.received) and not body.reason:
@@ -610,6 +607,7 @@ async def add_note(
         "incident.note_added",
         actor=principal,
         incident_id=incident.id,
+        crew_id=incident.assigned_crew_id,
         region_code=incident.region_code,
         data={"note_id": str(note.id), "text": text},
     )

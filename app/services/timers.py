@@ -84,7 +84,7 @@ async def record_breaches(session: AsyncSession, now: datetime, *, limit: int = 
             events.record(
                 session,
                 "incident.4ct_breached",
-                actor=None,
+                actor=events.SYSTEM,
                 incident_id=incident.id,
                 crew_id=incident.assigned_crew_id,
                 region_code=incident.region_code,

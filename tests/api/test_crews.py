@@ -179,10 +179,16 @@ async def test_status_and_location_from_the_crew_app(
         f"/api/v1/crews/{other['id']}/status", json={"status": "available"}, headers=crew_user.headers
     )
     assert r.status_code == 403
+    # A step of a case needs a case: 409 with a reason a program can read.
     r = await client.post(
         f"/api/v1/crews/{other['id']}/status", json={"status": "en_route"}, headers=actors["operator"].headers
     )
-    assert r.status_code == 200
+    assert r.status_code == 409 and r.json()["reason_code"] == "no_assignment", r.text
+    # Statuses that dispatch sets are not for the app to send.
+    r = await client.post(
+        f"/api/v1/crews/{other['id']}/status", json={"status": "offered"}, headers=actors["operator"].headers
+    )
+    assert r.status_code == 422
     ping = f"/api/v1/crews/{mine['id']}/location"
     r = await client.post(ping, json={"lat": 1.143, "lon": 104.011}, headers=crew_user.headers)
     assert r.status_code == 202 and r.headers["x-position-kept"] == "true"

@@ -1,4 +1,7 @@
-"""Dispatch end to end through the API: offers, accept, decline, expiry, escalation, no double booking."""
+"""Dispatch end to end through the API: offers, accept, decline, expiry, escalation, no double booking.
+
+Verifying an incident makes its kab/kota's round due; the app's dispatcher runs it a moment later, so the
+tests wait for the offer (`_offered`)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import unit_of_work
 from app.services import dispatch
 from tests import factories
 from tests.conftest import Actor
+from tests.dispatch_helpers import eventually, offers
 
 NOW = datetime.now(UTC)
 LAT, LON = factories.BATAM_POS
@@ -66,12 +69,30 @@ async def _setup(client: httpx.AsyncClient, actors: dict[str, Actor]) -> dict[st
     return {"A": a["id"], "B": b["id"]}
 
 
-async def _verified(client: httpx.AsyncClient, actors: dict[str, Actor], **report: Any) -> dict[str, Any]:
+async def _detail(client: httpx.AsyncClient, actors: dict[str, Actor], iid: str) -> dict[str, Any]:
+    r = await client.get(f"/api/v1/incidents/{iid}", headers=actors["operator"].headers)
+    return dict(r.json())
+
+
+async def _offered(
+    client: httpx.AsyncClient, actors: dict[str, Actor], iid: str, n: int = 1, kind: str = "offer.made"
+) -> dict[str, Any]:
+    """The incident once its timeline has `n` events of `kind` (the dispatcher runs just after a change)."""
+
+    async def check() -> dict[str, Any] | None:
+        detail = await _detail(client, actors, iid)
+        return detail if len([e for e in detail["timeline"] if e["type"] == kind]) >= n else None
+
+    return await eventually(check, what=f"{n} {kind} for {iid}")
+
+
+async def _verified(
+    client: httpx.AsyncClient, actors: dict[str, Actor], *, expect: str = "offer.made", **report: Any
+) -> dict[str, Any]:
     op = actors["operator"]
     iid = (await _post(client, op, "/api/v1/reports", factories.report(**report)))["incident_id"]
     await _post(client, op, f"/api/v1/incidents/{iid}/verify", {}, expect=200)
-    r = await client.get(f"/api/v1/incidents/{iid}", headers=op.headers)
-    return dict(r.json())
+    return await _offered(client, actors, iid, kind=expect)
 
 
 def _offers(incident: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,7 +107,8 @@ async def test_verified_incident_goes_to_nearest_qualified_crew(
     [offer] = _offers(calm)
     assert offer["crew_id"] == crews["A"] and offer["data"]["attempt"] == 1
     assert [c["crew_id"] for c in offer["data"]["candidates"]] == [crews["A"], crews["B"]]
-    assert "min away" in offer["data"]["reasons"][1]
+    assert "menit perjalanan" in offer["data"]["reasons"][1]
+    assert offer["data"]["incident"]["category"] == "GEL" and offer["actor"] == "tanggap"
     # An agitated ODGJ needs the crew with the secure van, though it is farther (and A is now offered).
     agitated = await _verified(client, actors)
     [offer] = _offers(agitated)
@@ -106,8 +128,9 @@ async def test_accept_dispatches(client: httpx.AsyncClient, actors: dict[str, Ac
     assert detail["status"] == "dispatched" and detail["dispatched_at"]
     crew = (await client.get(f"/api/v1/crews/{crews['A']}", headers=actors["operator"].headers)).json()
     assert crew["status"] == "dispatched"
-    r = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
-    assert r.status_code == 409 and r.json()["current_status"] == "accepted"
+    # A phone retrying its accept gets the first answer again.
+    again = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
+    assert again.status_code == 200 and again.json() == r.json()
 
 
 async def test_decline_moves_on_then_escalates(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
@@ -118,9 +141,12 @@ async def test_decline_moves_on_then_escalates(client: httpx.AsyncClient, actors
         f"/api/v1/offers/{first}/decline", json={"reason": "ban bocor"}, headers=actors["crew"].headers
     )
     assert r.status_code == 200
-    detail = (
-        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
-    ).json()
+    # The same decline again (a phone retrying) answers like the first.
+    again = await client.post(
+        f"/api/v1/offers/{first}/decline", json={"reason": "ban bocor"}, headers=actors["crew"].headers
+    )
+    assert again.status_code == 200 and again.json() == r.json()
+    detail = await _offered(client, actors, incident["id"], 2)
     offers = _offers(detail)
     assert [o["crew_id"] for o in offers] == [crews["A"], crews["B"]]
     r = await client.post(
@@ -129,11 +155,11 @@ async def test_decline_moves_on_then_escalates(client: httpx.AsyncClient, actors
         headers=actors["operator"].headers,
     )
     assert r.status_code == 200
-    detail = (
-        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
-    ).json()
+    detail = await _offered(client, actors, incident["id"], kind="incident.escalated")
     escalated = [e for e in detail["timeline"] if e["type"] == "incident.escalated"]
-    assert len(escalated) == 1 and escalated[0]["data"]["reason"] == "no crew on duty qualifies"
+    assert len(escalated) == 1 and escalated[0]["data"]["reason_code"] == "none_qualified"
+    assert escalated[0]["data"]["reason"].startswith("tidak ada regu yang memenuhi syarat: 2 regu menolak")
+    assert {r["code"] for r in escalated[0]["data"]["refusals"].values()} == {"declined"}
     assert set(escalated[0]["data"]["refusals"]) == {crews["A"], crews["B"]}
     listed = (await client.get("/api/v1/dispatch/escalations", headers=actors["supervisor"].headers)).json()
     assert [i["id"] for i in listed] == [incident["id"]]
@@ -148,13 +174,9 @@ async def test_expired_offer_moves_on(
     crews = await _setup(client, actors)
     incident = await _verified(client, actors, category="GEL", subject={"flags": []})
     offer_id = _offers(incident)[0]["data"]["offer_id"]
-    async with unit_of_work(db) as session:
-        assert await dispatch.expire_due(session, datetime.now(UTC)) == 0
-    async with unit_of_work(db) as session:
-        assert await dispatch.expire_due(session, datetime.now(UTC) + timedelta(minutes=10)) == 1
-    detail = (
-        await client.get(f"/api/v1/incidents/{incident['id']}", headers=actors["operator"].headers)
-    ).json()
+    assert await dispatch.expire_offers(db, datetime.now(UTC)) == 0
+    assert await dispatch.expire_offers(db, datetime.now(UTC) + timedelta(minutes=10)) == 1
+    detail = await _offered(client, actors, incident["id"], 2)
     assert [e["type"] for e in detail["timeline"]][-2:] == ["offer.expired", "offer.made"]
     assert _offers(detail)[-1]["crew_id"] == crews["B"]
     r = await client.post(f"/api/v1/offers/{offer_id}/accept", headers=actors["crew"].headers)
@@ -181,15 +203,13 @@ async def test_concurrent_verifications_never_double_book(
         *[client.post(f"/api/v1/incidents/{i}/verify", json={}, headers=op.headers) for i in ids]
     )
     assert {r.status_code for r in results} == {200}
-    from sqlalchemy import text
 
-    async with db() as session:
-        rows = (
-            await session.execute(
-                text("SELECT crew_id, count(*) FROM offers WHERE status = 'pending' GROUP BY crew_id")
-            )
-        ).all()
-    assert len(rows) == 2 and all(n == 1 for _, n in rows)
+    async def two_offers() -> list[str] | None:
+        pending = [o["crew_id"] for o in await offers(db, status="pending")]
+        return pending if len(pending) == 2 else None
+
+    pending = await eventually(two_offers, what="two offers")
+    assert len(set(pending)) == 2
 
 
 async def test_manual_dispatch_wins_and_reassigns(
@@ -251,17 +271,41 @@ async def test_crew_back_in_service_gets_the_waiting_incident(
             headers=op.headers,
         )
         assert r.status_code == 200
-    incident = await _verified(client, actors, category="GEL", subject={"flags": []})
-    assert _offers(incident) == [] and [e for e in incident["timeline"] if e["type"] == "incident.escalated"]
-    # Another round (a second verification) does not escalate it again.
-    await _verified(client, actors, category="PENG", subject={"flags": []}, description="pengemis")
-    # Escalated incidents wait for a person's decision; a new one waits for the engine.
-    incident2 = await _verified(client, actors, category="GEL", subject={"flags": []})
-    assert _offers(incident2) == []
+    incident = await _verified(
+        client, actors, expect="incident.escalated", category="GEL", subject={"flags": []}
+    )
+    assert _offers(incident) == []
+    [escalation] = [e for e in incident["timeline"] if e["type"] == "incident.escalated"]
+    assert escalation["data"]["reason"] == "tidak ada regu yang memenuhi syarat: 2 regu tidak beroperasi"
+    # Later rounds (a second verification) do not escalate it again.
+    await _verified(
+        client,
+        actors,
+        expect="incident.escalated",
+        category="PENG",
+        subject={"flags": []},
+        description="pengemis",
+    )
+    assert (
+        len(
+            [
+                e
+                for e in (await _detail(client, actors, incident["id"]))["timeline"]
+                if e["type"] == "incident.escalated"
+            ]
+        )
+        == 1
+    )
     r = await client.post(
         f"/api/v1/crews/{crews['B']}/status", json={"status": "available"}, headers=op.headers
     )
-    assert r.status_code == 200 and r.json()["status"] == "offered"
+    assert r.status_code == 200
+
+    async def offered() -> bool:
+        crew = (await client.get(f"/api/v1/crews/{crews['B']}", headers=op.headers)).json()
+        return bool(crew["status"] == "offered")
+
+    await eventually(offered, what="an offer to the crew back in service")
 
 
 async def test_crew_moves_its_own_incident_and_its_status_follows(
@@ -282,9 +326,11 @@ async def test_crew_moves_its_own_incident_and_its_status_follows(
         f"/api/v1/incidents/{other['id']}/transitions", json={"to": "en_route"}, headers=crew_user.headers
     )
     assert r.status_code == 403
-    for to, status in (("en_route", "en_route"), ("on_scene", "on_scene"), ("handling", "on_scene")):
+    for to in ("en_route", "on_scene", "handling"):
         await _post(client, crew_user, f"/api/v1/incidents/{mine['id']}/transitions", {"to": to}, 200)
-        assert await crew_status(crews["A"]) == status
+        assert await crew_status(crews["A"]) == to
+        # The same step again (a retry) answers like the first.
+        await _post(client, crew_user, f"/api/v1/incidents/{mine['id']}/transitions", {"to": to}, 200)
     await _post(
         client,
         crew_user,
@@ -292,6 +338,9 @@ async def test_crew_moves_its_own_incident_and_its_status_follows(
         {"to": "resolved", "outcome": "shelter"},
         200,
     )
+    # Resolved, the crew is still with the person until it says it is free.
+    assert await crew_status(crews["A"]) == "handling"
+    await _post(client, crew_user, f"/api/v1/crews/{crews['A']}/status", {"status": "available"}, 200)
     assert await crew_status(crews["A"]) == "available"
     detail = (await client.get(f"/api/v1/incidents/{mine['id']}", headers=op.headers)).json()
     assert detail["four_ct"]["found_at"] and detail["four_ct"]["acted_at"]
@@ -323,11 +372,11 @@ async def test_handover_at_the_end_of_a_shift(
         {"crew_id": leaving["id"], "reason": "regu malam paling dekat"},
         200,
     )
-    async with unit_of_work(db) as session:
-        assert await dispatch.hand_over(session, datetime.now(UTC)) == 0
-    async with unit_of_work(db) as session:
-        assert await dispatch.hand_over(session, datetime.now(UTC) + timedelta(minutes=2)) == 1
-    detail = (await client.get(f"/api/v1/incidents/{incident['id']}", headers=op.headers)).json()
+    assert await dispatch.end_shifts(db, datetime.now(UTC)) == 0
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    assert await dispatch.end_shifts(db, later) == 1
+    await dispatch.run_due(db, now=later)
+    detail = await _offered(client, actors, incident["id"], kind="incident.handed_over")
     [handover] = [e for e in detail["timeline"] if e["type"] == "incident.handed_over"]
     assert handover["data"]["from_crew_id"] == leaving["id"] and "Malam" in handover["data"]["note"]
     assert handover["crew_id"] in (crews["A"], crews["B"])
@@ -389,7 +438,7 @@ async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
     )
     incident = created["incident_id"]
     await _post(client, op, f"/api/v1/incidents/{incident}/verify", {}, expect=200)
-    detail = (await client.get(f"/api/v1/incidents/{incident}", headers=op.headers)).json()
+    detail = await _offered(client, actors, incident)
     types = [e["type"] for e in detail["timeline"]]
     assert "incident.escalated" in types
     [offer] = [e for e in detail["timeline"] if e["type"] == "offer.made"]
@@ -415,8 +464,9 @@ async def test_mutual_aid_from_a_neighbouring_team_of_the_province(
             "member_ids": [person["id"]],
         },
     )
-    async with unit_of_work(db) as session:
-        assert await dispatch.hand_over(session, NOW + timedelta(hours=6, minutes=1)) == 1
-    detail = (await client.get(f"/api/v1/incidents/{incident}", headers=op.headers)).json()
+    later = NOW + timedelta(hours=6, minutes=1)
+    assert await dispatch.end_shifts(db, later) == 1
+    await dispatch.run_due(db, now=later)
+    detail = await _offered(client, actors, incident, kind="incident.handed_over")
     [handover] = [e for e in detail["timeline"] if e["type"] == "incident.handed_over"]
     assert detail["assigned_crew_id"] == handover["crew_id"] in (batam["A"], batam["B"])

@@ -21,6 +21,7 @@ from app.dispatch.engine import (
     Point,
     WaitingIncident,
     best_crew,
+    closest_idle,
     decide,
     haversine_km,
     needs,
@@ -37,7 +38,6 @@ def near(km_north: float) -> Point:
 def crew(cid: str, km: float = 1.0, **kw: Any) -> CrewState:
     base = CrewState(
         id=cid,
-        available=True,
         coverage=("21.71",),
         position=near(km),
         shift_ends_at=NOW + timedelta(hours=8),
@@ -63,29 +63,34 @@ def test_haversine() -> None:
 
 
 def test_nearest_available_crew_wins_and_reasons_say_why() -> None:
-    d = best_crew(incident("i1"), [crew("far", 8), crew("near", 2), crew("busy", 0.1, available=False)], NOW)
+    d = best_crew(
+        incident("i1"),
+        [crew("far", 8), crew("near", 2), crew("busy", 0.1, status="dispatched", busy_with="x")],
+        NOW,
+    )
     assert d.crew_id == "near"
     assert [c.crew_id for c in d.candidates] == ["near", "far"]
-    assert "min away" in d.reasons[1]
+    assert "menit perjalanan" in d.reasons[1]
+    assert d.refusals["busy"].code == "busy"
     assert d.candidates[0].travel_minutes == pytest.approx(2 * 1.4 / 30 * 60, rel=0.02)
 
 
 @pytest.mark.parametrize(
-    ("flags", "category", "crew_kw", "refused_because"),
+    ("flags", "category", "crew_kw", "code", "what"),
     [
-        ({"agitated"}, "ODGJ", {}, "vehicle lacks secure_transport"),
-        ({"injured"}, "GEL", {}, "lacks medic"),
-        ({"deceased"}, "JENAZAH", {"vehicle": frozenset({STRETCHER})}, "lacks body_handling"),
-        (set(), "JENAZAH", {"skills": frozenset({BODY_HANDLING})}, "vehicle lacks stretcher"),
+        ({"agitated"}, "ODGJ", {}, "lacks_vehicle", "secure_transport"),
+        ({"injured"}, "GEL", {}, "lacks_skill", "medic"),
+        ({"deceased"}, "JENAZAH", {"vehicle": frozenset({STRETCHER})}, "lacks_skill", "body_handling"),
+        (set(), "JENAZAH", {"skills": frozenset({BODY_HANDLING})}, "lacks_vehicle", "stretcher"),
     ],
 )
 def test_hard_requirements(
-    flags: set[str], category: str, crew_kw: dict[str, Any], refused_because: str
+    flags: set[str], category: str, crew_kw: dict[str, Any], code: str, what: str
 ) -> None:
     i = incident("i", flags=frozenset(flags), category=category)
     d = best_crew(i, [crew("c", **crew_kw)], NOW)
-    assert d.crew_id is None and d.reasons[-1] == "no crew qualifies"
-    assert d.refusals == {"c": refused_because}
+    assert d.crew_id is None and d.why is not None and d.why.code == "none_qualified"
+    assert d.refusals["c"].code == code and what in d.refusals["c"].text and what in d.why.text
 
 
 def test_agitated_odgj_goes_to_the_crew_that_can_carry_him() -> None:
@@ -111,15 +116,33 @@ def test_odgj_prefers_a_counsellor() -> None:
     assert best_crew(i, [crew("a", 1), crew("b", 3, skills=frozenset({COUNSELLOR}))], NOW).crew_id == "b"
 
 
-def test_workload_is_balanced() -> None:
-    d = best_crew(incident("i"), [crew("loaded", 1, open_cases=3), crew("idle", 3)], NOW)
-    assert d.crew_id == "idle"
+def test_all_busy_is_told_apart_from_nobody_qualified() -> None:
+    busy = [crew(f"c{n}", n, status="on_scene", busy_with=f"i{n}") for n in range(5)]
+    d = best_crew(incident("i"), busy, NOW)
+    assert d.why is not None and d.why.code == "all_busy" and "semua 5 regu" in d.why.text
+    body = incident("b", flags=frozenset({"deceased"}), category="JENAZAH")
+    d = best_crew(body, [*busy, crew("free", 1)], NOW)
+    assert d.why is not None and d.why.code == "none_qualified"
+    assert "6 regu tidak punya keahlian penanganan jenazah (body_handling)" in d.why.text
+    assert best_crew(incident("i"), [], NOW).why.code == "no_crew_on_duty"  # type: ignore[union-attr]
+    # A crew holding an offer is told apart from one on a case, and out of service from both.
+    d = best_crew(
+        incident("i"), [crew("o", status="offered", busy_with="x"), crew("x", status="out_of_service")], NOW
+    )
+    assert {c: r.code for c, r in d.refusals.items()} == {"o": "offered", "x": "out_of_service"}
 
 
 def test_end_of_shift() -> None:
-    ending = crew("ending", 1, shift_ends_at=NOW + timedelta(minutes=10))
+    # A crew that cannot get there before its shift ends is not sent; the case waits for the next shift
+    # (capacity, not a lack of skill).
+    ending = crew("ending", 1, shift_ends_at=NOW + timedelta(minutes=2))
     d = best_crew(incident("i"), [ending], NOW)
-    assert d.crew_id is None and "shift ends" in d.refusals["ending"]
+    assert d.crew_id is None and d.refusals["ending"].code == "shift_ends"
+    assert d.why is not None and d.why.code == "all_busy"
+    # One that gets there in time goes, though the case will be handed over.
+    assert best_crew(
+        incident("i"), [crew("ending", 1, shift_ends_at=NOW + timedelta(minutes=10))], NOW
+    ).crew_id
     # A long case avoids a crew whose shift ends before it would be done, if another is there.
     short = crew("short", 1, shift_ends_at=NOW + timedelta(minutes=50))
     long_case = incident("i", expected_minutes=120)
@@ -140,7 +163,8 @@ def test_priority_before_age_and_oldest_first_within_priority() -> None:
     incidents = [incident("p2-old", 2, minutes_ago=60), incident("p1-new", 1, minutes_ago=1)]
     by_id = {d.incident_id: d for d in decide(incidents, crews, NOW)}
     assert by_id["p1-new"].crew_id == "only" and by_id["p2-old"].crew_id is None
-    assert "waits" in by_id["p2-old"].reasons[-1]
+    why = by_id["p2-old"].why
+    assert why is not None and why.code == "waits"
     incidents = [incident("new", 2, minutes_ago=1, location=near(0.1)), incident("old", 2, minutes_ago=30)]
     by_id = {d.incident_id: d for d in decide(incidents, crews, NOW)}
     assert by_id["old"].crew_id == "only" and by_id["new"].crew_id is None
@@ -156,7 +180,7 @@ def test_surge_is_assigned_together_not_greedily() -> None:
     assert by_id["A"].crew_id == "c3" and by_id["B"].crew_id == "c1"
     assert sum(d.cost or 0 for d in by_id.values()) == pytest.approx(2.5 * 1.4 / 30 * 60, abs=0.2)
     assert by_id["A"].candidates[0].crew_id == "c1"
-    assert any("served better" in r for r in by_id["A"].reasons)
+    assert any("lebih cocok" in r for r in by_id["A"].reasons)
 
 
 def test_no_crew_is_booked_twice_and_every_incident_gets_a_decision() -> None:
@@ -198,3 +222,41 @@ def test_unknown_positions_use_a_default_travel_time() -> None:
         incident("i", location=None), [crew("c", position=None)], NOW, Params(unknown_travel_minutes=25)
     )
     assert d.crew_id == "c" and d.candidates[0].travel_minutes == 25
+
+
+def test_seats_and_late_arrivals_cost_more() -> None:
+    raid = incident("raid", subject_count=6)
+    crews = [crew("pickup", 1, seats=3), crew("van", 4, seats=8)]
+    d = best_crew(raid, crews, NOW)
+    assert d.crew_id == "van"
+    pickup = next(c for c in d.candidates if c.crew_id == "pickup")
+    assert "kursi kurang: 6 orang, 3 kursi (perlu dua kali jalan)" in pickup.notes
+    # Within a group, a crew goes where it can still arrive in time rather than where it is late anyway.
+    soon = incident("soon", 2, minutes_ago=20, location=near(3), arrive_by=NOW + timedelta(minutes=10))
+    hopeless = incident("hopeless", 2, minutes_ago=50, location=near(3), arrive_by=NOW - timedelta(minutes=5))
+    one = [crew("only", 0)]
+    by_id = {x.incident_id: x for x in decide([soon, hopeless], [crew("only", 0), crew("far", 30)], NOW)}
+    assert by_id["soon"].crew_id == "only"
+    assert decide([soon, hopeless], one, NOW)[0].incident_id in ("soon", "hopeless")
+
+
+def test_cases_to_hand_over_go_first() -> None:
+    new_p1 = incident("p1", 1, minutes_ago=1)
+    handover = incident("open-case", 3, minutes_ago=90, handover=True)
+    by_id = {d.incident_id: d for d in decide([new_p1, handover], [crew("only", 1)], NOW)}
+    assert by_id["open-case"].crew_id == "only" and by_id["p1"].crew_id is None
+
+
+def test_closest_idle_serves_in_arrival_order_with_the_nearest_free_crew() -> None:
+    old_p3 = incident("old-p3", 3, minutes_ago=30, location=near(2))
+    new_p1 = incident("new-p1", 1, minutes_ago=1, location=near(0))
+    crews = [crew("a", 0), crew("b", 10)]
+    by_id = {d.incident_id: d for d in closest_idle([old_p3, new_p1], crews, NOW)}
+    # First come, first served: the P3 takes the nearest crew, the P1 gets the far one.
+    assert by_id["old-p3"].crew_id == "a" and by_id["new-p1"].crew_id == "b"
+    engine = {d.incident_id: d for d in decide([old_p3, new_p1], crews, NOW)}
+    assert engine["new-p1"].crew_id == "a"
+    # Hard constraints hold in both.
+    odgj = incident("odgj", 1, flags=frozenset({"agitated"}), category="ODGJ")
+    [d] = closest_idle([odgj], [crew("sedan", 0)], NOW)
+    assert d.crew_id is None and d.why is not None and d.why.code == "none_qualified"

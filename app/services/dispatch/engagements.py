@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +19,12 @@ from app.dispatch import policy
 from app.dispatch.crewflow import ACTIVE_OFFERS, CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Status
 from app.models import Crew, Incident, Offer
+from app.reference import regions
+from app.reference.categories import CATEGORIES
 from app.services import events
 from app.services.access import Principal
+from app.services.dispatch import locks
+from app.services.push import queue as push_queue
 
 
 def incident_brief(incident: Incident) -> dict[str, Any]:
@@ -61,7 +66,7 @@ def offer(
     events.record(
         session,
         "offer.made",
-        actor=None,
+        actor=events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
@@ -131,7 +136,7 @@ def withdraw(
     events.record(
         session,
         "offer.withdrawn",
-        actor=actor,
+        actor=actor or events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
@@ -160,7 +165,7 @@ def release(
     events.record(
         session,
         "assignment.released",
-        actor=actor,
+        actor=actor or events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
@@ -190,7 +195,7 @@ def escalate(
     events.record(
         session,
         "incident.escalated",
-        actor=None,
+        actor=events.SYSTEM,
         incident_id=incident.id,
         region_code=incident.region_code,
         data={"reason_code": code, "reason": reason, **details},
@@ -205,7 +210,7 @@ def clear_escalation(session: AsyncSession, actor: Principal | None, incident: I
     events.record(
         session,
         "incident.escalation_cleared",
-        actor=actor,
+        actor=actor or events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
@@ -248,3 +253,77 @@ async def locked_incident(session: AsyncSession, incident_id: uuid.UUID) -> Inci
 
 def is_open_case(incident: Incident) -> bool:
     return incident.status in (Status.dispatched, Status.en_route, Status.on_scene, Status.handling)
+
+
+def _place(incident: Incident) -> str:
+    region = regions.get_region(incident.region_code)
+    parts = [region.name if region else incident.region_code]
+    if incident.landmark:
+        parts.append(incident.landmark)
+    return ", ".join(parts)
+
+
+def _local(at: datetime, incident: Incident) -> str:
+    return at.astimezone(ZoneInfo(regions.timezone_for(incident.region_code))).strftime("%H:%M")
+
+
+def _title(incident: Incident) -> str:
+    category = CATEGORIES.get(incident.category)
+    return f"P{incident.priority} {category.name_id if category else incident.category}"
+
+
+async def announce_offer(session: AsyncSession, made: Offer, crew: Crew, incident: Incident) -> None:
+    """Wakes the crew's phones: an offer to answer before it expires (Web Push, high urgency)."""
+    await push_queue.to_crew(
+        session,
+        crew,
+        kind="offer",
+        payload={
+            "type": "offer",
+            "offer_id": str(made.id),
+            "incident_id": str(incident.id),
+            "expires_at": made.expires_at.isoformat(),
+            "title": f"Tawaran {_title(incident)}",
+            "body": f"{_place(incident)}. Jawab sebelum {_local(made.expires_at, incident)}.",
+            "incident": incident_brief(incident),
+        },
+        expires_at=made.expires_at,
+        urgency="high",
+        topic=f"offer-{str(crew.id)[:8]}",
+    )
+
+
+async def announce_assignment(
+    session: AsyncSession, made: Offer, crew: Crew, incident: Incident, why: str
+) -> None:
+    """A case given without asking (a handover, dispatch by hand): the crew must know at once."""
+    await push_queue.to_crew(
+        session,
+        crew,
+        kind="assignment",
+        payload={
+            "type": "assignment",
+            "offer_id": str(made.id),
+            "incident_id": str(incident.id),
+            "title": f"Tugas {_title(incident)}",
+            "body": f"{why}: {_place(incident)}.",
+            "incident": incident_brief(incident),
+        },
+        urgency="high",
+    )
+
+
+async def announce_escalation(session: AsyncSession, incident: Incident, reason: str) -> None:
+    await push_queue.to_supervisors(
+        session,
+        locks.regency_of(incident.region_code),
+        kind="escalation",
+        payload={
+            "type": "escalation",
+            "incident_id": str(incident.id),
+            "title": f"Eskalasi {_title(incident)}",
+            "body": f"{_place(incident)}: {reason}",
+            "incident": incident_brief(incident),
+        },
+        urgency="high" if incident.priority <= 2 else "normal",
+    )

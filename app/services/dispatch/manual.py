@@ -104,7 +104,7 @@ async def dispatch_manually(
             released = holder
     # The withdrawals and the release go first: the database allows one active offer per crew and incident.
     await session.flush()
-    engagements.assign(
+    made = engagements.assign(
         session,
         principal,
         incident,
@@ -112,6 +112,9 @@ async def dispatch_manually(
         now,
         source=principal.username,
         decision={"reasons": [f"ditugaskan dengan tangan: {reason}"]},
+    )
+    await engagements.announce_assignment(
+        session, made, crew, incident, f"ditugaskan oleh {principal.username}"
     )
     events.record(
         session,
@@ -121,6 +124,7 @@ async def dispatch_manually(
         crew_id=crew.id,
         region_code=incident.region_code,
         data={
+            "offer_id": str(made.id),
             "crew": crew.name,
             "reason": reason,
             "released_crew_id": str(released.id) if released else None,

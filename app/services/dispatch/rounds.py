@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
 from app.db import unit_of_work
 from app.dispatch import engine, fourct, policy, reasons
-from app.dispatch.crewflow import ACTIVE_OFFERS, ENGAGED, CrewStatus, OfferStatus
+from app.dispatch.crewflow import ACTIVE_OFFERS, ENGAGED, CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Stage, Status
 from app.models import Crew, CrewMember, DispatchRegion, Incident, Offer, Personnel, Team, Vehicle
 from app.models.base import utcnow
@@ -37,7 +37,7 @@ from app.services.access import in_region
 from app.services.dispatch import engagements, locks
 
 log = logging.getLogger("tanggap.dispatch")
-WAITING_STATUSES = (Status.verified, Status.dispatched, Status.en_route, Status.on_scene, Status.handling)
+OPEN_CASE = (Status.dispatched, Status.en_route, Status.on_scene, Status.handling)
 
 
 @dataclass
@@ -124,10 +124,16 @@ async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
     """Verified incidents without an offer, and open cases without a crew (to hand over); locked in id
     order (the lock order: crews, then incidents)."""
     engaged = exists().where(Offer.incident_id == Incident.id, Offer.status.in_(ACTIVE_OFFERS))
+    # An open case waits for a crew only when one had to leave it (moved by hand, it was sent elsewhere).
+    left = exists().where(
+        Offer.incident_id == Incident.id,
+        Offer.status == OfferStatus.released,
+        Offer.release_reason.in_([ReleaseReason.handed_over, ReleaseReason.out_of_service]),
+    )
     q = (
         select(Incident)
         .where(
-            Incident.status.in_(WAITING_STATUSES),
+            or_(Incident.status == Status.verified, and_(Incident.status.in_(OPEN_CASE), left)),
             in_region(Incident.region_code, regency),
             ~engaged,
         )
@@ -236,15 +242,18 @@ async def run_round(
         if d.crew_id is not None:
             crew = crews_by_id[d.crew_id]
             if incident.status == Status.verified:
-                engagements.offer(session, incident, crew, now, explained)
+                made = engagements.offer(session, incident, crew, now, explained)
+                await engagements.announce_offer(session, made, crew, incident)
                 result.offers += 1
                 if incident.dispatch_attempts > policy.ESCALATE_AFTER_OFFERS:
                     why = reasons.offers_not_taken(incident.dispatch_attempts - 1)
-                    result.escalations += engagements.escalate(
+                    if engagements.escalate(
                         session, incident, now, code=why.code, reason=why.text, details=explained
-                    )
+                    ):
+                        result.escalations += 1
+                        await engagements.announce_escalation(session, incident, why.text)
             else:
-                _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
+                await _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
                 result.handovers += 1
             continue
         assert d.why is not None
@@ -268,9 +277,9 @@ async def run_round(
             continue
         if incident.status != Status.verified:
             text = f"alih tugas: {text}"
-        result.escalations += engagements.escalate(
-            session, incident, now, code=code, reason=text, details=explained
-        )
+        if engagements.escalate(session, incident, now, code=code, reason=text, details=explained):
+            result.escalations += 1
+            await engagements.announce_escalation(session, incident, text)
         nobody.append(incident)
     if nobody:
         result.offers += await _mutual_aid(session, regency, nobody, refused, left_by, now, policy_name)
@@ -291,7 +300,7 @@ def _heal(
             events.record(
                 session,
                 "crew.status_changed",
-                actor=None,
+                actor=events.SYSTEM,
                 crew_id=crew.id,
                 region_code=regency,
                 data={**events.change(crew.status, CrewStatus.available), "reason": "tanpa tugas aktif"},
@@ -299,7 +308,7 @@ def _heal(
             crew.status, crew.status_at = CrewStatus.available, now
 
 
-def _hand_over(
+async def _hand_over(
     session: AsyncSession,
     incident: Incident,
     crew: Crew,
@@ -307,15 +316,17 @@ def _hand_over(
     now: datetime,
     explained: dict[str, Any],
 ) -> None:
-    engagements.assign(session, None, incident, crew, now, source="handover", decision=explained)
+    made = engagements.assign(session, None, incident, crew, now, source="handover", decision=explained)
+    await engagements.announce_assignment(session, made, crew, incident, "alih tugas")
     events.record(
         session,
         "incident.handed_over",
-        actor=None,
+        actor=events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
         data={
+            "offer_id": str(made.id),
             "from_crew_id": str(previous.id) if previous else None,
             "from_crew": previous.name if previous else None,
             "to_crew": crew.name,
@@ -393,9 +404,10 @@ async def _mutual_aid(
             "mutual_aid": {"team": teams[crew.id].name, "region": teams[crew.id].region_code},
         }
         if incident.status == Status.verified:
-            engagements.offer(session, incident, crew, now, explained)
+            offered = engagements.offer(session, incident, crew, now, explained)
+            await engagements.announce_offer(session, offered, crew, incident)
         else:
-            _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
+            await _hand_over(session, incident, crew, left_by.get(incident.id), now, explained)
         made += 1
     return made
 

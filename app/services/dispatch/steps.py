@@ -188,6 +188,12 @@ async def transition(
     target = Status(body.to)
     if target == incident.status:
         return incident  # a retried step answers like the first
+    if target == Status.dispatched and job is not None:
+        raise Conflict(
+            "insiden ini sudah ditawarkan atau ditangani regu; pilih regu lain lewat POST "
+            f"/incidents/{incident.id}/dispatch",
+            current_status=incident.status,
+        )
     now = utcnow()
     at = client_time(body.at, now, field="body.at")
     if principal.role == Role.crew and not (

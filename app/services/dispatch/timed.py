@@ -69,7 +69,7 @@ async def _expire(session: AsyncSession, offer_id: uuid.UUID, now: datetime) -> 
     events.record(
         session,
         "offer.expired",
-        actor=None,
+        actor=events.SYSTEM,
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
@@ -106,7 +106,7 @@ async def start_shifts(maker: async_sessionmaker[AsyncSession], now: datetime) -
                 events.record(
                     session,
                     "crew.on_duty",
-                    actor=None,
+                    actor=events.SYSTEM,
                     crew_id=crew.id,
                     region_code=region,
                     data={
@@ -182,7 +182,7 @@ async def _end_shift(session: AsyncSession, crew_id: uuid.UUID, now: datetime) -
     events.record(
         session,
         "crew.status_changed",
-        actor=None,
+        actor=events.SYSTEM,
         crew_id=crew.id,
         region_code=team_region,
         data={**events.change(before, CrewStatus.off_shift), "reason": "akhir sif"},

@@ -395,7 +395,7 @@ async def disable(session: AsyncSession, endpoint: WebhookEndpoint, reason: str,
     events.record(
         session,
         "webhook.endpoint_disabled",
-        actor=None,
+        actor=events.SYSTEM,
         region_code=agency.region_code,
         data={
             "endpoint_id": str(endpoint.id),

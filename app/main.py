@@ -33,6 +33,7 @@ from app.reference import regions
 from app.services import scheduler, timers
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
+from app.triage import engine as triage
 
 DESCRIPTION = """Dispatch backend for Dinas Sosial rapid-response teams (TRC).
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         regions.warm_up()
+        triage.warm_up()
         async with app.state.sessionmaker() as session:
             await timers.load_targets(session)
         hub = Hub(

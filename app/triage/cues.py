@@ -26,56 +26,95 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     "PASUNG": [
         (3, r"\b(di|ter)?(pasung|kerangkeng|belenggu)\w*"),
         (3, r"\b(di)?rantai\w*"),
-        (3, rf"\b(di)?(kurung|kunci|sekap|asingkan|isolasi)\w*{_GAP}\b(tahun|lama|kamar|gudang|bilik|kandang|ruang|gubuk)"),
+        (
+            3,
+            rf"\b(di)?(kurung|kunci|sekap|asingkan|isolasi)\w*{_GAP}\b(tahun|lama|kamar|gudang|bilik|kandang|ruang|gubuk)",
+        ),
         (3, rf"\b(kaki|tangan)\w*{_GAP}\b(di)?(ikat|rantai|belenggu|pasung|balok)"),
         (2, rf"\b(di)?ikat\w*{_GAP}\b(kaki|tangan|tiang|pohon|kamar)"),
         (2, r"\bbalok kayu\b"),
     ],
     "JENAZAH": [
         (3, r"\b(mayat|jenazah|jasad|kerangka manusia|mr x)\b"),
-        (3, rf"\b(meninggal|mati|tewas){_GAP}\b(tanpa identitas|tidak ada (yang|keluarga)|tidak kenal|tidak dikenal|belum diambil|siapa)"),
-        (3, rf"\b(temu|ditemukan|terdampar|terapung|mengapung|hanyut|tersangkut){_GAP}\b(meninggal|mati|mayat)"),
+        (
+            3,
+            rf"\b(meninggal|mati|tewas){_GAP}\b(tanpa identitas|tidak ada (yang|keluarga)|tidak kenal|tidak dikenal|belum diambil|siapa)",
+        ),
+        (
+            3,
+            rf"\b(temu|ditemukan|terdampar|terapung|mengapung|hanyut|tersangkut){_GAP}\b(meninggal|mati|mayat)",
+        ),
         (3, r"\b(orang|pria|wanita|laki|perempuan|bayi) (meninggal|mati|tewas)\b"),
         (2, r"\b(membusuk|sudah bau|mambu|sudah kaku|pemakaman|pemulasaraan|dimakamkan)\b"),
         (1, r"\binnalillahi?\b"),
     ],
     "ODGJ": [
         (3, r"\b(odgj|gangguan jiwa|orang gila|skizofrenia|orang stres|stres berat|kejiwaan)\b"),
-        (2, r"\b(laki|perempuan|pria|wanita|ibu|bapak|pemuda|anak|kakak|abang|pakcik|makcik|mas|mbak|inaq) gila\b"),
+        (
+            2,
+            r"\b(laki|perempuan|pria|wanita|ibu|bapak|pemuda|anak|kakak|abang|pakcik|makcik|mas|mbak|inaq) gila\b",
+        ),
         (2, r"\b(bicara|teriak|ketawa|tertawa|senyum|nangis) sendiri\b"),
-        (2, r"\b(telanjang|bugil|tanpa busana|tidak (pakai|memakai|berpakaian|bebaju) baju|tidak pakai baju|tidak berpakaian)\b"),
-        (1, r"\b(gila|linglung|rambut\w* gimbal|bicara kacau|nglantur|tidak dapat diajak|tidak bisa diajak)\b"),
+        (
+            2,
+            r"\b(telanjang|bugil|tanpa busana|tidak (pakai|memakai|berpakaian|bebaju) baju|tidak pakai baju|tidak berpakaian)\b",
+        ),
+        (
+            1,
+            r"\b(gila|linglung|rambut\w* gimbal|bicara kacau|nglantur|tidak dapat diajak|tidak bisa diajak)\b",
+        ),
     ],
     "OT": [
         (3, r"\borang terlantar\b"),
         (2, r"\b(tergeletak|terkapar|terbaring|tergolek|pingsan|terduduk lemah|lemas|lemes)\b"),
         (2, rf"\b(bingung|kebingungan|linglung|tersesat|lupa){_GAP}\b(alamat|pulang|arah|rumah|nama|mana)"),
-        (2, r"\b(tidak (bisa|dapat) pulang|kehabisan (uang|ongkos|bekal)|tidak punya (uang|ongkos|duit)|dompet\w* (hilang|dicopet)|tidak ada duit)\b"),
+        (
+            2,
+            r"\b(tidak (bisa|dapat) pulang|kehabisan (uang|ongkos|bekal)|tidak punya (uang|ongkos|duit)|dompet\w* (hilang|dicopet)|tidak ada duit)\b",
+        ),
         (1, r"\b(terlantar|sendirian|tidak ada yang (kenal|nolong|menolong|jaga|merawat))\b"),
     ],
     "LUT": [
-        (3, rf"\b{_ELDER}\b{_GAP}\b(sendirian|terlantar|ditinggal|tidak ada (anak|keluarga)|tidak punya (anak|keluarga|rumah)|tidur di|tunawisma|emperan|pikun)"),
+        (
+            3,
+            rf"\b{_ELDER}\b{_GAP}\b(sendirian|terlantar|ditinggal|tidak ada (anak|keluarga)|tidak punya (anak|keluarga|rumah)|tidur di|tunawisma|emperan|pikun)",
+        ),
         (2, rf"\b{_ELDER}\b"),
         (2, r"\busia (6|7|8|9)\d\b|\b(6|7|8|9)\d tahun\b"),
     ],
     "GEL": [
         (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless)\b"),
-        (2, r"\btidur di (emperan|halte|kolong|bawah jembatan|jembatan|trotoar|teras|pinggir jalan|pos|gardu|masjid|mushola|bangku)"),
+        (
+            2,
+            r"\btidur di (emperan|halte|kolong|bawah jembatan|jembatan|trotoar|teras|pinggir jalan|pos|gardu|masjid|mushola|bangku)",
+        ),
     ],
     "PENG": [
-        (3, r"\b(pengemis|mengemis|ngemis|peminta|meminta minta|minta minta|sedekah|minta duit|minta uang)\b"),
+        (
+            3,
+            r"\b(pengemis|mengemis|ngemis|peminta|meminta minta|minta minta|sedekah|minta duit|minta uang)\b",
+        ),
     ],
     "PENGAMEN": [
         (3, r"\b(pengamen|ngamen|mengamen|badut)\b"),
     ],
     "AJ": [
         (3, r"\b(anak jalanan|anak punk|ngelem|menghirup lem|manusia silver)\b"),
-        (3, rf"\b{_KID}\b{_GAP}\b(lampu merah|simpang|perempatan|prapatan|terminal|jalan)\b{_GAP}\b(ngamen|ngemis|minta|jual|tidur|malam)"),
-        (3, rf"\b{_KID}\b{_GAP}\b(ngamen|mengamen|ngemis|mengemis|minta|jual\w*|manusia silver)\b{_GAP}\b(malam|lampu merah|simpang|perempatan|prapatan|jalan|terminal|bengi)"),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(lampu merah|simpang|perempatan|prapatan|terminal|jalan)\b{_GAP}\b(ngamen|ngemis|minta|jual|tidur|malam)",
+        ),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(ngamen|mengamen|ngemis|mengemis|minta|jual\w*|manusia silver)\b{_GAP}\b(malam|lampu merah|simpang|perempatan|prapatan|jalan|terminal|bengi)",
+        ),
         (3, rf"\b{_KID}\b{_GAP}\b(manusia silver|ngelem|punk)"),
     ],
     "ABT": [
-        (3, rf"\b(bayi|balita)\b{_GAP}\b(dibuang|buang|ditinggal|ditemukan|kardus|tas|sendirian|ditelantarkan|diletakkan|dibungkus)"),
+        (
+            3,
+            rf"\b(bayi|balita)\b{_GAP}\b(dibuang|buang|ditinggal|ditemukan|kardus|tas|sendirian|ditelantarkan|diletakkan|dibungkus)",
+        ),
         (3, rf"\b(dibuang|ditemukan|ditinggal|penemuan)\b{_GAP}\bbayi\b"),
         (3, r"\b(baru lahir|tali pusar|anyar lair)\b"),
         (2, r"\b(bayi|balita)\b"),
@@ -83,20 +122,35 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     ],
     "AT": [
         (3, r"\banak (terlantar|ditelantarkan|tidak diurus)\b"),
-        (2, rf"\b{_CHILD}\b{_GAP}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)"),
+        (
+            2,
+            rf"\b{_CHILD}\b{_GAP}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)",
+        ),
         (2, r"\b(yatim|piatu)\b"),
     ],
     "AKTK": [
-        (3, rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar)"),
-        (3, rf"\b(dipukul\w*|dianiaya|disiksa|ditempeleng|dera)\b{_GAP}\b(bapak tiri|ibu tiri|ayah tiri|pacar ibu)"),
+        (
+            3,
+            rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar)",
+        ),
+        (
+            3,
+            rf"\b(dipukul\w*|dianiaya|disiksa|ditempeleng|dera)\b{_GAP}\b(bapak tiri|ibu tiri|ayah tiri|pacar ibu)",
+        ),
         (2, r"\b(bapak|ibu|ayah|ayah|pacar ibu)\w* tiri\b"),
-        (3, rf"\b{_KID}\b{_GAP}\b(dipekerjakan|disuruh kerja|dipaksa|suruh kerja|kerja angkat|dikon ngemis|disuruh ngemis|disuruh jaga|dipaksa (kerja|jaga|menikah))"),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|disuruh kerja|dipaksa|suruh kerja|kerja angkat|dikon ngemis|disuruh ngemis|disuruh jaga|dipaksa (kerja|jaga|menikah))",
+        ),
     ],
     "ABH": [
         (3, rf"\b{_CHILD}\b{_GAP}\b(ditangkap|ketangkap|ketangkep|mencuri|nyolong|pelaku|ditahan|bapas)"),
     ],
     "ADK": [
-        (3, rf"\b{_CHILD}\b{_GAP}\b(disabilitas|tunanetra|lumpuh|tidak bisa (jalan|bicara)|cacat|luar biasa|slb)"),
+        (
+            3,
+            rf"\b{_CHILD}\b{_GAP}\b(disabilitas|tunanetra|lumpuh|tidak bisa (jalan|bicara)|cacat|luar biasa|slb)",
+        ),
     ],
     "KTK": [
         (3, r"\b(kdrt|kekerasan dalam rumah tangga|dikeroyok|penganiayaan|korban kekerasan|rumah aman)\b"),
@@ -106,23 +160,47 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     ],
     "TRAF": [
         (3, r"\b(tppo|perdagangan (orang|manusia|wong)|trafficking|non prosedural|jalur tikus)\b"),
-        (3, rf"\b(pengiriman|diberangkatkan|penyelundupan|dikirim)\b{_GAP}\b(pekerja migran|pmi|tki|tkw|calon pmi)|\b(pmi|tki|tkw|pekerja migran)\w* (ilegal|non prosedural)"),
+        (
+            3,
+            rf"\b(pengiriman|diberangkatkan|penyelundupan|dikirim)\b{_GAP}\b(pekerja migran|pmi|tki|tkw|calon pmi)|\b(pmi|tki|tkw|pekerja migran)\w* (ilegal|non prosedural)",
+        ),
         (3, r"\b(dijual|disekap)\b (ke|oleh|agen|lewat|dan|di)\b|\bdisekap\b"),
         (2, r"\b(tempat hiburan|karaoke|tidak digaji|paspor\w* ditahan|tebusan|admin judi)\b"),
     ],
     "PMBS": [
         (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
-        (3, r"\b(dijanjikan kerja|ditipu (calo|agen)|tipu agen|agen kerja|calo kerja|kena tipu agen|dipulangkan dari)\b"),
+        (
+            3,
+            r"\b(dijanjikan kerja|ditipu (calo|agen)|tipu agen|agen kerja|calo kerja|kena tipu agen|dipulangkan dari)\b",
+        ),
         (2, r"\b(calo|agen|kena tipu|majikan|malaysia|singapore|singapura|arab saudi|taiwan|hongkong)\b"),
     ],
     "FM": [
-        (3, r"\b(keluarga miskin|keluarga tidak mampu|(tidak ada|tanpa|tidak punya) (listrik|air bersih|jamban|mck|beras)|tidak layak huni|makan sehari sekali|rtlh|dtks)\b"),
-        (3, r"\b(rumah|gubuk)\w*[^|]{0,15}\b(reyot|roboh|bocor|lapuk|hampir roboh|meh ambruk|ambruk|berlantai tanah|numpang)"),
-        (2, r"\b(listrik|air bersih|tidak mampu|miskin|jamban|mck|beras|sembako|makan seadanya|kurang gizi)\b"),
+        (
+            3,
+            r"\b(keluarga miskin|keluarga tidak mampu|(tidak ada|tanpa|tidak punya) (listrik|air bersih|jamban|mck|beras)|tidak layak huni|makan sehari sekali|rtlh|dtks)\b",
+        ),
+        (
+            3,
+            r"\b(rumah|gubuk)\w*[^|]{0,15}\b(reyot|roboh|bocor|lapuk|hampir roboh|meh ambruk|ambruk|berlantai tanah|numpang)",
+        ),
+        (
+            2,
+            r"\b(listrik|air bersih|tidak mampu|miskin|jamban|mck|beras|sembako|makan seadanya|kurang gizi)\b",
+        ),
     ],
-    "KBA": [(3, r"\b(banjir|longsor|gempa|puting beliung|angin kencang|rob|tsunami|mengungsi|ngungsi|pengungsi|erupsi)\b")],
-    "KBS": [(3, r"\b(kebakaran|terbakar|bentrok|tawuran antar|kerusuhan|konflik lahan|dibakar|digusur|konflik)\b")],
-    "NAPZA": [(3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b")],
+    "KBA": [
+        (
+            3,
+            r"\b(banjir|longsor|gempa|puting beliung|angin kencang|rob|tsunami|mengungsi|ngungsi|pengungsi|erupsi)\b",
+        )
+    ],
+    "KBS": [
+        (3, r"\b(kebakaran|terbakar|bentrok|tawuran antar|kerusuhan|konflik lahan|dibakar|digusur|konflik)\b")
+    ],
+    "NAPZA": [
+        (3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b")
+    ],
     "PD": [
         (3, r"\b(disabilitas|difabel|tunanetra|tuna netra|tuna daksa|tunadaksa|tuli|wisu|bisu|netra)\b"),
         (2, r"\b(kursi roda|lumpuh)\b"),
@@ -153,28 +231,58 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     "SUDAH_DITANGANI": [
         (3, rf"\b(sudah|telah|kini)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_ACTOR}"),
         (3, rf"\b{_ACTOR}\b[^|]{{0,40}}\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}"),
-        (3, r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b"),
+        (
+            3,
+            r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b",
+        ),
         (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
         (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
         (1, rf"\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}\b"),
     ],
     "BERITA": [
-        (3, r"\b(webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b"),
-        (2, r"\b(hari [a-z ]{3,30} (sedunia|nasional|internasional)|sepanjang \d{4}|\d+ persen|tahun ini|pekan lalu|kemensos|bp2mi|pemprov|kadinsos|gelar|menggelar|tidak berpotensi|bertambah|terjaring|jaring|tragedi)\b"),
+        (
+            3,
+            r"\b(webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b",
+        ),
+        (
+            2,
+            r"\b(hari [a-z ]{3,30} (sedunia|nasional|internasional)|sepanjang \d{4}|\d+ persen|tahun ini|pekan lalu|kemensos|bp2mi|pemprov|kadinsos|gelar|menggelar|tidak berpotensi|bertambah|terjaring|jaring|tragedi)\b",
+        ),
         (2, r"\b(kompas|batampos|radar [a-z]+|kaltimpost|detik|tribun|antara)\b"),
-        (2, r"\b(polisi|polda|polres) (tangkap|gagalkan|dalami|selidiki|masih)\b|\b(sidang|terdakwa|dituntut|vonis)\b"),
+        (
+            2,
+            r"\b(polisi|polda|polres) (tangkap|gagalkan|dalami|selidiki|masih)\b|\b(sidang|terdakwa|dituntut|vonis)\b",
+        ),
     ],
     "IKLAN": [
-        (3, r"\b(loker|lowongan|dibutuhkan|promo|diskon|rental|open donasi|cicilan|cod|nego|daftar sekarang|link bio|kursus|fast respon|open po|hubungi kami|info lengkap|minat (wa|inbox|dm|hubungi))\b"),
-        (2, r"\b(dicari|jual|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b"),
+        (
+            3,
+            r"\b(loker|lowongan|dibutuhkan|promo|diskon|rental|open donasi|cicilan|cod|nego|daftar sekarang|link bio|kursus|fast respon|open po|hubungi kami|info lengkap|minat (wa|inbox|dm|hubungi))\b",
+        ),
+        (
+            2,
+            r"\b(dicari|jual|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
+        ),
     ],
     "TANYA": [
-        (3, r"\b(mau tanya|tanya dong|mau nanya|numpang tanya|bertanya|menanyakan|apa hukum\w*|pidananya|syarat\w*|kapan cair|cair kapan|apa beda\w*|bayar atau gratis|boleh (tidak|nggak) sih)\b"),
-        (2, r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b"),
+        (
+            3,
+            r"\b(mau tanya|tanya dong|mau nanya|numpang tanya|bertanya|menanyakan|apa hukum\w*|pidananya|syarat\w*|kapan cair|cair kapan|apa beda\w*|bayar atau gratis|boleh (tidak|nggak) sih)\b",
+        ),
+        (
+            2,
+            r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b",
+        ),
     ],
     "OPINI": [
-        (3, r"\b(menurut(ku| saya| aku)|seharusnya|kudune|harusnya|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b"),
-        (2, r"\b(pemerintah|pemko|pemkab|kerajaan) (harus|kudu|mesti|kena|ke mana)|\bke mana (aja|saja)\b|\bmiris\b[^|]{0,20}\bberita"),
+        (
+            3,
+            r"\b(menurut(ku| saya| aku)|seharusnya|kudune|harusnya|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b",
+        ),
+        (
+            2,
+            r"\b(pemerintah|pemko|pemkab|kerajaan) (harus|kudu|mesti|kena|ke mana)|\bke mana (aja|saja)\b|\bmiris\b[^|]{0,20}\bberita",
+        ),
     ],
     "NEGASI": [
         (3, r"\b(hoaks|klarifikasi|tidak benar|video lama|jangan (disebar|asal|main tuduh|nyebar))\b"),
@@ -182,11 +290,20 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     ],
     "KIASAN": [
         (3, r"\b(tergila gila|gila gilaan|edan edanan|gila gila|gila (bola|kerja))\b"),
-        (3, r"\bseperti (orang (gila|mati|stres)|gelandangan|mayat|pengemis|ngemis|dipasung|macan|kubangan|sungai)"),
-        (3, r"\b(pengemis cinta|mayat hidup|dipasung aturan|season \d|kapan tayang|pengen ngamuk|rasa nak jadi gila|nggarai gila|atiku|jiwa jiwa)\b"),
+        (
+            3,
+            r"\bseperti (orang (gila|mati|stres)|gelandangan|mayat|pengemis|ngemis|dipasung|macan|kubangan|sungai)",
+        ),
+        (
+            3,
+            r"\b(pengemis cinta|mayat hidup|dipasung aturan|season \d|kapan tayang|pengen ngamuk|rasa nak jadi gila|nggarai gila|atiku|jiwa jiwa)\b",
+        ),
         (3, r"\b(proyek|aset|mobil|gedung|tanah|lahan)\b[^|]{0,25}\bterlantar\b"),
         (2, r"\bgila (banget|sih|tenan|benar|kali|parah|la|ya|gak sih)\b"),
-        (2, r"\b(harga|macet|promo|gol|golnya|film|tiket|cerita|internet|rega|penonton)\b[^|]{0,25}\bgila\b|\bgila\b[^|]{0,25}\b(harga|macet|promo|diskon|gol|film)\b"),
+        (
+            2,
+            r"\b(harga|macet|promo|gol|golnya|film|tiket|cerita|internet|rega|penonton)\b[^|]{0,25}\bgila\b|\bgila\b[^|]{0,25}\b(harga|macet|promo|diskon|gol|film)\b",
+        ),
     ],
     "LAIN": [
         (3, r"\b(salah sambung|telepon iseng|telpon iseng|prank)\b"),
@@ -194,10 +311,11 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
 }
 
 # Words that name a case outright: denied ("bukan ODGJ", "tidak ada mayat") they make the post a denial.
-DENIABLE = (
+_DENIABLE_WORDS = (
     "odgj gila stres gelandangan gepeng tunawisma pengemis pengamen terlantar pasung dipasung dirantai "
-    "mayat jenazah penculikan anak jalanan ngemis"
-).split()
+    "mayat jenazah penculikan ngemis"
+)
+DENIABLE = _DENIABLE_WORDS.split()
 
 # Signs that someone needs help now: they count against "not a case".
 HELP = r"\b(tolong|mohon|minta (tolong|bantuan|dievakuasi|dibawa)|segera|butuh bantuan|kasihan|(siapa|ada (yang|yg)) (yang )?kenal|pelapor|melaporkan|melapor|lapor)\b"
@@ -283,4 +401,3 @@ def analyse(text: str) -> Cues:
 
 def cues_of(text: str) -> tuple[str, ...]:
     return analyse(text).names
-

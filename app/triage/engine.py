@@ -37,6 +37,7 @@ class Params:
     not_case: float = 1.25  # weight of the non-case cues
     help: float = 0.3  # a plea for help ("tolong", "kasihan", "pelapor") counts against "not a case"
     min_rule: int = 2  # without a model: the least rule score that names a category
+    unsupported: float = 0.4  # a category no rule supports needs this much of the model, else "unknown"
     outrank: float = 1.0  # how far behind a more specific category may be and still win (OUTRANKS)
 
 
@@ -129,7 +130,9 @@ def _compiled() -> tuple[_Index, _Index, _Index]:
     return categories, flags, urgent
 
 
-def _matches(index: _Index, stemmed: tuple[str, ...], raw: tuple[str, ...], neg: list[bool]) -> list[tuple[str, str, int]]:
+def _matches(
+    index: _Index, stemmed: tuple[str, ...], raw: tuple[str, ...], neg: list[bool]
+) -> list[tuple[str, str, int]]:
     """(term as found, name, weight) for each term occurring outside a negation scope (once per term)."""
     out: dict[tuple[str, str], int] = {}
     for i in range(len(stemmed)):
@@ -185,7 +188,7 @@ def decide(
     if probs is None:
         top = max(ev.rules.items(), key=lambda kv: (kv[1], kv[0]), default=(UNKNOWN, 0.0))
         nc = max(ev.not_case.items(), key=lambda kv: (kv[1], kv[0]), default=("LAIN", 0))
-        if nc[1] >= 3 and not ev.help or top[1] < params.min_rule:
+        if (nc[1] >= 3 and not ev.help) or top[1] < params.min_rule:
             return NONE, nc[0], 0.5, dict(ev.rules)
         return top[0], None, round(min(1.0, top[1] / RULE_CAP), 2), dict(ev.rules)
     none_p = 0.0
@@ -199,17 +202,19 @@ def decide(
     for code, s in ev.rules.items():
         if code not in scores and code in CATEGORIES:
             scores[code] = params.rules * min(s, RULE_CAP) / RULE_CAP
-    for reason, w in ev.not_case.items():
-        reasons[reason] += w / 3
+    for code, w in ev.not_case.items():
+        reasons[code] += w / 3
     # Two different signs of a non-case ("gila" in a sentence about prices) add up, to at most one strong one.
-    signs = sorted(ev.not_case.values(), reverse=True) + [0, 0]
+    signs = [*sorted(ev.not_case.values(), reverse=True), 0, 0]
     strength = min(3.0, signs[0] + 0.5 * signs[1])
     scores[NONE] = none_p + params.not_case * strength / 3 - (params.help if ev.help else 0.0)
     label = max(scores, key=lambda k: (scores[k], k))
     if label != NONE:
         label = _outranked(label, ev, scores, params)
+        if not ev.rules.get(label) and probs.get(label, 0.0) < params.unsupported:
+            label = UNKNOWN  # a case, by the model's guess, but nothing names what kind
     total = sum(max(v, 0.0) for v in scores.values()) or 1.0
-    confidence = round(max(scores[label], 0.0) / total, 2)
+    confidence = round(max(scores.get(label, 0.0), 0.0) / total, 2) if label != UNKNOWN else 0.0
     reason = max(reasons, key=lambda r: (reasons[r], r)) if label == NONE else None
     return label, reason, confidence, {k: round(v, 3) for k, v in scores.items() if v > 0.01}
 
@@ -219,7 +224,9 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         better = [
             c
             for c, beaten in OUTRANKS.items()
-            if label in beaten and ev.rules.get(c, 0) >= 3 and scores.get(c, 0) >= scores[label] - params.outrank
+            if label in beaten
+            and ev.rules.get(c, 0) >= 3
+            and scores.get(c, 0) >= scores[label] - params.outrank
         ]
         if not better:
             break
@@ -275,4 +282,9 @@ def suggest(
     )
 
 
-__all__ = ["NONE", "Suggestion", "decide", "evidence", "find_place", "suggest"]
+def warm_up() -> None:
+    """Loads the stemmer's dictionary, the model and the patterns at start-up instead of on a request."""
+    suggest("ODGJ ngamuk di simpang Jodoh", region_scope="21.71")
+
+
+__all__ = ["NONE", "Suggestion", "decide", "evidence", "find_place", "suggest", "warm_up"]

@@ -15,13 +15,14 @@ from functools import lru_cache
 from app.reference import regions
 from app.triage.text import words
 
-LOCATIVE = frozenset(
+_LOCATIVE_WORDS = (
     "di dekat daerah kawasan sekitar seputar seputaran sekitaran kelurahan kecamatan desa dusun wilayah "
     "depan arah area dari ke belakang samping simpang pasar kampung pantai jalan perumahan komplek perum "
     "pelabuhan terminal halte warga asal e ing masjid kades lurah kepling rt rw puskesmas polsek sungai kali "
     "pinggir stasiun alun taman pos lokasi seberang ujung tengah bawah emperan toko ruko lampu merah menuju "
-    "kantor camat dermaga jeti pelantar perairan hutan kebun sawah pondok gubuk bukit perempatan dusun".split()
+    "kantor camat dermaga jeti pelantar perairan hutan kebun sawah pondok gubuk bukit perempatan"
 )
+LOCATIVE = frozenset(_LOCATIVE_WORDS.split())
 
 # Local names -> the official name they stand for, per kab/kota.
 ALIASES: dict[str, dict[str, str]] = {
@@ -41,7 +42,7 @@ ALIASES: dict[str, dict[str, str]] = {
 
 @lru_cache(maxsize=64)
 def _places(scope: str) -> dict[tuple[str, ...], list[tuple[str, str]]]:
-    """Kecamatan and kelurahan/desa names of a kab/kota (and its aliases), as word tuples -> [(code, name)]."""
+    """Kecamatan and kelurahan/desa names of a kab/kota and its aliases: word tuples -> [(code, name)]."""
     index: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
     for kecamatan in regions.children(scope):
         index[tuple(words(kecamatan.name))].append((kecamatan.code, kecamatan.name))
@@ -80,10 +81,10 @@ def find_place(text: str, scope: str, place_name: str | None = None) -> tuple[st
                 if len(key) < n or key not in index:
                     continue
                 before = source[max(0, i - 3) : i]
-                if key == own[: len(key)] and tuple(source[i : i + len(own)]) == own or (
-                    key == own and "kecamatan" not in before
-                ):
-                    break  # the kab/kota itself
+                if key == own and "kecamatan" not in before:
+                    break  # the kab/kota itself ("di Mataram"), not its namesake kecamatan
+                if len(key) < len(own) and tuple(source[i : i + len(own)]) == own:
+                    break  # "Penajam" of "Penajam Paser Utara"
                 if need_cue and not any(w in LOCATIVE for w in before) and not _capitalised(text, key):
                     continue
                 found.extend(index[key])
@@ -96,8 +97,12 @@ def _most_specific(found: list[tuple[str, str]]) -> tuple[str | None, str | None
         return None, None
     codes = {c for c, _ in found}
     # A kelurahan inside a named kecamatan first; then the most specific that is not ambiguous.
-    villages = [(c, n) for c, n in found if c.count(".") == 3]
     districts = {c for c in codes if c.count(".") == 2}
+    district_names = {n.lower() for c, n in found if c in districts}
+    # "Kades Suren Ledokombo": the village Ledokombo is the kecamatan's namesake; Suren is the place.
+    villages = [(c, n) for c, n in found if c.count(".") == 3]
+    if len({c for c, _ in villages}) > 1:
+        villages = [(c, n) for c, n in villages if n.lower() not in district_names] or villages
     inside = [(c, n) for c, n in villages if any(c.startswith(d + ".") for d in districts)]
     for pool in (inside, villages, [(c, n) for c, n in found if c.count(".") == 2]):
         distinct = {c for c, _ in pool}
@@ -119,7 +124,9 @@ def _other_regions() -> dict[tuple[str, ...], set[str]]:
     for province in regions.children(None):
         index[tuple(words(province.name))].add(province.code)
         for regency in regions.children(province.code):
-            name = re.sub(r"^(kota administrasi|kabupaten administrasi|kota|kabupaten)\s+", "", regency.name.lower())
+            name = re.sub(
+                r"^(kota administrasi|kabupaten administrasi|kota|kabupaten)\s+", "", regency.name.lower()
+            )
             for key in (tuple(words(name)), tuple(words(regency.name)), ("".join(words(name)),)):
                 index[key].add(regency.code)
     return dict(index)
@@ -141,6 +148,11 @@ def elsewhere(text: str, scope: str) -> bool:
         for n in (3, 2, 1):
             key = tuple(source[i + 1 : i + 1 + n])
             codes = others.get((w, *key) if explicit else key)
-            if len(key) == n and codes and key not in local and not any(c in (scope, scope[:2]) for c in codes):
+            if (
+                len(key) == n
+                and codes
+                and key not in local
+                and not any(c in (scope, scope[:2]) for c in codes)
+            ):
                 return True
     return False

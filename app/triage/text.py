@@ -5,6 +5,7 @@ slang variants mapped to standard Indonesian (app/triage/variants.py), every wor
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -61,9 +62,16 @@ def _phrases(seq: list[str]) -> list[str]:
     return out
 
 
+def _ascii(text: str) -> str:
+    """ "gélo" -> "gelo": accents off (Sundanese é, typed or not)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
-    text = _MENTION.sub(" ", _URL.sub(" ", text.lower())).replace("’", "'").replace("`", "'")
+    text = _MENTION.sub(" ", _URL.sub(" ", _ascii(text.lower()))).replace("’", "'").replace("`", "'")
     text = _HYPHEN_REDUP.sub(r"\1 \1", _REDUP.sub(r"\1 \1", text))
     text = _PARTIAL_REDUP.sub(r"\1 \1", text)
     out: list[str] = []

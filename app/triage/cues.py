@@ -24,11 +24,11 @@ _KID = r"(anak|remaja|siswa|siswi|bocah|pelajar)"
 
 CATEGORY: dict[str, list[tuple[int, str]]] = {
     "PASUNG": [
-        (3, r"\b(di|ter)?(pasung|kerangkeng|belenggu)\w*"),
-        (3, r"\b(di)?rantai\w*"),
+        (3, r"\b(di|ter|me|mem)?(pasung|masung|kerangkeng|belenggu)\w*"),
+        (3, r"\b(di|me)?rantai\w*"),
         (
             3,
-            rf"\b(di)?(kurung|kunci|sekap|asingkan|isolasi)\w*{_GAP}\b(tahun|lama|kamar|gudang|bilik|kandang|ruang|gubuk)",
+            rf"\b(di|me|meng|men)?(kurung|ngurung|kunci|ngunci|sekap|asingkan|isolasi)\w*{_GAP}\b(tahun|lama|kamar|gudang|bilik|kandang|ruang|gubuk)",
         ),
         (3, rf"\b(kaki|tangan)\w*{_GAP}\b(di)?(ikat|rantai|belenggu|pasung|balok)"),
         (2, rf"\b(di)?ikat\w*{_GAP}\b(kaki|tangan|tiang|pohon|kamar)"),
@@ -137,7 +137,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             3,
             rf"\b(dipukul\w*|dianiaya|disiksa|ditempeleng|dera)\b{_GAP}\b(bapak tiri|ibu tiri|ayah tiri|pacar ibu)",
         ),
-        (2, r"\b(bapak|ibu|ayah|ayah|pacar ibu)\w* tiri\b"),
+        (2, r"\b(bapak|ibu|ayah|pacar ibu)\w* tiri\b"),
+        (
+            3,
+            r"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera) (oleh )?(ayah|bapak|ibu|ortu|orang tua)\w*",
+        ),
         (
             3,
             rf"\b{_KID}\b{_GAP}\b(dipekerjakan|disuruh kerja|dipaksa|suruh kerja|kerja angkat|dikon ngemis|disuruh ngemis|disuruh jaga|dipaksa (kerja|jaga|menikah))",
@@ -325,7 +329,9 @@ FLAG: dict[str, str] = {
     "injured": r"\b(luka\w*|terluka|berdarah|darah|lebam|memar|patah|bengkak|cedera|borok|bocor|bonyok|penuh luka)\b",
     "sick": r"\b(sakit|demam|lemas|lemes|lemah|kurus|stroke|gizi buruk|tidak (mau )?makan|belum makan|pucat|menggigil|lumpuh)\b",
     "pregnant": r"\b(hamil|mengandung)\b",
-    "alone": r"\b(sendirian|sendiri|tidak ada (keluarga|yang kenal|yang jaga|yang merawat|yang nolong)|tanpa keluarga|ditinggal)\b",
+    "alone": r"\b(sendirian|tidak ada (keluarga|yang kenal|yang jaga|yang merawat|yang nolong)|tanpa keluarga|ditinggal)\b",
+    # A child as the subject, said outright (not "anaknya", someone's child).
+    "young": r"\b(bayi|balita|anak kecil|anak anak kecil|anak (umur|usia) \d+|(umur|usia) ([1-9]|1[0-7]) (tahun|bulan)|bawa anak|membawa anak|remaja)\b",
     "child": rf"\b({_CHILD[1:-1]}|anak anak|umur ([1-9]|1[0-7]) (tahun|bulan)|usia ([1-9]|1[0-7]) tahun|sd|smp)\b",
     "elderly": rf"\b({_ELDER[1:-1]}|tua|usia (6|7|8|9)\d)\b",
 }

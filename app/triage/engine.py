@@ -62,6 +62,10 @@ OUTRANKS: dict[str, frozenset[str]] = {
     "KBS": frozenset({"KBA"}),
 }
 CHILD = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
+# Subjects who suffer what the post tells, whatever violent words it has.
+VICTIMS = frozenset(
+    {"AKTK", "KTK", "TRAF", "ABT", "AT", "PASUNG", "JENAZAH", "PMBS", "FM", "LUT", "KBA", "ADK", "PD"}
+)
 IMPLIED_FLAGS = {"PASUNG": "shackled", "JENAZAH": "deceased", "LUT": "elderly"}
 
 
@@ -210,9 +214,10 @@ def decide(
     scores[NONE] = none_p + params.not_case * strength / 3 - (params.help if ev.help else 0.0)
     label = max(scores, key=lambda k: (scores[k], k))
     if label != NONE:
-        label = _outranked(label, ev, scores, params)
         if not ev.rules.get(label) and probs.get(label, 0.0) < params.unsupported:
             label = UNKNOWN  # a case, by the model's guess, but nothing names what kind
+        else:
+            label = _outranked(label, ev, scores, params)
     total = sum(max(v, 0.0) for v in scores.values()) or 1.0
     confidence = round(max(scores.get(label, 0.0), 0.0) / total, 2) if label != UNKNOWN else 0.0
     reason = max(reasons, key=lambda r: (reasons[r], r)) if label == NONE else None
@@ -252,8 +257,13 @@ def suggest(
     flags = set(ev.flags)
     if category in IMPLIED_FLAGS:
         flags.add(IMPLIED_FLAGS[category])
-    if category in CHILD:
+    if category in CHILD or "young" in flags:
         flags.add("child")
+    else:
+        flags.discard("child")  # "anaknya", "warga dan anak-anak": someone else's child
+    flags.discard("young")
+    if category in VICTIMS:
+        flags.discard("agitated")  # who hit the child is not the subject; a shackled man "used to rage"
     if category != "JENAZAH":
         flags.discard("deceased")  # "hampir mati kelaparan" is not a body
     if category != "PASUNG":

@@ -14,7 +14,19 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar, cast
 
 import asyncpg
-from sqlalchemy import Insert, Integer, Table, bindparam, column, func, insert, inspect, select, update
+from sqlalchemy import (
+    Executable,
+    Insert,
+    Integer,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
@@ -42,6 +54,7 @@ DISPATCH_LOCKS = "dispatch_locks"
 ROUND_DUE = "dispatch_round_due"
 # Set when a unit of work queued Web Push messages (app/services/push/queue.py).
 PUSH_QUEUED = "push_queued"
+PENDING_AFTER = "pending_after"
 # Called after a commit that wrote events (the live hubs of this process wake up at once).
 on_events_committed: list[Callable[[], None]] = []
 # Called after a commit that made a dispatch round due (this process's dispatcher runs it).
@@ -106,6 +119,12 @@ def new_row(cls: type[B], **values: Any) -> B:
     return obj
 
 
+def after_rows(session: AsyncSession, statement: Executable) -> None:
+    """A statement to run at commit after the queued rows, in the same transaction: an update of a loaded
+    row that must refer to a row queued by `append` (the ORM's flush comes before them)."""
+    session.info.setdefault(PENDING_AFTER, []).append(statement)
+
+
 def append(session: AsyncSession, *objects: Base) -> None:
     """Queue new append-only rows (a new report, its incident) to be written at commit, past the ORM's unit
     of work. The objects stay transient; attributes never set take their column defaults (the Python-side
@@ -164,6 +183,7 @@ async def commit(session: AsyncSession) -> None:
     writers, the rows go one table at a time and the counter row is bumped here.
     """
     rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(PENDING_ROWS, [])
+    later: list[Executable] = session.info.pop(PENDING_AFTER, [])
     events: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     audit: list[dict[str, Any]] = session.info.pop(PENDING_AUDIT, [])
     session.info.pop(DISPATCH_LOCKS, None)
@@ -180,12 +200,15 @@ async def commit(session: AsyncSession) -> None:
     assert isinstance(engine, AsyncEngine), "sessions are bound to one engine"
     if engine.dialect.name == "postgresql":
         statement, params = _one_statement(rows, events)
-        if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        if not (later or session.in_transaction() or session.new or session.dirty or session.deleted):
             async with engine.connect() as conn:
                 await _autocommit(conn, statement, params)
         else:
             await session.flush()
-            await (await session.connection()).execute(statement, params)
+            conn = await session.connection()
+            await conn.execute(statement, params)
+            for step in later:
+                await conn.execute(step)
             await session.commit()
     else:
         await session.flush()
@@ -203,6 +226,8 @@ async def commit(session: AsyncSession) -> None:
             rows.append((_EVENT_TABLE, events))  # type: ignore[arg-type]
         for table, values in rows:
             await conn.execute(insert(table), values)
+        for step in later:
+            await conn.execute(step)
         await session.commit()
     _after_commit(round_due=round_due, pushed=pushed, events=bool(events))
 

@@ -35,6 +35,7 @@ from app.services import dispatch, scheduler, timers
 from app.services.push.sender import PushSender
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
+from app.triage import engine as triage
 
 DESCRIPTION = """Dispatch backend for Dinas Sosial rapid-response teams (TRC).
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         regions.warm_up()
+        triage.warm_up()
         async with app.state.sessionmaker() as session:
             await timers.load_targets(session)
         hub = Hub(

@@ -53,13 +53,13 @@ def world(n_crews: int, n_incidents: int, seed: int = 1) -> tuple[list[CrewState
     crews = [
         CrewState(
             id=f"crew{i}",
-            available=rng.random() < 0.8,
+            status="available" if rng.random() < 0.8 else "on_scene",
             coverage=("21.71",),
             position=rng.choice(spots)[1],
             shift_ends_at=NOW + timedelta(minutes=rng.randint(5, 720)),
             skills=frozenset(rng.sample(skills, rng.randint(1, 3))),
             vehicle=frozenset(rng.sample([SECURE_TRANSPORT, STRETCHER], rng.randint(0, 2))),
-            open_cases=rng.randint(0, 3),
+            seats=rng.choice([3, 5, 7]),
         )
         for i in range(n_crews)
     ]

@@ -72,7 +72,7 @@ async def test_demo_operator_records_a_p1_report(server: str) -> None:
             r = await c.post(f"/api/v1/offers/{offer['data']['offer_id']}/accept", headers=sup)
         else:
             # In the last minutes of a shift (the demo's shifts change at 07, 15 and 23 local time) no crew
-            # reaches the place in time: escalated, and the supervisor dispatches the one with the van by hand.
+            # reaches the place in time: escalated, and the supervisor dispatches one by hand.
             [escalated] = [e for e in incident["timeline"] if e["type"] == "incident.escalated"]
             ending = [c for c, why in escalated["data"]["refusals"].items() if why["code"] == "shift_ends"]
             assert ending, escalated

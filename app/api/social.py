@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.deps import CurrentPrincipal, SessionDep, client_ip
@@ -14,6 +15,7 @@ from app.schemas.social import (
     InboundSourceCreated,
     InboundSourceIn,
     InboundSourceOut,
+    PostToReport,
     SocialIntakeOut,
     SocialPostIn,
     SocialPostOut,
@@ -42,12 +44,41 @@ async def ingest_post(
     done = await social.ingest(session, principal, body)
     if done.duplicate:
         response.status_code = 200
+    return _intake_out(done)
+
+
+def _intake_out(done: social.Ingested) -> SocialIntakeOut:
     return SocialIntakeOut(
         **_post_out(done.post),
         duplicate=done.duplicate,
+        set_aside=done.set_aside,
         incident_priority=done.priority,
         incident_status=done.status,
     )
+
+
+@router.get("/social/posts/set-aside", response_model=list[SocialPostOut], responses=_errors)
+async def set_aside_posts(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    reason: Annotated[str | None, Query(pattern=r"^[A-Z_]{3,20}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[SocialPostOut]:
+    """Posts the triage read as not a case (`suggestion.not_case`: KIASAN, BERITA, IKLAN, TANYA, OPINI,
+    SUDAH_DITANGANI, NEGASI, LAIN), newest first: for a glance, in case the triage was wrong."""
+    posts = await social.set_aside(session, principal, reason=reason, limit=limit)
+    return [SocialPostOut.model_validate(p) for p in posts]
+
+
+@router.post(
+    "/social/posts/{post_id}/report", status_code=201, response_model=SocialIntakeOut, responses=_errors
+)
+async def report_post(
+    post_id: uuid.UUID, body: PostToReport, principal: CurrentPrincipal, session: SessionDep
+) -> SocialIntakeOut:
+    """Turn a set-aside post into a report after all (the operator overrules the triage); 409 if it is
+    one already."""
+    return _intake_out(await social.report_post(session, principal, post_id, body))
 
 
 @router.get("/incidents/{incident_id}/social-posts", response_model=list[SocialPostOut], responses=_errors)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,5 +44,8 @@ class Report(Base):
     subject_nik: Mapped[str | None] = mapped_column(String(16))
     external_ref: Mapped[str | None] = mapped_column(String(500))
     tracking_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The triage's reading of the description (app/triage/): shown to the operator, never applied over
+    # what the reporter or operator chose; only its priority hint may make the incident more urgent.
+    suggestion: Mapped[dict[str, Any] | None]
 
     incident: Mapped[Incident] = relationship(back_populates="reports", lazy="raise")

@@ -23,6 +23,7 @@ from app.schemas.common import (
     RegionCode,
     Strict,
 )
+from app.schemas.triage import SuggestionOut
 
 
 class Channel(StrEnum):
@@ -142,6 +143,9 @@ class ReportOut(Out):
     subject: SubjectOut
     external_ref: str | None
     tracking_code: str | None
+    suggestion: SuggestionOut | None = Field(
+        default=None, description="the triage's reading of the description: a suggestion, never applied"
+    )
 
 
 class PublicReportReceipt(Out):

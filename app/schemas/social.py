@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints
 
-from app.schemas.common import DESCRIPTION_MAX, Latitude, Longitude, Out, PastTime, RegionCode, Strict
+from app.schemas.common import (
+    DESCRIPTION_MAX,
+    CategoryCode,
+    Latitude,
+    Longitude,
+    Out,
+    PastTime,
+    RegionCode,
+    Strict,
+)
+from app.schemas.triage import SuggestionOut
 
 
 class Geo(Strict):
@@ -37,22 +47,12 @@ class SocialPostIn(Strict):
     )
 
 
-class SuggestionOut(Strict):
-    category: str
-    confidence: float
-    flags: list[str]
-    urgent: bool
-    region_code: str | None
-    place: str | None
-    matched: list[str]
-    scores: dict[str, int]
-
-
 class SocialPostOut(Out):
     id: uuid.UUID
     platform: str
     post_id: str
     author_handle: str
+    text: str
     url: str | None
     posted_at: datetime
     region_code: str
@@ -65,8 +65,18 @@ class SocialPostOut(Out):
 
 class SocialIntakeOut(SocialPostOut):
     duplicate: bool = Field(description="the same post was taken before; nothing new was recorded")
+    set_aside: bool = Field(
+        default=False,
+        description="read as not a case (suggestion.not_case): kept and searchable, no incident opened",
+    )
     incident_priority: int | None = None
     incident_status: str | None = None
+
+
+class PostToReport(Strict):
+    """An operator turns a set-aside post into a report after all."""
+
+    category: CategoryCode | None = Field(default=None, description="the triage's guess if empty")
 
 
 class InboundSourceIn(Strict):

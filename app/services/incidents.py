@@ -35,6 +35,7 @@ from app.schemas.incidents import (
     TransitionIn,
 )
 from app.schemas.reports import LocationOut, ReporterOut, ReportOut, SubjectOut
+from app.schemas.triage import SuggestionOut
 from app.services import audit, events, timers
 from app.services.access import (
     READ_INCIDENTS,
@@ -215,6 +216,7 @@ def render_report(report: Report, *, reveal: bool) -> ReportOut:
         ),
         external_ref=report.external_ref,
         tracking_code=report.tracking_code,
+        suggestion=SuggestionOut.model_validate(report.suggestion) if report.suggestion else None,
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import append, new_row
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
-from app.dispatch.priority import default_priority
+from app.dispatch.priority import PriorityDecision, default_priority
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import Incident, Report
 from app.models.base import new_id, utcnow
@@ -19,6 +20,7 @@ from app.reference.categories import CATEGORIES, UNKNOWN
 from app.schemas.reports import ReportCreate
 from app.services import audit, events, timers
 from app.services.access import CHANNELS_BY_ROLE, SUBMIT_REPORTS, Principal, require
+from app.triage import engine as triage
 
 # Crockford's base32 without look-alikes: read out over the phone without confusion.
 _TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -74,14 +76,22 @@ async def submit_to_incident(
     *,
     tracking_code: str | None = None,
     client_ip: str | None = None,
+    suggestion: triage.Suggestion | None = None,
 ) -> tuple[Report, Incident]:
-    """Records a report; returns it with the incident it opened or joined."""
+    """Records a report; returns it with the incident it opened or joined. The triage reads its
+    description (`suggestion`, when the caller has already triaged it)."""
     if principal is not None:
         require(principal, SUBMIT_REPORTS, "submit reports")
         allowed = CHANNELS_BY_ROLE[principal.role]
         if allowed is not None and body.channel not in allowed:
             raise Forbidden(f"a {principal.role} submits reports through {', '.join(sorted(allowed))}")
     region_code = _region_of(principal, body)
+    if suggestion is None:
+        suggestion = triage.suggest(
+            body.description,
+            region_scope=".".join(region_code.split(".")[:2]),
+            place_name=body.location.landmark,
+        )
     now = utcnow()
     subject = body.subject
     report = new_row(
@@ -109,6 +119,7 @@ async def submit_to_incident(
         subject_nik=subject.nik,
         external_ref=body.external_ref,
         tracking_code=tracking_code,
+        suggestion=suggestion.as_dict(),
     )
     if body.incident_id is not None:
         incident = await _attach(session, principal, body.incident_id, report)
@@ -142,11 +153,14 @@ async def submit_to_incident(
 
 def _open_incident(session: AsyncSession, principal: Principal | None, report: Report) -> Incident:
     category = CATEGORIES[report.category]
-    decision = default_priority(
-        category_priority=category.default_priority,
-        category=category.code,
-        flags=report.subject_flags,
-        approx_age=report.subject_age,
+    decision = with_hint(
+        default_priority(
+            category_priority=category.default_priority,
+            category=category.code,
+            flags=report.subject_flags,
+            approx_age=report.subject_age,
+        ),
+        report.suggestion,
     )
     incident = new_row(
         Incident,
@@ -188,6 +202,18 @@ def _open_incident(session: AsyncSession, principal: Principal | None, report: R
         },
     )
     return incident
+
+
+def with_hint(decision: PriorityDecision, suggestion: dict[str, Any] | None) -> PriorityDecision:
+    """The rules' priority, made more urgent (never less) by the triage's reading of the description:
+    "orang gila mengamuk" typed by an operator is as urgent as the same words posted. Category and flags
+    stay what the reporter or operator chose."""
+    hint = (suggestion or {}).get("priority")
+    if not isinstance(hint, int) or hint >= decision.priority:
+        return decision
+    flags = ", ".join(suggestion.get("flags", ())) if suggestion else ""
+    why = f"triage of the description ({suggestion.get('category') if suggestion else '?'}; {flags}): P{hint}"
+    return PriorityDecision(hint, (*decision.reasons, why))
 
 
 async def _attach(
@@ -239,6 +265,8 @@ def absorb(session: AsyncSession, actor: Principal | None, incident: Incident, r
             flags=incident.subject_flags,
             approx_age=incident.subject_age,
         )
+        for r in reports:
+            decision = with_hint(decision, r.suggestion)
         if decision.priority < incident.priority:
             events.record(
                 session,

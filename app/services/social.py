@@ -4,24 +4,28 @@ The same post (platform and id) is taken once. A repost of a story already repor
 shares, or its words are mostly the same as a post of the last three days in the same kab/kota) is linked to
 the first post, and its report joins that post's incident while it is open. The triage (app/triage/)
 suggests the category, the flags (so the priority rules apply: "ODGJ ngamuk" is P1) and the place; the
-incident is never dispatched before an operator verifies it."""
+incident is never dispatched before an operator verifies it. A post the triage reads as not a case
+(figurative "gila", news, an advert, a question, a follow-up saying it was handled, a denial) is set aside
+with its reason: kept and searchable, no incident, until an operator reports it after all."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.db import append
+from app.db import after_rows, append
 from app.dispatch.lifecycle import OPEN_STATUSES
-from app.errors import Forbidden, Unprocessable
-from app.models import Incident, SocialPost
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models import Incident, Report, SocialPost
 from app.models.base import new_id, utcnow
 from app.schemas.reports import ReportCreate
-from app.schemas.social import SocialPostIn
+from app.schemas.social import PostToReport, SocialPostIn
 from app.services import events, intake
 from app.services.access import TRIAGE, Principal, require
 from app.triage import engine
@@ -59,6 +63,10 @@ class Ingested:
     priority: int | None
     status: str | None
 
+    @property
+    def set_aside(self) -> bool:
+        return self.post.report_id is None
+
 
 async def ingest(session: AsyncSession, principal: Principal, body: SocialPostIn) -> Ingested:
     require(principal, TRIAGE, "submit social-media posts")
@@ -82,28 +90,6 @@ async def ingest(session: AsyncSession, principal: Principal, body: SocialPostIn
             )
         )
         incident_id = open_
-    category = suggestion.category if suggestion.confidence >= MIN_CONFIDENCE else "unknown"
-    report, incident = await intake.submit_to_incident(
-        session,
-        principal,
-        ReportCreate.model_validate(
-            {
-                "channel": "social_media",
-                "received_at": body.posted_at,
-                "reporter": {"name": body.author_handle[:120]},
-                "location": {
-                    "region_code": suggestion.region_code or regency,
-                    **({"lat": body.geo.lat, "lon": body.geo.lon} if body.geo else {}),
-                    "landmark": (body.place_name or suggestion.place),
-                },
-                "category": category,
-                "description": body.text,
-                "subject": {"flags": list(suggestion.flags)},
-                "external_ref": str(body.url) if body.url else f"{body.platform}:{body.post_id}",
-                "incident_id": incident_id,
-            }
-        ),
-    )
     post = SocialPost(
         id=new_id(),
         received_at=utcnow(),
@@ -120,11 +106,61 @@ async def ingest(session: AsyncSession, principal: Principal, body: SocialPostIn
         fingerprint=prints,
         suggestion=suggestion.as_dict(),
         story_of_id=(story.story_of_id or story.id) if story else None,
-        report_id=report.id,
-        incident_id=report.incident_id,
     )
+    if suggestion.not_case and incident_id is None:
+        # Not a case: kept for a glance and for search, no incident (an operator can still report it).
+        append(session, post)
+        events.record(
+            session,
+            "social.set_aside",
+            actor=principal,
+            region_code=regency,
+            data={
+                "post": f"{body.platform}:{body.post_id}",
+                "reason": suggestion.not_case,
+                "reason_text": suggestion.not_case_text,
+            },
+        )
+        return Ingested(post, False, None, None)
+    category = suggestion.category if suggestion.confidence >= MIN_CONFIDENCE else "unknown"
+    report, incident = await _report(session, principal, post, suggestion, category, incident_id)
+    post.report_id, post.incident_id = report.id, report.incident_id
     # Written at commit after the report and its incident (app/db.py `append`).
     append(session, post)
+    return Ingested(post, False, incident.priority, incident.status)
+
+
+async def _report(
+    session: AsyncSession,
+    principal: Principal,
+    post: SocialPost,
+    suggestion: engine.Suggestion,
+    category: str,
+    incident_id: uuid.UUID | None,
+) -> tuple[Report, Incident]:
+    """The post's report (and the incident it opens or joins), with the social.triaged event."""
+    report, incident = await intake.submit_to_incident(
+        session,
+        principal,
+        ReportCreate.model_validate(
+            {
+                "channel": "social_media",
+                "received_at": post.posted_at,
+                "reporter": {"name": post.author_handle[:120]},
+                "location": {
+                    "region_code": suggestion.region_code or post.region_code,
+                    **({"lat": post.lat, "lon": post.lon} if post.lat is not None else {}),
+                    "landmark": (post.place_name or suggestion.place),
+                },
+                "category": category,
+                "description": post.text,
+                "subject": {"flags": list(suggestion.flags)},
+                "external_ref": post.url or f"{post.platform}:{post.post_id}",
+                "incident_id": incident_id,
+            }
+        ),
+        suggestion=suggestion,
+    )
     events.record(
         session,
         "social.triaged",
@@ -132,15 +168,58 @@ async def ingest(session: AsyncSession, principal: Principal, body: SocialPostIn
         incident_id=report.incident_id,
         region_code=report.region_code,
         data={
-            "post": f"{body.platform}:{body.post_id}",
+            "post": f"{post.platform}:{post.post_id}",
             "suggested": suggestion.category,
             "confidence": suggestion.confidence,
             "flags": list(suggestion.flags),
             "urgent": suggestion.urgent,
             "place": suggestion.place,
+            "not_case": suggestion.not_case,
             "story_of": str(post.story_of_id) if post.story_of_id else None,
         },
     )
+    return report, incident
+
+
+async def set_aside(
+    session: AsyncSession, principal: Principal, *, reason: str | None = None, limit: int = 50
+) -> Sequence[SocialPost]:
+    """Posts of the caller's region read as not a case (and not reported since), newest first."""
+    require(principal, TRIAGE, "read social-media posts")
+    q = select(SocialPost).where(SocialPost.report_id.is_(None))
+    if principal.region_code:
+        q = q.where(SocialPost.region_code.startswith(principal.region_code.split(".")[0]))
+    rows = (await session.scalars(q.order_by(SocialPost.posted_at.desc()).limit(limit * 4))).all()
+    out = [p for p in rows if principal.sees_region(p.region_code)]
+    if reason:
+        out = [p for p in out if (p.suggestion or {}).get("not_case") == reason]
+    return out[:limit]
+
+
+async def report_post(
+    session: AsyncSession, principal: Principal, post_id: uuid.UUID, body: PostToReport
+) -> Ingested:
+    """An operator overrules the triage: a set-aside post becomes a report and an incident."""
+    require(principal, TRIAGE, "submit social-media posts")
+    post = await session.get(SocialPost, post_id, with_for_update=True)
+    if post is None or not principal.sees_region(post.region_code):
+        raise NotFound(f"social post {post_id} not found")
+    if post.report_id is not None:
+        raise Conflict(f"social post {post_id} is already a report", current_status="reported")
+    suggestion = engine.suggest(post.text, region_scope=post.region_code, place_name=post.place_name)
+    category = body.category or (
+        suggestion.category if suggestion.confidence >= MIN_CONFIDENCE else "unknown"
+    )
+    report, incident = await _report(session, principal, post, suggestion, category, None)
+    # The report is written at commit, after the ORM's flush: the post is linked to it after that.
+    after_rows(
+        session,
+        update(SocialPost)
+        .where(SocialPost.id == post.id)
+        .values(report_id=report.id, incident_id=report.incident_id, suggestion=suggestion.as_dict()),
+    )
+    set_committed_value(post, "report_id", report.id)
+    set_committed_value(post, "incident_id", report.incident_id)
     return Ingested(post, False, incident.priority, incident.status)
 
 

@@ -1,9 +1,13 @@
-"""Suggests a category, urgency flags, a place and a confidence for a post. An operator always verifies:
-this only fills the form and orders the queue.
+"""Suggests, for a post or a call-center description: a category or "not a case" with its reason, urgency
+flags, a priority hint, a place and a confidence. An operator always verifies: this only fills the form and
+orders the queue.
 
-Every lexicon term (app/triage/lexicon.py) found in the stemmed post adds its weight to its category; a
-few combinations settle what the words alone leave open (an old person "terlantar" is LUT, not OT; a
-shackled ODGJ is PASUNG). Below MIN_SCORE the category stays unknown."""
+Three voices are combined (see `decide`):
+- the lexicon (app/triage/lexicon.py): keywords and their weights, on stemmed words, skipping denied ones;
+- the rule cues (app/triage/cues.py): paraphrases per category, signs of a non-case, flags;
+- the model (app/triage/model.py): a linear model over words, character n-grams and the cues, trained on
+  the labelled posts; it weighs what the rules see against each other.
+Without the model artefact the rules decide alone."""
 
 from __future__ import annotations
 
@@ -11,88 +15,78 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.reference import regions
+from app.dispatch.priority import default_priority
+from app.reference.categories import CATEGORIES, UNKNOWN
+from app.triage import cues as cue_rules
 from app.triage import lexicon
-from app.triage.text import contains, stem, stems, words
+from app.triage.features import analyse, features
+from app.triage.model import Model, shipped
+from app.triage.places import elsewhere, find_place
+from app.triage.text import stem, words
 
-MIN_SCORE = 2
-# Words shortly before a place name that say "this is where": "di Tiban Lama", "dekat lampu merah Batu Aji".
-LOCATIVE = frozenset(
-    {
-        "di",
-        "dekat",
-        "daerah",
-        "kawasan",
-        "sekitar",
-        "seputar",
-        "seputaran",
-        "kelurahan",
-        "kecamatan",
-        "desa",
-        "wilayah",
-        "depan",
-        "arah",
-        "area",
-        "dari",
-        "ke",
-        "belakang",
-        "samping",
-        "simpang",
-        "pasar",
-        "kampung",
-        "pantai",
-        "jalan",
-        "perumahan",
-        "komplek",
-        "perum",
-        "pelabuhan",
-        "terminal",
-        "halte",
-    }
+NONE = "none"
+# Rule scores are capped here and scaled to 0..1 before they are added to the model's probabilities.
+RULE_CAP = 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """How much the rules count beside the model (chosen by cross-validation on the train part)."""
+
+    rules: float = 0.25  # weight of the category rules
+    not_case: float = 1.25  # weight of the non-case cues
+    help: float = 0.3  # a plea for help ("tolong", "kasihan", "pelapor") counts against "not a case"
+    min_rule: int = 2  # without a model: the least rule score that names a category
+    unsupported: float = 0.4  # a category no rule supports needs this much of the model, else "unknown"
+    outrank: float = 1.0  # how far behind a more specific category may be and still win (OUTRANKS)
+
+
+PARAMS = Params()
+# Missing one of these costs most: a strong rule for them wins over a weaker model category.
+CRITICAL = frozenset({"ODGJ", "PASUNG", "JENAZAH", "ABT", "AT", "AJ", "AKTK"})
+# When the rules see X outright (score >= 3), X is the more specific reading of these categories: a body is
+# a body whoever it was, a shackled ODGJ is pasung, a homeless elderly man is an elderly case, a child begging
+# is a street child, a cheated migrant stranded at a port is a migrant worker.
+OUTRANKS: dict[str, frozenset[str]] = {
+    "JENAZAH": frozenset({"LUT", "OT", "GEL", "ABT", "AT", "ODGJ", "PMBS", "TRAF"}),
+    "PASUNG": frozenset({"ODGJ", "LUT", "AT", "OT"}),
+    "ABT": frozenset({"AT", "AJ", "OT", "PENG"}),
+    "AKTK": frozenset({"AT", "KTK", "AJ", "OT"}),
+    "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
+    "LUT": frozenset({"GEL", "OT"}),
+    "TRAF": frozenset({"PMBS", "OT"}),
+    "PMBS": frozenset({"OT", "GEL"}),
+    "NAPZA": frozenset({"ODGJ", "PENG"}),
+    "ADK": frozenset({"PD", "AT"}),
+    "PD": frozenset({"OT"}),
+    "KBS": frozenset({"KBA"}),
+}
+CHILD = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
+# Subjects who suffer what the post tells, whatever violent words it has.
+VICTIMS = frozenset(
+    {"AKTK", "KTK", "TRAF", "ABT", "AT", "PASUNG", "JENAZAH", "PMBS", "FM", "LUT", "KBA", "ADK", "PD"}
 )
-
-
-def _needle(term: str) -> tuple[str, ...]:
-    """Stemmed words, or "=" + the words as written (matched against the unstemmed post)."""
-    if term.startswith("="):
-        return ("=", *words(term[1:]))
-    return tuple(stems(term))
-
-
-def _compile(terms: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    return [(t.lstrip("="), _needle(t)) for t in terms]
-
-
-def _found(stemmed: list[str], raw: list[str], needle: tuple[str, ...]) -> bool:
-    if needle and needle[0] == "=":
-        return contains(raw, needle[1:])
-    return bool(needle) and contains(stemmed, needle)
-
-
-@lru_cache(maxsize=1)
-def _compiled() -> tuple[
-    dict[str, list[tuple[str, tuple[str, ...], int]]],
-    dict[str, list[tuple[str, tuple[str, ...]]]],
-    list[tuple[str, tuple[str, ...]]],
-]:
-    categories = {
-        code: [(t.lstrip("="), _needle(t), w) for t, w in terms]
-        for code, terms in lexicon.CATEGORY_TERMS.items()
-    }
-    flags = {flag: _compile(terms) for flag, terms in lexicon.FLAG_TERMS.items()}
-    return categories, flags, _compile(lexicon.URGENT_TERMS)
+IMPLIED_FLAGS = {"PASUNG": "shackled", "JENAZAH": "deceased", "LUT": "elderly"}
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    category: str
+    category: str  # a category code, or "unknown" (not a case, or not known)
     confidence: float
     flags: tuple[str, ...]
     urgent: bool
     region_code: str | None
     place: str | None
     matched: tuple[str, ...]
-    scores: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    not_case: str | None = None  # reason code when the post is not a case
+    not_case_text: str | None = None  # the reason in Indonesian
+    priority: int | None = None  # the priority the rules would give (app/dispatch/priority.py)
+
+    @property
+    def label(self) -> str:
+        """The category, or "none" when not a case (as the labelled sets write it)."""
+        return NONE if self.not_case else self.category
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -104,90 +98,203 @@ class Suggestion:
             "place": self.place,
             "matched": list(self.matched),
             "scores": self.scores,
+            "not_case": self.not_case,
+            "not_case_text": self.not_case_text,
+            "priority": self.priority,
         }
 
 
-def suggest(text: str, *, region_scope: str | None = None, place_name: str | None = None) -> Suggestion:
-    """`region_scope`: the team's kab/kota, whose kecamatan and kelurahan names are looked for."""
-    categories, flag_terms, urgent_terms = _compiled()
-    raw = words(text)
-    tokens = [stem(w) for w in raw]
-    scores: dict[str, int] = defaultdict(int)
-    matched: list[str] = []
-    for code, terms in categories.items():
-        for term, needle, weight in terms:
-            if _found(tokens, raw, needle):
-                scores[code] += weight
-                matched.append(term)
-    flags = sorted(
-        {flag for flag, terms in flag_terms.items() for _, needle in terms if _found(tokens, raw, needle)}
-    )
-    # Combinations the words alone leave open.
-    if scores.get("OT") and "elderly" in flags:
-        scores["LUT"] += 2
-    if scores.get("OT") and "child" in flags and not scores.get("ABT"):
-        scores["AT"] += 2
-    if scores.get("PASUNG") and scores.get("ODGJ"):
-        scores["PASUNG"] += 2
-    if scores.get("JENAZAH", 0) >= 3:
-        scores["JENAZAH"] += 2  # a body is a body, whoever it was
-    if scores.get("AKTK") and "child" not in flags:
-        scores["KTK"] += scores.pop("AKTK")
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    category, confidence = "unknown", 0.0
-    if ranked and ranked[0][1] >= MIN_SCORE:
-        category, top = ranked[0]
-        total = sum(s for _, s in ranked)
-        confidence = round(min(1.0, top / 5) * top / total, 2)
-    if category != "JENAZAH" and "deceased" in flags and scores.get("JENAZAH", 0) < 2:
-        flags.remove("deceased")  # "hampir mati kelaparan" is not a body
-    urgent = any(_found(tokens, raw, needle) for _, needle in urgent_terms) or "agitated" in flags
-    region, place = find_place(text, region_scope, place_name) if region_scope else (None, None)
-    return Suggestion(category, confidence, tuple(flags), urgent, region, place, tuple(matched), dict(scores))
+def _needle(term: str) -> tuple[bool, tuple[str, ...]]:
+    """(as written?, words): stemmed words, or for "=term" the words as written (matched unstemmed)."""
+    if term.startswith("="):
+        return True, tuple(words(term[1:]))
+    return False, tuple(stem(w) for w in words(term))
 
 
-@lru_cache(maxsize=64)
-def _places(scope: str) -> dict[tuple[str, ...], list[tuple[str, str]]]:
-    """Kecamatan and kelurahan/desa names of a kab/kota, as word tuples -> [(code, name)]."""
-    index: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
-    for kecamatan in regions.children(scope):
-        index[tuple(words(kecamatan.name))].append((kecamatan.code, kecamatan.name))
-        for village in regions.children(kecamatan.code):
-            index[tuple(words(village.name))].append((village.code, village.name))
+# (as written?, first word) -> [(rest of the words, what it names, weight)]
+_Index = dict[tuple[bool, str], list[tuple[tuple[str, ...], str, int]]]
+
+
+def _index(entries: list[tuple[str, str, int]]) -> _Index:
+    index: _Index = defaultdict(list)
+    for term, name, weight in entries:
+        raw, needle = _needle(term)
+        if needle:
+            index[(raw, needle[0])].append((needle[1:], name, weight))
     return dict(index)
 
 
-def find_place(text: str, scope: str, place_name: str | None = None) -> tuple[str | None, str | None]:
-    """The most specific region of `scope` the post names after a locative word (or in its place field)."""
-    if scope.count(".") != 1:
-        return None, None
-    index = _places(scope)
-    found: list[tuple[str, str]] = []
-    for source, need_cue in ((words(place_name or ""), False), (words(text), True)):
-        for i in range(len(source)):
-            for n in (4, 3, 2, 1):
-                key = tuple(source[i : i + n])
-                if len(key) < n or key not in index:
-                    continue
-                if need_cue and not any(w in LOCATIVE for w in source[max(0, i - 3) : i]):
-                    continue
-                found.extend(index[key])
-                break
-    if not found:
-        return None, None
-    codes = {c for c, _ in found}
-    # A kelurahan inside a named kecamatan first; then the most specific that is not ambiguous.
-    villages = [(c, n) for c, n in found if c.count(".") == 3]
-    districts = {c for c in codes if c.count(".") == 2}
-    inside = [(c, n) for c, n in villages if any(c.startswith(d + ".") for d in districts)]
-    for pool in (inside, villages, [(c, n) for c, n in found if c.count(".") == 2]):
-        distinct = {c for c, _ in pool}
-        if len(distinct) == 1:
-            return pool[0]
-        if len(distinct) > 1:
-            parents = {c.rsplit(".", 1)[0] for c in distinct}
-            if len(parents) == 1 and pool is not found:
-                parent = parents.pop()
-                region = regions.get_region(parent)
-                return parent, region.name if region else None
-    return None, None
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[_Index, _Index, _Index]:
+    """The lexicon indexed by first word: one pass over a post finds every term (a post is scanned once,
+    not once per term)."""
+    categories = _index([(t, code, w) for code, terms in lexicon.CATEGORY_TERMS.items() for t, w in terms])
+    flags = _index([(t, flag, 1) for flag, terms in lexicon.FLAG_TERMS.items() for t in terms])
+    urgent = _index([(t, "urgent", 1) for t in lexicon.URGENT_TERMS])
+    return categories, flags, urgent
+
+
+def _matches(
+    index: _Index, stemmed: tuple[str, ...], raw: tuple[str, ...], neg: list[bool]
+) -> list[tuple[str, str, int]]:
+    """(term as found, name, weight) for each term occurring outside a negation scope (once per term)."""
+    out: dict[tuple[str, str], int] = {}
+    for i in range(len(stemmed)):
+        if neg[i]:
+            continue
+        for as_written, seq in ((False, stemmed), (True, raw)):
+            for rest, name, weight in index.get((as_written, seq[i]), ()):
+                if seq[i + 1 : i + 1 + len(rest)] == rest:
+                    out[(" ".join(seq[i : i + 1 + len(rest)]), name)] = weight
+    return [(term, name, weight) for (term, name), weight in out.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rules saw in a post (everything `decide` needs besides the model)."""
+
+    rules: dict[str, float]
+    not_case: dict[str, int]
+    help: bool
+    flags: frozenset[str]
+    matched: tuple[str, ...]
+    urgent: bool
+    cue_names: tuple[str, ...]
+
+
+def evidence(text: str, scope: str | None = None) -> Evidence:
+    """`scope`: the team's kab/kota; a post about somewhere else is news, not a case here."""
+    categories, flag_terms, urgent_terms = _compiled()
+    raw, stemmed, denied = analyse(text)
+    neg = [n and w in cue_rules.DENIABLE_WORDS for w, n in zip(raw, denied, strict=True)]
+    cues = cue_rules.analyse(text)
+    scores: dict[str, float] = defaultdict(float)
+    matched: list[str] = []
+    for term, code, weight in _matches(categories, stemmed, raw, neg):
+        scores[code] += weight
+        matched.append(term)
+    for code, weight in cues.category.items():
+        scores[code] += weight
+    flags = {flag for _, flag, _ in _matches(flag_terms, stemmed, raw, neg)} | cues.flags
+    urgent = bool(_matches(urgent_terms, stemmed, raw, neg))
+    not_case, names = cues.not_case, cues.names
+    if scope and elsewhere(text, scope):
+        not_case = {**not_case, "BERITA": max(not_case.get("BERITA", 0), 2)}
+        names = (*names, "elsewhere")
+    return Evidence(dict(scores), not_case, cues.help, frozenset(flags), tuple(matched), urgent, names)
+
+
+def decide(
+    probs: dict[str, float] | None, ev: Evidence, params: Params = PARAMS
+) -> tuple[str, str | None, float, dict[str, float]]:
+    """(category or "none", reason when none, confidence, scores per label)."""
+    scores: dict[str, float] = {}
+    if probs is None:
+        top = max(ev.rules.items(), key=lambda kv: (kv[1], kv[0]), default=(UNKNOWN, 0.0))
+        nc = max(ev.not_case.items(), key=lambda kv: (kv[1], kv[0]), default=("LAIN", 0))
+        if (nc[1] >= 3 and not ev.help) or top[1] < params.min_rule:
+            return NONE, nc[0], 0.5, dict(ev.rules)
+        return top[0], None, round(min(1.0, top[1] / RULE_CAP), 2), dict(ev.rules)
+    none_p = 0.0
+    reasons: dict[str, float] = defaultdict(float)
+    for label, p in probs.items():
+        if label.startswith(NONE):
+            none_p += p
+            reasons[label.partition(":")[2]] += p
+        else:
+            scores[label] = p + params.rules * min(ev.rules.get(label, 0.0), RULE_CAP) / RULE_CAP
+    for code, s in ev.rules.items():
+        if code not in scores and code in CATEGORIES:
+            scores[code] = params.rules * min(s, RULE_CAP) / RULE_CAP
+    for code, w in ev.not_case.items():
+        reasons[code] += w / 3
+    # Two different signs of a non-case ("gila" in a sentence about prices) add up, to at most one strong one.
+    signs = [*sorted(ev.not_case.values(), reverse=True), 0, 0]
+    strength = min(3.0, signs[0] + 0.5 * signs[1])
+    scores[NONE] = none_p + params.not_case * strength / 3 - (params.help if ev.help else 0.0)
+    label = max(scores, key=lambda k: (scores[k], k))
+    if label != NONE:
+        if not ev.rules.get(label) and probs.get(label, 0.0) < params.unsupported:
+            label = UNKNOWN  # a case, by the model's guess, but nothing names what kind
+        else:
+            label = _outranked(label, ev, scores, params)
+    total = sum(max(v, 0.0) for v in scores.values()) or 1.0
+    confidence = round(max(scores.get(label, 0.0), 0.0) / total, 2) if label != UNKNOWN else 0.0
+    reason = max(reasons, key=lambda r: (reasons[r], r)) if label == NONE else None
+    return label, reason, confidence, {k: round(v, 3) for k, v in scores.items() if v > 0.01}
+
+
+def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Params) -> str:
+    for _ in range(3):  # JENAZAH over ABT over AT: follow the chain
+        better = [
+            c
+            for c, beaten in OUTRANKS.items()
+            if label in beaten
+            and ev.rules.get(c, 0) >= 3
+            and scores.get(c, 0) >= scores[label] - params.outrank
+        ]
+        if not better:
+            break
+        label = max(better, key=lambda c: (scores[c], c))
+    if label == "OT" and "child" in ev.flags:
+        label = "AT"  # a lost or stranded child is a neglected child
+    return label
+
+
+def suggest(
+    text: str,
+    *,
+    region_scope: str | None = None,
+    place_name: str | None = None,
+    model: Model | None = None,
+) -> Suggestion:
+    """`region_scope`: the team's kab/kota, whose kecamatan and kelurahan names are looked for."""
+    ev = evidence(text, region_scope)
+    model = model or shipped()
+    probs = model.probabilities(features(text, ev.cue_names)) if model else None
+    label, reason, confidence, scores = decide(probs, ev, PARAMS)
+    category = UNKNOWN if label == NONE else label
+    flags = set(ev.flags)
+    if category in IMPLIED_FLAGS:
+        flags.add(IMPLIED_FLAGS[category])
+    if category in CHILD or "young" in flags:
+        flags.add("child")
+    else:
+        flags.discard("child")  # "anaknya", "warga dan anak-anak": someone else's child
+    flags.discard("young")
+    if category in VICTIMS:
+        flags.discard("agitated")  # who hit the child is not the subject; a shackled man "used to rage"
+    if category != "JENAZAH":
+        flags.discard("deceased")  # "hampir mati kelaparan" is not a body
+    if category != "PASUNG":
+        flags.discard("shackled")
+    if category == "JENAZAH":
+        flags -= {"agitated", "sick", "alone"}
+    region, place = find_place(text, region_scope, place_name) if region_scope else (None, None)
+    hint = None
+    if label != NONE:
+        cat = CATEGORIES.get(category, CATEGORIES[UNKNOWN])
+        hint = default_priority(
+            category_priority=cat.default_priority, category=cat.code, flags=flags, approx_age=None
+        ).priority
+    return Suggestion(
+        category=category,
+        confidence=confidence,
+        flags=tuple(sorted(flags)),
+        urgent=label != NONE and (ev.urgent or "agitated" in flags),
+        region_code=region,
+        place=place,
+        matched=ev.matched,
+        scores=scores,
+        not_case=reason,
+        not_case_text=cue_rules.REASONS.get(reason) if reason else None,
+        priority=hint,
+    )
+
+
+def warm_up() -> None:
+    """Loads the stemmer's dictionary, the model and the patterns at start-up instead of on a request."""
+    suggest("ODGJ ngamuk di simpang Jodoh", region_scope="21.71")
+
+
+__all__ = ["NONE", "Suggestion", "decide", "evidence", "find_place", "suggest", "warm_up"]

@@ -228,3 +228,89 @@ async def test_reporter_follows_only_his_own(client: httpx.AsyncClient, actors: 
     assert r.status_code == 404
     r = await client.get(f"/api/v1/incidents/{other['incident_id']}", headers=actors["reporter"].headers)
     assert r.status_code == 403
+
+
+async def test_call_center_description_gets_the_suggestion_and_its_urgency(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Issue 16: "orang gila mengamuk" typed by an operator is as urgent as the same words posted."""
+    op = actors["operator"]
+    body = factories.report(
+        category="unknown",
+        description="Pelapor warga: orang gila mengamuk bawa parang di pasar Jodoh, warga podo mlayu",
+        subject={"flags": []},
+    )
+    r = await client.post("/api/v1/reports", json=body, headers=op.headers)
+    assert r.status_code == 201, r.text
+    report = r.json()
+    s = report["suggestion"]
+    assert s["category"] == "ODGJ" and "agitated" in s["flags"] and s["priority"] == 1
+    assert s["region_code"] == "21.71.02.1002" and s["not_case"] is None
+    # A suggestion: the category and flags stay what the operator chose; only the priority is lifted.
+    assert report["category"] == "unknown" and report["subject"]["flags"] == []
+    detail = (await client.get(f"/api/v1/incidents/{report['incident_id']}", headers=op.headers)).json()
+    assert detail["category"] == "unknown" and detail["priority"] == 1
+    assert any(reason.startswith("triage of the description") for reason in detail["priority_reasons"])
+    assert detail["reports"][0]["suggestion"]["category"] == "ODGJ"
+
+
+async def test_operator_choice_is_never_overridden(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    op = actors["operator"]
+    # The operator says GEL; the triage reads ODGJ. The category stays GEL.
+    body = factories.report(
+        category="GEL", description="orang gila ngamuk di halte", subject={"flags": ["injured"]}
+    )
+    report = (await client.post("/api/v1/reports", json=body, headers=op.headers)).json()
+    assert report["category"] == "GEL" and report["suggestion"]["category"] == "ODGJ"
+    detail = (await client.get(f"/api/v1/incidents/{report['incident_id']}", headers=op.headers)).json()
+    assert detail["category"] == "GEL" and detail["priority"] == 1
+    # A quiet description never makes the rules' priority less urgent.
+    calm = factories.report(
+        category="ODGJ", description="ada yang perlu dicek", subject={"flags": ["agitated"]}
+    )
+    report = (await client.post("/api/v1/reports", json=calm, headers=op.headers)).json()
+    detail = (await client.get(f"/api/v1/incidents/{report['incident_id']}", headers=op.headers)).json()
+    assert detail["priority"] == 1
+
+
+async def test_a_call_that_is_no_case_still_becomes_a_report(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    op = actors["operator"]
+    body = factories.report(
+        category="unknown",
+        description="Penelpon bertanya jadwal pencairan bansos PKH, diarahkan ke pendamping",
+        subject={"flags": []},
+    )
+    r = await client.post("/api/v1/reports", json=body, headers=op.headers)
+    assert r.status_code == 201, r.text
+    s = r.json()["suggestion"]
+    assert s["not_case"] == "TANYA" and s["not_case_text"] and s["priority"] is None
+    detail = (await client.get(f"/api/v1/incidents/{r.json()['incident_id']}", headers=op.headers)).json()
+    assert detail["priority"] == 3
+
+
+async def test_community_and_public_reports_get_the_suggestion(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    body = factories.report(
+        channel="community",
+        category="unknown",
+        description="Kesian tengok atok ni tidur kat kaki lima Jodoh tiap malam, tak de rumah, tak de anak",
+        subject={"flags": []},
+    )
+    r = await client.post("/api/v1/reports", json=body, headers=actors["reporter"].headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["suggestion"]["category"] == "LUT" and "elderly" in r.json()["suggestion"]["flags"]
+    public = {
+        "location": {"region_code": factories.BATAM_VILLAGE},
+        "description": "Bayi baru lahir dibuang di depan musholla, masih hidup",
+    }
+    receipt = await client.post("/api/v1/public/reports", json=public)
+    assert receipt.status_code == 201, receipt.text
+    op = actors["operator"]
+    items = (await client.get("/api/v1/incidents?order=priority", headers=op.headers)).json()["items"]
+    first = (await client.get(f"/api/v1/incidents/{items[0]['id']}", headers=op.headers)).json()
+    assert first["priority"] == 1 and first["reports"][0]["suggestion"]["category"] == "ABT"

@@ -24,6 +24,8 @@ async def _seed(client: httpx.AsyncClient, actors: dict[str, Actor]) -> list[dic
         body = factories.report(
             category=category,
             channel=channel,
+            # A description that says no more than the category and flags chosen (the triage reads it too).
+            description=f"laporan {category.lower()} nomor {i}",
             subject={"approx_age": 40, "flags": flags},
             received_at=(now - timedelta(minutes=10 * (7 - i))).isoformat(),
         )

@@ -183,3 +183,55 @@ async def test_inbound_reports_source(client: httpx.AsyncClient, actors: dict[st
     r = await client.post("/api/v1/inbound/lapor-app", content=raw, headers=headers)
     assert r.status_code == 201, r.text
     assert set(r.json()) == {"report_id", "incident_id"}
+
+
+async def test_a_post_that_is_no_case_is_set_aside_and_can_be_reported_after_all(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    op = actors["operator"]
+    figurative = post(
+        post_id="77", text="Gila ya harga cabe di pasar Jodoh sekarang, 120rb sekilo. Emak2 pada ngamuk"
+    )
+    r = await client.post("/api/v1/social/posts", json=figurative, headers=op.headers)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["set_aside"] and out["incident_id"] is None and out["report_id"] is None
+    assert out["suggestion"]["not_case"] == "KIASAN" and out["suggestion"]["not_case_text"]
+    assert await count(db, "reports") == 0 and await count(db, "social_posts") == 1
+    listed = (await client.get("/api/v1/social/posts/set-aside", headers=op.headers)).json()
+    assert [p["id"] for p in listed] == [out["id"]] and listed[0]["text"].startswith("Gila ya")
+    by_reason = "/api/v1/social/posts/set-aside?reason=NEGASI"
+    assert (await client.get(by_reason, headers=op.headers)).json() == []
+    # Another kab/kota neither sees it nor reports it.
+    other = actors["operator_jember"]
+    assert (await client.get("/api/v1/social/posts/set-aside", headers=other.headers)).json() == []
+    r = await client.post(f"/api/v1/social/posts/{out['id']}/report", json={}, headers=other.headers)
+    assert r.status_code == 404
+    # The operator overrules the triage: a report and an incident, once.
+    r = await client.post(
+        f"/api/v1/social/posts/{out['id']}/report", json={"category": "ODGJ"}, headers=op.headers
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["incident_id"] and not r.json()["set_aside"]
+    detail = (await client.get(f"/api/v1/incidents/{r.json()['incident_id']}", headers=op.headers)).json()
+    assert detail["category"] == "ODGJ" and detail["reports"][0]["channel"] == "social_media"
+    again = await client.post(f"/api/v1/social/posts/{out['id']}/report", json={}, headers=op.headers)
+    assert again.status_code == 409
+    assert (await client.get("/api/v1/social/posts/set-aside", headers=op.headers)).json() == []
+    assert await count(db, "reports") == 1
+
+
+async def test_follow_ups_and_denials_are_set_aside(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    op = actors["operator"]
+    texts = {
+        "SUDAH_DITANGANI": "Update: ODGJ yang ngamuk di Jodoh sudah dibawa TRC Dinsos ke RSJ. Terima kasih",
+        "NEGASI": "Tolong jangan disebar, itu bukan ODGJ. Itu bapak saya, memang pendiam",
+    }
+    for i, (reason, text) in enumerate(texts.items()):
+        r = await client.post(
+            "/api/v1/social/posts", json=post(post_id=f"f{i}", text=text), headers=op.headers
+        )
+        assert r.status_code == 201 and r.json()["set_aside"], r.text
+        assert r.json()["suggestion"]["not_case"] == reason

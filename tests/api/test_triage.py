@@ -122,7 +122,14 @@ async def test_category_change_reapplies_rules_but_manual_priority_sticks(
     client: httpx.AsyncClient, actors: dict[str, Actor]
 ) -> None:
     op = actors["operator"]
-    iid = await _incident(client, op, category="unknown", subject={"approx_age": 40, "flags": []})
+    # A description the triage reads nothing urgent in: the priority is the rules' on what the operator chose.
+    iid = await _incident(
+        client,
+        op,
+        category="unknown",
+        description="Warga minta dicek, ada orang di depan ruko",
+        subject={"approx_age": 40, "flags": []},
+    )
     assert (await _detail(client, op, iid))["priority"] == 3
     r = await client.patch(
         f"/api/v1/incidents/{iid}", json={"category": "KTK", "reason": "korban pemukulan"}, headers=op.headers

@@ -1,0 +1,409 @@
+"""Rule cues: patterns over the normalised words of a post (app/triage/text.py has already turned "wong
+edan" into "orang gila", "nang" into "di", "gak" into "tidak"). Three kinds:
+
+- CATEGORY: paraphrases that point to a category without its keyword ("dikurung di kamar bertahun-tahun"
+  is pasung, "tergeletak berdarah sendirian" an orang terlantar), with a weight like the lexicon's;
+- NOT_A_CASE: signs that a post is no case although the words are there, by reason;
+- FLAG: signs of the urgency flags.
+
+They score on their own (app/triage/engine.py) and are also features of the model (app/triage/features.py).
+Patterns are regular expressions over the space-joined words, "|" marking a sentence boundary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.triage.features import analyse as words_of
+
+_CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik)"
+_ELDER = r"(nenek|kakek|lansia|lanjut usia|orang tua renta|tua renta|jompo)"
+_GAP = r"(?:[^|]{0,40}?)"  # up to a few words, within the sentence
+_KID = r"(anak|remaja|siswa|siswi|bocah|pelajar)"
+
+CATEGORY: dict[str, list[tuple[int, str]]] = {
+    "PASUNG": [
+        (3, r"\b(di|ter|me|mem)?(pasung|masung|kerangkeng|belenggu)\w*"),
+        (3, r"\b(di|me)?rantai\w*"),
+        (
+            3,
+            rf"\b(di|me|meng|men)?(kurung|ngurung|kunci|ngunci|sekap|asingkan|isolasi)\w*{_GAP}\b(tahun|lama|kamar|gudang|bilik|kandang|ruang|gubuk)",
+        ),
+        (3, rf"\b(kaki|tangan)\w*{_GAP}\b(di)?(ikat|rantai|belenggu|pasung|balok)"),
+        (2, rf"\b(di)?ikat\w*{_GAP}\b(kaki|tangan|tiang|pohon|kamar)"),
+        (2, r"\bbalok kayu\b"),
+    ],
+    "JENAZAH": [
+        (3, r"\b(mayat|jenazah|jasad|kerangka manusia|mr x)\b"),
+        (
+            3,
+            rf"\b(meninggal|mati|tewas){_GAP}\b(tanpa identitas|tidak ada (yang|keluarga)|tidak kenal|tidak dikenal|belum diambil|siapa)",
+        ),
+        (
+            3,
+            rf"\b(temu|ditemukan|terdampar|terapung|mengapung|hanyut|tersangkut){_GAP}\b(meninggal|mati|mayat)",
+        ),
+        (3, r"\b(orang|pria|wanita|laki|perempuan|bayi) (meninggal|mati|tewas)\b"),
+        (2, r"\b(membusuk|sudah bau|mambu|sudah kaku|pemakaman|pemulasaraan|dimakamkan)\b"),
+        (1, r"\binnalillahi?\b"),
+    ],
+    "ODGJ": [
+        (3, r"\b(odgj|gangguan jiwa|orang gila|skizofrenia|orang stres|stres berat|kejiwaan)\b"),
+        (
+            2,
+            r"\b(laki|perempuan|pria|wanita|ibu|bapak|pemuda|anak|kakak|abang|pakcik|makcik|mas|mbak|inaq) gila\b",
+        ),
+        (2, r"\b(bicara|teriak|ketawa|tertawa|senyum|nangis) sendiri\b"),
+        (
+            2,
+            r"\b(telanjang|bugil|tanpa busana|tidak (pakai|memakai|berpakaian|bebaju) baju|tidak pakai baju|tidak berpakaian)\b",
+        ),
+        (
+            1,
+            r"\b(gila|linglung|rambut\w* gimbal|bicara kacau|nglantur|tidak dapat diajak|tidak bisa diajak)\b",
+        ),
+    ],
+    "OT": [
+        (3, r"\borang terlantar\b"),
+        (2, r"\b(tergeletak|terkapar|terbaring|tergolek|pingsan|terduduk lemah|lemas|lemes)\b"),
+        (2, rf"\b(bingung|kebingungan|linglung|tersesat|lupa){_GAP}\b(alamat|pulang|arah|rumah|nama|mana)"),
+        (
+            2,
+            r"\b(tidak (bisa|dapat) pulang|kehabisan (uang|ongkos|bekal)|tidak punya (uang|ongkos|duit)|dompet\w* (hilang|dicopet)|tidak ada duit)\b",
+        ),
+        (1, r"\b(terlantar|sendirian|tidak ada yang (kenal|nolong|menolong|jaga|merawat))\b"),
+    ],
+    "LUT": [
+        (
+            3,
+            rf"\b{_ELDER}\b{_GAP}\b(sendirian|terlantar|ditinggal|tidak ada (anak|keluarga)|tidak punya (anak|keluarga|rumah)|tidur di|tunawisma|emperan|pikun)",
+        ),
+        (2, rf"\b{_ELDER}\b"),
+        (2, r"\busia (6|7|8|9)\d\b|\b(6|7|8|9)\d tahun\b"),
+    ],
+    "GEL": [
+        (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless)\b"),
+        (
+            2,
+            r"\btidur di (emperan|halte|kolong|bawah jembatan|jembatan|trotoar|teras|pinggir jalan|pos|gardu|masjid|mushola|bangku)",
+        ),
+    ],
+    "PENG": [
+        (
+            3,
+            r"\b(pengemis|mengemis|ngemis|peminta|meminta minta|minta minta|sedekah|minta duit|minta uang)\b",
+        ),
+    ],
+    "PENGAMEN": [
+        (3, r"\b(pengamen|ngamen|mengamen|badut)\b"),
+    ],
+    "AJ": [
+        (3, r"\b(anak jalanan|anak punk|ngelem|menghirup lem|manusia silver)\b"),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(lampu merah|simpang|perempatan|prapatan|terminal|jalan)\b{_GAP}\b(ngamen|ngemis|minta|jual|tidur|malam)",
+        ),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(ngamen|mengamen|ngemis|mengemis|minta|jual\w*|manusia silver)\b{_GAP}\b(malam|lampu merah|simpang|perempatan|prapatan|jalan|terminal|bengi)",
+        ),
+        (3, rf"\b{_KID}\b{_GAP}\b(manusia silver|ngelem|punk)"),
+    ],
+    "ABT": [
+        (
+            3,
+            rf"\b(bayi|balita)\b{_GAP}\b(dibuang|buang|ditinggal|ditemukan|kardus|tas|sendirian|ditelantarkan|diletakkan|dibungkus)",
+        ),
+        (3, rf"\b(dibuang|ditemukan|ditinggal|penemuan)\b{_GAP}\bbayi\b"),
+        (3, r"\b(baru lahir|tali pusar|anyar lair)\b"),
+        (2, r"\b(bayi|balita)\b"),
+        (3, r"\b(umur|usia) [1-4] (tahun|bulan)\b|\b[1-9] bulan\b|\b[1-4] (tahun|thn)\b"),
+    ],
+    "AT": [
+        (3, r"\banak (terlantar|ditelantarkan|tidak diurus)\b"),
+        (
+            2,
+            rf"\b{_CHILD}\b{_GAP}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)",
+        ),
+        (2, r"\b(yatim|piatu)\b"),
+    ],
+    "AKTK": [
+        (
+            3,
+            rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar)",
+        ),
+        (
+            3,
+            rf"\b(dipukul\w*|dianiaya|disiksa|ditempeleng|dera)\b{_GAP}\b(bapak tiri|ibu tiri|ayah tiri|pacar ibu)",
+        ),
+        (2, r"\b(bapak|ibu|ayah|pacar ibu)\w* tiri\b"),
+        (
+            3,
+            r"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera) (oleh )?(ayah|bapak|ibu|ortu|orang tua)\w*",
+        ),
+        (
+            3,
+            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|disuruh kerja|dipaksa|suruh kerja|kerja angkat|dikon ngemis|disuruh ngemis|disuruh jaga|dipaksa (kerja|jaga|menikah))",
+        ),
+    ],
+    "ABH": [
+        (3, rf"\b{_CHILD}\b{_GAP}\b(ditangkap|ketangkap|ketangkep|mencuri|nyolong|pelaku|ditahan|bapas)"),
+    ],
+    "ADK": [
+        (
+            3,
+            rf"\b{_CHILD}\b{_GAP}\b(disabilitas|tunanetra|lumpuh|tidak bisa (jalan|bicara)|cacat|luar biasa|slb)",
+        ),
+    ],
+    "KTK": [
+        (3, r"\b(kdrt|kekerasan dalam rumah tangga|dikeroyok|penganiayaan|korban kekerasan|rumah aman)\b"),
+        (3, rf"\b(istri|ibu|wanita|perempuan)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa)\b{_GAP}\bsuami"),
+        (3, rf"\b(istri|bojo)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa|digebuk\w*)"),
+        (2, r"\bsuami\w* .{0,20}\b(pukul|aniaya|gebuk)"),
+    ],
+    "TRAF": [
+        (3, r"\b(tppo|perdagangan (orang|manusia|wong)|trafficking|non prosedural|jalur tikus)\b"),
+        (
+            3,
+            rf"\b(pengiriman|diberangkatkan|penyelundupan|dikirim)\b{_GAP}\b(pekerja migran|pmi|tki|tkw|calon pmi)|\b(pmi|tki|tkw|pekerja migran)\w* (ilegal|non prosedural)",
+        ),
+        (3, r"\b(dijual|disekap)\b (ke|oleh|agen|lewat|dan|di)\b|\bdisekap\b"),
+        (2, r"\b(tempat hiburan|karaoke|tidak digaji|paspor\w* ditahan|tebusan|admin judi)\b"),
+    ],
+    "PMBS": [
+        (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
+        (
+            3,
+            r"\b(dijanjikan kerja|ditipu (calo|agen)|tipu agen|agen kerja|calo kerja|kena tipu agen|dipulangkan dari)\b",
+        ),
+        (2, r"\b(calo|agen|kena tipu|majikan|malaysia|singapore|singapura|arab saudi|taiwan|hongkong)\b"),
+    ],
+    "FM": [
+        (
+            3,
+            r"\b(keluarga miskin|keluarga tidak mampu|(tidak ada|tanpa|tidak punya) (listrik|air bersih|jamban|mck|beras)|tidak layak huni|makan sehari sekali|rtlh|dtks)\b",
+        ),
+        (
+            3,
+            r"\b(rumah|gubuk)\w*[^|]{0,15}\b(reyot|roboh|bocor|lapuk|hampir roboh|meh ambruk|ambruk|berlantai tanah|numpang)",
+        ),
+        (
+            2,
+            r"\b(listrik|air bersih|tidak mampu|miskin|jamban|mck|beras|sembako|makan seadanya|kurang gizi)\b",
+        ),
+    ],
+    "KBA": [
+        (
+            3,
+            r"\b(banjir|longsor|gempa|puting beliung|angin kencang|rob|tsunami|mengungsi|ngungsi|pengungsi|erupsi)\b",
+        )
+    ],
+    "KBS": [
+        (3, r"\b(kebakaran|terbakar|bentrok|tawuran antar|kerusuhan|konflik lahan|dibakar|digusur|konflik)\b")
+    ],
+    "NAPZA": [
+        (3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b")
+    ],
+    "PD": [
+        (3, r"\b(disabilitas|difabel|tunanetra|tuna netra|tuna daksa|tunadaksa|tuli|wisu|bisu|netra)\b"),
+        (2, r"\b(kursi roda|lumpuh)\b"),
+    ],
+    "TS": [(3, r"\b(psk|prostitusi|open bo|mangkal|wanita malam)\b")],
+    "PEMU": [(2, r"\b(pemulung|mulung|memulung|tpa)\b")],
+    "PRSE": [(2, r"\bjanda\b")],
+    "ODHA": [(3, r"\b(odha|hiv|aids|arv)\b")],
+    "KBSP": [(2, r"\b(konflik berat|keluarga dengan konflik)\b")],
+}
+
+# reason -> Indonesian text shown to the operator
+REASONS: dict[str, str] = {
+    "KIASAN": "Kata dipakai sebagai kiasan (mis. 'harga gila'), bukan orang yang perlu ditolong",
+    "BERITA": "Berita, pengumuman atau kegiatan (webinar, sosialisasi, capaian program), bukan laporan kejadian",
+    "IKLAN": "Iklan, promosi atau lowongan kerja",
+    "TANYA": "Pertanyaan (hukum, program, prosedur), bukan laporan kejadian",
+    "OPINI": "Opini atau komentar umum, bukan laporan kejadian",
+    "SUDAH_DITANGANI": "Sudah ditangani (kabar lanjutan: TRC/petugas atau keluarga sudah menangani)",
+    "NEGASI": "Disangkal: 'bukan', 'tidak ada', hoaks atau klarifikasi",
+    "LAIN": "Tidak ada tanda orang yang membutuhkan layanan sosial",
+}
+
+_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|polisi|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rsud|rsd|rumah aman|rumah perlindungan|pengawasan|puskesmas)"
+_DONE = r"(dibawa|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
+
+NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
+    "SUDAH_DITANGANI": [
+        (3, rf"\b(sudah|telah|kini)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_ACTOR}"),
+        (3, rf"\b{_ACTOR}\b[^|]{{0,40}}\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}"),
+        (
+            3,
+            r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b",
+        ),
+        (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
+        (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
+        (1, rf"\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}\b"),
+    ],
+    "BERITA": [
+        (
+            3,
+            r"\b(webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b",
+        ),
+        (
+            2,
+            r"\b(hari [a-z ]{3,30} (sedunia|nasional|internasional)|sepanjang \d{4}|\d+ persen|tahun ini|pekan lalu|kemensos|bp2mi|pemprov|kadinsos|gelar|menggelar|tidak berpotensi|bertambah|terjaring|jaring|tragedi)\b",
+        ),
+        (2, r"\b(kompas|batampos|radar [a-z]+|kaltimpost|detik|tribun|antara)\b"),
+        (
+            2,
+            r"\b(polisi|polda|polres) (tangkap|gagalkan|dalami|selidiki|masih)\b|\b(sidang|terdakwa|dituntut|vonis)\b",
+        ),
+    ],
+    "IKLAN": [
+        (
+            3,
+            r"\b(loker|lowongan|dibutuhkan|promo|diskon|rental|open donasi|cicilan|cod|nego|daftar sekarang|link bio|kursus|fast respon|open po|hubungi kami|info lengkap|minat (wa|inbox|dm|hubungi))\b",
+        ),
+        (
+            2,
+            r"\b(dicari|jual|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
+        ),
+    ],
+    "TANYA": [
+        (
+            3,
+            r"\b(mau tanya|tanya dong|mau nanya|numpang tanya|bertanya|menanyakan|apa hukum\w*|pidananya|syarat\w*|kapan cair|cair kapan|apa beda\w*|bayar atau gratis|boleh (tidak|nggak) sih)\b",
+        ),
+        (
+            2,
+            r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b",
+        ),
+    ],
+    "OPINI": [
+        (
+            3,
+            r"\b(menurut(ku| saya| aku)|seharusnya|kudune|harusnya|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b",
+        ),
+        (
+            2,
+            r"\b(pemerintah|pemko|pemkab|kerajaan) (harus|kudu|mesti|kena|ke mana)|\bke mana (aja|saja)\b|\bmiris\b[^|]{0,20}\bberita",
+        ),
+    ],
+    "NEGASI": [
+        (3, r"\b(hoaks|klarifikasi|tidak benar|video lama|jangan (disebar|asal|main tuduh|nyebar))\b"),
+        (1, r"\bbukan\b"),
+    ],
+    "KIASAN": [
+        (3, r"\b(tergila gila|gila gilaan|edan edanan|gila gila|gila (bola|kerja))\b"),
+        (
+            3,
+            r"\bseperti (orang (gila|mati|stres)|gelandangan|mayat|pengemis|ngemis|dipasung|macan|kubangan|sungai)",
+        ),
+        (
+            3,
+            r"\b(pengemis cinta|mayat hidup|dipasung aturan|season \d|kapan tayang|pengen ngamuk|rasa nak jadi gila|nggarai gila|atiku|jiwa jiwa)\b",
+        ),
+        (3, r"\b(proyek|aset|mobil|gedung|tanah|lahan)\b[^|]{0,25}\bterlantar\b"),
+        (2, r"\bgila (banget|sih|tenan|benar|kali|parah|la|ya|gak sih)\b"),
+        (
+            2,
+            r"\b(harga|macet|promo|gol|golnya|film|tiket|cerita|internet|rega|penonton)\b[^|]{0,25}\bgila\b|\bgila\b[^|]{0,25}\b(harga|macet|promo|diskon|gol|film)\b",
+        ),
+    ],
+    "LAIN": [
+        (3, r"\b(salah sambung|telepon iseng|telpon iseng|prank)\b"),
+    ],
+}
+
+# Words that name a case outright: denied ("bukan ODGJ", "tidak ada mayat") they make the post a denial.
+_DENIABLE_WORDS = (
+    "odgj gila stres gelandangan gepeng tunawisma pengemis pengamen terlantar pasung dipasung dirantai "
+    "mayat jenazah penculikan ngemis"
+)
+DENIABLE = _DENIABLE_WORDS.split()
+
+# Signs that someone needs help now: they count against "not a case".
+HELP = r"\b(tolong|mohon|minta (tolong|bantuan|dievakuasi|dibawa)|segera|butuh bantuan|kasihan|(siapa|ada (yang|yg)) (yang )?kenal|pelapor|melaporkan|melapor|lapor)\b"
+
+FLAG: dict[str, str] = {
+    "agitated": r"\b(ngamuk|mengamuk|amuk|lempar\w*|melempar\w*|mbalangi|bawa (parang|pisau|golok|kayu|batu|pentungan|sajam)|membawa (parang|pisau|golok|kayu|sajam)|memukul|mukul|mengancam|ancam|kejar\w*|mecah\w*|memecahkan|merusak|ngrusak|obrak abrik|menyerang|serang|pentungan|membahayakan|bahaya)\b",
+    "injured": r"\b(luka\w*|terluka|berdarah|darah|lebam|memar|patah|bengkak|cedera|borok|bocor|bonyok|penuh luka)\b",
+    "sick": r"\b(sakit|demam|lemas|lemes|lemah|kurus|stroke|gizi buruk|tidak (mau )?makan|belum makan|pucat|menggigil|lumpuh)\b",
+    "pregnant": r"\b(hamil|mengandung)\b",
+    "alone": r"\b(sendirian|tidak ada (keluarga|yang kenal|yang jaga|yang merawat|yang nolong)|tanpa keluarga|ditinggal)\b",
+    # A child as the subject, said outright (not "anaknya", someone's child).
+    "young": r"\b(bayi|balita|anak kecil|anak anak kecil|anak (umur|usia) \d+|(umur|usia) ([1-9]|1[0-7]) (tahun|bulan)|bawa anak|membawa anak|remaja)\b",
+    "child": rf"\b({_CHILD[1:-1]}|anak anak|umur ([1-9]|1[0-7]) (tahun|bulan)|usia ([1-9]|1[0-7]) tahun|sd|smp)\b",
+    "elderly": rf"\b({_ELDER[1:-1]}|tua|usia (6|7|8|9)\d)\b",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    category: dict[str, int]
+    not_case: dict[str, int]
+    flags: frozenset[str]
+    help: bool
+    denied_terms: bool  # a strong category word is in a negation scope ("bukan ODGJ")
+    names: tuple[str, ...]  # which cues fired: features of the model
+
+
+def _compile(table: dict[str, list[tuple[int, str]]]) -> list[tuple[str, int, re.Pattern[str]]]:
+    """One pattern per key and weight (the alternatives joined): fewer searches per post."""
+    merged: dict[tuple[str, int], list[str]] = {}
+    for key, pats in table.items():
+        for w, p in pats:
+            merged.setdefault((key, w), []).append(f"(?:{p})")
+    return [(key, w, re.compile("|".join(ps))) for (key, w), ps in merged.items()]
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[
+    list[tuple[str, int, re.Pattern[str]]],
+    list[tuple[str, int, re.Pattern[str]]],
+    list[tuple[str, re.Pattern[str]]],
+    re.Pattern[str],
+]:
+    flags = [(k, re.compile(p)) for k, p in FLAG.items()]
+    return _compile(CATEGORY), _compile(NOT_A_CASE), flags, re.compile(HELP)
+
+
+_DENIABLE = DENIABLE_WORDS = frozenset(DENIABLE)
+
+
+def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, bool]:
+    """The words with denied case words masked ("bukan _odgj"), so category patterns skip them; and
+    whether any was denied. "tidak ada keluarga" stays as it is: it is what the reporter saw."""
+    masked = [("_" + t if n and t in _DENIABLE else t) for t, n in zip(toks, neg, strict=True)]
+    return " ".join(masked), any(m.startswith("_") for m in masked)
+
+
+@lru_cache(maxsize=4096)
+def analyse(text: str) -> Cues:
+    cats, nots, flags, help_ = _compiled()
+    toks, _, neg = words_of(text)
+    plain = " ".join(toks)
+    masked, denied_terms = _denied_text(toks, neg)
+    category: dict[str, int] = {}
+    not_case: dict[str, int] = {}
+    names: list[str] = []
+    for key, weight, pat in cats:
+        if pat.search(masked):
+            category[key] = max(category.get(key, 0), weight)
+            names.append(f"cat:{key}:{weight}")
+    for key, weight, pat in nots:
+        if pat.search(plain):
+            not_case[key] = max(not_case.get(key, 0), weight)
+            names.append(f"not:{key}:{weight}")
+    if denied_terms:
+        not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
+        names.append("not:denied")
+    found = frozenset(k for k, pat in flags if pat.search(masked))
+    names.extend(f"flag:{f}" for f in sorted(found))
+    helps = bool(help_.search(plain))
+    if helps:
+        names.append("help")
+    return Cues(category, not_case, found, helps, denied_terms, tuple(names))
+
+
+def cues_of(text: str) -> tuple[str, ...]:
+    return analyse(text).names

@@ -1,0 +1,51 @@
+"""Labelled posts for training and evaluation (tests/triage/data/, tests/triage/posts.jsonl).
+
+A row's `label` is its category, or "none" when the post is not a case. The old set
+(tests/triage/posts.jsonl) says "unknown" for posts that are no case; read here as "none"."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "triage" / "data"
+TRAIN = DATA / "train.jsonl"
+TEST = DATA / "test.jsonl"
+OLD = ROOT / "tests" / "triage" / "posts.jsonl"
+NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: str
+    text: str
+    label: str
+    reason: str | None = None
+    flags: tuple[str, ...] = ()
+    kecamatan: str | None = None
+    region: str = "21.71"
+    channel: str = "social_media"
+
+
+def load(path: Path) -> list[Row]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if not line.strip() or line.startswith("#"):
+            continue
+        d = json.loads(line)
+        label = d["category"]
+        rows.append(
+            Row(
+                id=d.get("id", f"{path.stem}:{n + 1}"),
+                text=d["text"],
+                label=NONE if label in ("unknown", NONE) else label,
+                reason=d.get("reason"),
+                flags=tuple(d.get("flags", ())),
+                kecamatan=d.get("kecamatan"),
+                region=d.get("region", "21.71"),
+                channel=d.get("channel", "social_media"),
+            )
+        )
+    return rows

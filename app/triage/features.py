@@ -1,0 +1,43 @@
+"""The features the model (app/triage/model.py) sees: stemmed words and word pairs (a denied word is its own
+feature: "bukan odgj" is not "odgj"), character 3-5-grams of the normalised words (they carry spelling
+variants the variant table does not know), and the rule cues (app/triage/cues.py) as words of their own.
+Training and serving call the same function, so the two can never disagree."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from app.triage.negation import denied
+from app.triage.text import BREAK, stem, tokens
+
+# Bump when the features change: a model trained on other features is refused (app/triage/model.py).
+VERSION = 1
+
+
+@lru_cache(maxsize=1024)
+def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
+    """Normalised words, their stems and negation, with sentence boundaries kept."""
+    toks = tokens(text)
+    return tuple(toks), tuple(stem(t) for t in toks), tuple(denied(toks))
+
+
+def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
+    toks, stems_, neg = analyse(text)
+    out: set[str] = set()
+    prev = None
+    for tok, st, no in zip(toks, stems_, neg, strict=True):
+        if st == BREAK:
+            prev = None
+            continue
+        word = ("n:" if no else "w:") + st
+        out.add(word)
+        if prev is not None:
+            out.add(f"b:{prev}_{word[2:]}")
+        prev = word[2:] if not no else "~" + word[2:]
+        if len(tok) >= 3 and not tok.isdigit():
+            padded = f" {tok} "
+            for n in (3, 4, 5):
+                for k in range(len(padded) - n + 1):
+                    out.add("c:" + padded[k : k + n])
+    out.update("q:" + c for c in cues)
+    return list(out)

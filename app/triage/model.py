@@ -1,0 +1,74 @@
+"""The trained part of the triage: a linear model (multinomial logistic regression, trained with
+scikit-learn by `python -m app.triage.train`) over the features of app/triage/features.py, shipped as
+app/triage/model.npz. Serving needs only numpy: a post's score is the sum of its features' weight rows.
+
+Classes are the categories and "none:<REASON>" for posts that are not a case."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from app.triage.features import VERSION
+
+ARTEFACT = Path(__file__).with_name("model.npz")
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    classes: tuple[str, ...]
+    index: dict[str, int]
+    weights: npt.NDArray[np.float32]
+    bias: npt.NDArray[np.float32]
+    meta: dict[str, object]
+
+    def probabilities(self, feats: list[str]) -> dict[str, float]:
+        rows = [i for f in feats if (i := self.index.get(f)) is not None]
+        z = self.bias.copy()
+        if rows:
+            # The features are binary and L2-normalised over those the model knows, as in training.
+            z += self.weights[rows].sum(axis=0, dtype=np.float32) / np.float32(math.sqrt(len(rows)))
+        z -= z.max()
+        e = np.exp(z)
+        p = e / e.sum()
+        return dict(zip(self.classes, p.tolist(), strict=True))
+
+
+def save(path: Path, model: Model) -> None:
+    vocab = sorted(model.index, key=model.index.__getitem__)
+    with path.open("wb") as f:
+        np.savez_compressed(
+            f,
+            classes=np.array(model.classes),
+            vocab=np.array(vocab),
+            weights=model.weights.astype(np.float16),
+            bias=model.bias.astype(np.float32),
+            meta=np.array(json.dumps(model.meta, sort_keys=True)),
+        )
+
+
+def read(path: Path) -> Model:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta.get("features") != VERSION:
+            raise RuntimeError(f"{path} was trained on features v{meta.get('features')}, not v{VERSION}")
+        vocab = [str(v) for v in z["vocab"]]
+        return Model(
+            classes=tuple(str(c) for c in z["classes"]),
+            index={v: i for i, v in enumerate(vocab)},
+            weights=z["weights"].astype(np.float32),
+            bias=z["bias"].astype(np.float32),
+            meta=meta,
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Model | None:
+    """The shipped model, or None when there is none (the rules then decide alone)."""
+    return read(ARTEFACT) if ARTEFACT.exists() else None

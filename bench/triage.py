@@ -1,0 +1,68 @@
+"""Triage of one post: latency of `app.triage.engine.suggest` against the naive first-keyword baseline
+(app/triage/baseline.py), in the same run: `python -m bench.triage [--rounds 5]`.
+
+Every labelled post (tests/triage/data/, 580) is triaged once per round as a post never seen before: the
+caches keyed by a post's text are emptied before each call, the stemmer's per-word cache is kept (a
+running worker has it warm; `--cold` empties it too, as for the first posts after a start). The garbage
+collector runs as in a server. Prints p50, p99 and max in milliseconds, and posts per second."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from app.triage import cues, dataset, features, places, text
+from app.triage.baseline import first_keyword
+from app.triage.engine import suggest, warm_up
+
+
+def _forget(cold: bool) -> None:
+    text._tokens.cache_clear()
+    cues.analyse.cache_clear()
+    features.analyse.cache_clear()
+    places.find_place.cache_clear()
+    if cold:
+        text.stem.cache_clear()
+
+
+def _measure(
+    posts: list[tuple[str, str]], run: Callable[[str, str], object], rounds: int, cold: bool
+) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for body, scope in posts:
+            _forget(cold)
+            t = time.perf_counter()
+            run(body, scope)
+            times.append(time.perf_counter() - t)
+    return times
+
+
+def _line(name: str, times: list[float]) -> str:
+    ms = sorted(t * 1000 for t in times)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    return (
+        f"{name:10} p50 {statistics.median(ms):6.3f} ms  p99 {p99:6.3f} ms  max {ms[-1]:6.3f} ms  "
+        f"{len(ms) / (sum(ms) / 1000):8.0f} posts/s"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--cold", action="store_true", help="empty the stemmer's word cache before each post too")
+    args = ap.parse_args(argv)
+    posts = [(r.text, r.region) for p in (dataset.TRAIN, dataset.TEST) for r in dataset.load(p)]
+    warm_up()
+    for body, scope in posts:  # the steady state: words seen, places indexed
+        suggest(body, region_scope=scope)
+        first_keyword(body)
+    print(f"{len(posts)} posts x {args.rounds} rounds{' (cold: stems recomputed)' if args.cold else ''}")
+    print(_line("triage", _measure(posts, lambda b, s: suggest(b, region_scope=s), args.rounds, args.cold)))
+    print(_line("baseline", _measure(posts, lambda b, s: first_keyword(b), args.rounds, args.cold)))
+
+
+if __name__ == "__main__":
+    main()

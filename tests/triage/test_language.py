@@ -1,0 +1,110 @@
+"""What the triage understands: regional words, negation, paraphrases, non-cases with their reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.triage.engine import suggest
+from app.triage.negation import denied
+from app.triage.text import tokens, words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("wong edan nang pasar", ["orang", "gila", "di", "pasar"]),
+        ("budak kecik kat simpang", ["anak", "kecil", "di", "simpang"]),
+        ("oreng gila e pasar", ["orang", "gila", "e", "pasar"]),
+        ("jalma gélo teu make baju", ["orang", "gila", "tidak", "make", "baju"]),
+        ("ana' kenik ta' andi' reng towa", ["anak", "kecil", "tidak", "andi", "orang", "tua"]),
+        ("gk punya rumah", ["tunawisma"]),
+        ("anak2 jalanan", ["anak", "anak", "jalanan"]),
+    ],
+)
+def test_regional_words_become_standard(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+def test_negation_scope_stops_at_the_sentence() -> None:
+    toks = tokens("Itu bukan ODGJ. Orang gila ngamuk di pasar")
+    neg = dict(zip(toks, denied(toks), strict=False))
+    assert neg["odgj"] and not neg["gila"] and not neg["ngamuk"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "flag"),
+    [
+        ("Lur, ana wong edan ngamuk nang pasar Slawi, podo mlayu kabeh", "ODGJ", "agitated"),
+        ("Oreng gila ngamok e pasar Tanggul, mecah kaca warung", "ODGJ", "agitated"),
+        ("Kesian tengok budak kecik jual tisu kat simpang lampu merah sampai tengah malam", "AJ", "child"),
+        ("Kesian tengok atok ni tinggal sorang, tak ada anak, rumah bocor", "LUT", "elderly"),
+        (
+            "Ada bapak dikurung di kamar sama keluarganya sudah bertahun-tahun, makan lewat jendela",
+            "PASUNG",
+            "shackled",
+        ),
+        ("Mas2 tergeletak berdarah sendirian di pinggir jalan, gak ada yang kenal", "OT", "injured"),
+        ("Anak tetangga tiap hari dipukuli bapak tirinya sampai lebam", "AKTK", "child"),
+        ("Ada mayit kintir nang kali, durung ana sing ngakoni", "JENAZAH", "deceased"),
+        ("Pemuda ini ditipu calo kerja, terlantar di pelabuhan, tidak punya uang pulang", "PMBS", None),
+        ("Keluarga ini tidak ada listrik dan air bersih, anak 5 makan sehari sekali", "FM", None),
+    ],
+)
+def test_dialect_and_paraphrase_cases(text: str, category: str, flag: str | None) -> None:
+    s = suggest(text)
+    assert s.category == category and s.not_case is None, s
+    assert flag is None or flag in s.flags, s
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Gila ya harga cabe sekarang, 120rb sekilo. Emak2 pada ngamuk", "KIASAN"),
+        ("Tolong jangan disebar lagi, itu bukan ODGJ. Itu ayah saya", "NEGASI"),
+        ("Update: ODGJ yang ngamuk kemarin sudah dibawa TRC Dinsos ke RSJ. Terima kasih", "SUDAH_DITANGANI"),
+        ("LOKER MALAYSIA! Dibutuhkan 50 org pekerja kilang, gaji RM 2.500, minat WA 0812xxxx", "IKLAN"),
+        ("Min mau tanya, apa hukumnya kalau keluarga memasung anggota keluarga yang ODGJ?", "TANYA"),
+        ("Webinar kesehatan jiwa: merawat ODGJ di rumah, Sabtu via Zoom, gratis!", "BERITA"),
+    ],
+)
+def test_not_a_case_with_its_reason(text: str, reason: str) -> None:
+    s = suggest(text, region_scope="21.71")
+    assert s.not_case == reason, s
+    assert s.category == "unknown" and s.priority is None and s.not_case_text
+    assert not s.urgent
+
+
+def test_news_from_elsewhere_is_not_a_case_here() -> None:
+    s = suggest("Banjir rendam ribuan rumah di Jakarta Timur, ratusan warga mengungsi", region_scope="35.09")
+    assert s.not_case == "BERITA"
+    # The same flood in the team's own kab/kota is a case.
+    assert (
+        suggest("Banjir rendam rumah warga di Puger, warga mengungsi", region_scope="35.09").category == "KBA"
+    )
+
+
+def test_priority_hint_follows_the_rules() -> None:
+    assert suggest("orang gila mengamuk bawa parang").priority == 1
+    assert suggest("ada gepeng tidur di emperan toko").priority == 3
+    # Nothing names a kind of case: no category is guessed, so nothing is lifted.
+    s = suggest("Warga minta dicek, ada orang di depan ruko")
+    assert s.category == "unknown" and s.not_case is None
+
+
+@pytest.mark.parametrize(
+    ("text", "scope", "code"),
+    [
+        ("Odgj lempar batu depan Nagoya Hill", "21.71", "21.71.06.1003"),
+        ("ODGJ ngamuk di simpang Jodoh", "21.71", "21.71.02.1002"),
+        ("Kades Suren Ledokombo melapor ada warga dipasung", "35.09", "35.09.28.2002"),
+        ("wong edan nang pasar Slawi", "33.28", "33.28.10"),
+        ("Pengemis di depan Indomaret Sei Panas", "21.71", "21.71.10.1006"),
+    ],
+)
+def test_places_local_names_and_locatives(text: str, scope: str, code: str) -> None:
+    assert suggest(text, region_scope=scope).region_code == code
+
+
+def test_the_city_is_not_its_namesake_kecamatan() -> None:
+    assert suggest("Anak-anak pawai di Mataram", region_scope="52.71").region_code is None
+    assert suggest("Sosialisasi di Kecamatan Mataram", region_scope="52.71").region_code == "52.71.02"

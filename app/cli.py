@@ -148,6 +148,15 @@ def keys_derived() -> None:
     click.echo(sealing.derived_key(get_settings().secret_key))
 
 
+@keys.command("vapid")
+def keys_vapid() -> None:
+    """Prints a new VAPID private key for TANGGAP_VAPID_PRIVATE_KEY (Web Push). Changing it invalidates the
+    devices' subscriptions: they subscribe again with the new public key (GET /api/v1/me/push/key)."""
+    from app.services.push.vapid import new_private_key
+
+    click.echo(new_private_key())
+
+
 @keys.command("new")
 def keys_new() -> None:
     """Prints a new random key for TANGGAP_DATA_KEYS (put it first: it seals from then on)."""

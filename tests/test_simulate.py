@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PG_ADMIN_DSN, create_pg_database, drop_pg_database
 
 
+@pytest.mark.timeout(600)
 def test_a_simulated_morning_breaks_no_invariant(tmp_path: Path) -> None:
     # Skips (or fails under TANGGAP_REQUIRE_POSTGRES) like the other PostgreSQL tests when it is unreachable.
     probe = create_pg_database()

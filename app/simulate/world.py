@@ -80,7 +80,7 @@ KINDS = [
     Kind("AJ", 2.5, "anak jalanan mengamen di {p}", (("child",),), (8, 15), 0.4),
     Kind("LUT", 2.0, "nenek terlantar di {p}", (("elderly", "sick"),), (65, 85), 0.6),
     Kind("OT", 2.5, "orang terlantar tergeletak di {p}", ((), ("injured",)), (25, 60), 0.2),
-    Kind("KTK", 1.2, "korban KDRT minta tolong di {p}", ((), ("injured",)), (20, 45), 0.9),
+    Kind("KTK", 0.8, "korban KDRT minta tolong di {p}", ((), ("injured",)), (20, 45), 0.9),
     Kind("AKTK", 0.8, "anak dipukuli orang tua di {p}", (("child",),), (5, 14), 0.5),
     Kind("ABT", 0.4, "balita ditinggal sendirian di {p}", (("child", "alone"),), (1, 4), 0.5),
     Kind("PMBS", 0.6, "pekerja migran terlantar di pelabuhan {p}", ((),), (20, 40), 0.3),
@@ -214,8 +214,10 @@ def _surges(rng: random.Random, reports: list[PlannedReport], where: list[Place]
                 crossing, lat, lon, ("elderly",), 1, 70, "female", "call_center", surge="razia",
             )
         )  # fmt: skip
-    # A flood in the afternoon (or half-way through a short run): ten calls within forty minutes from
-    # the low-lying kelurahan, families with children and old people stranded.
+    # A flood in the afternoon (in a run of six hours or more): ten calls within forty minutes from the
+    # low-lying kelurahan, families with children and old people stranded.
+    if hours < 6:
+        return
     flood_at = timedelta(hours=min(hours * 0.6, 9.0))
     low = rng.sample(where, min(3, len(where)))
     for k in range(10):

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentPrincipal, SessionDep
+from app.dispatch.referralflow import ReferralStatus
 from app.errors import Unprocessable
 from app.schemas.agencies import (
     AgencyIn,
@@ -25,7 +26,6 @@ from app.schemas.agencies import (
     ReferIn,
     ReferralOut,
     ReferralPage,
-    ReferralStatus,
     RuleIn,
     RuleOut,
     RulePatch,

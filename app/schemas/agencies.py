@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, Field, StringConstraints, field_validator
 
+from app.dispatch.referralflow import ReferralStatus
 from app.schemas.common import NOTE_MAX, CategoryCode, Name, Out, Page, Phone, RegionCode, Strict
 from app.schemas.incidents import Outcome
 
@@ -16,8 +17,9 @@ AgencyKind = Literal[
 ]
 Flag = Literal["injured", "agitated", "child", "elderly", "shackled", "deceased", "alone", "pregnant", "sick"]
 # What an agency may answer, in the order an answer usually comes.
-AnswerStatus = Literal["acknowledged", "accepted", "declined", "completed"]
-ReferralStatus = Literal["pending", "acknowledged", "accepted", "declined", "completed", "cancelled"]
+AnswerStatus = Literal[
+    ReferralStatus.acknowledged, ReferralStatus.accepted, ReferralStatus.declined, ReferralStatus.completed
+]
 # Personal data a webhook payload may carry when the endpoint is allowed it (none by default).
 PersonalField = Literal["subject_name", "subject_nik", "reporter_name", "reporter_phone"]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=300)]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
+from app.dispatch.referralflow import ANSWERS, CLOSED, ReferralStatus
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from app.models import Agency, Incident, Referral, RoutingRule
 from app.models.base import utcnow
@@ -20,17 +21,6 @@ from app.schemas.agencies import AnswerIn
 from app.services import agencies, events
 from app.services.access import READ_INCIDENTS, TRIAGE, Principal, require
 from app.services.incidents import move
-
-# What an agency may answer next, from where its referral stands.
-ANSWERS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"acknowledged", "accepted", "declined"}),
-    "acknowledged": frozenset({"accepted", "declined"}),
-    "accepted": frozenset({"completed"}),
-    "declined": frozenset(),
-    "completed": frozenset(),
-    "cancelled": frozenset(),
-}
-CLOSED = frozenset({"declined", "completed", "cancelled"})
 
 
 def _record(
@@ -80,7 +70,7 @@ async def _open(
     if referral is None:
         referral = Referral(incident_id=incident.id, agency_id=agency.id)
         session.add(referral)
-    referral.status = "pending"
+    referral.status = ReferralStatus.pending
     referral.reason = reason
     referral.rule_id = rule.id if rule else None
     referral.completes_incident = rule.completes_incident if rule else False
@@ -157,7 +147,7 @@ async def cancel(
             f"referral is {referral.status}; it cannot be cancelled", current_status=referral.status
         )
     before = referral.status
-    referral.status, referral.cancelled_at = "cancelled", utcnow()
+    referral.status, referral.cancelled_at = ReferralStatus.cancelled, utcnow()
     referral.updated_at = referral.cancelled_at
     agency = await session.get(Agency, referral.agency_id)
     assert agency is not None
@@ -219,25 +209,25 @@ async def answer(
     referral, incident, agency = await agency_referral(session, principal, referral_id, lock=True)
     if body.status == referral.status:
         return referral, incident, False
-    allowed = ANSWERS[referral.status]
+    allowed = ANSWERS[ReferralStatus(referral.status)]
     if body.status not in allowed:
         raise InvalidTransition(
             f"referral is {referral.status}; it cannot become {body.status}",
             current_status=referral.status,
             allowed=sorted(allowed),
         )
-    if body.status == "declined" and not body.reason:
+    if body.status == ReferralStatus.declined and not body.reason:
         raise Unprocessable("a reason is required to decline", field="body.reason")
     now = utcnow()
     before = referral.status
     referral.status, referral.updated_at = body.status, now
     setattr(referral, f"{body.status}_at", now)
-    if body.status == "accepted" and referral.acknowledged_at is None:
+    if body.status == ReferralStatus.accepted and referral.acknowledged_at is None:
         referral.acknowledged_at = now
     referral.answer_note = body.note
-    if body.status == "declined":
+    if body.status == ReferralStatus.declined:
         referral.decline_reason = body.reason
-    if body.status == "completed":
+    if body.status == ReferralStatus.completed:
         referral.outcome = body.outcome
     _record(
         session,
@@ -253,7 +243,7 @@ async def answer(
     )
     current = Status(incident.status)
     if (
-        body.status == "completed"
+        body.status == ReferralStatus.completed
         and referral.completes_incident
         and body.outcome is not None
         and lifecycle.can_transition(current, Status.resolved)

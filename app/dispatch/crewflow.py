@@ -56,6 +56,8 @@ class ReleaseReason(StrEnum):
     out_of_service = "out_of_service"
     withdrawn = "withdrawn"
     cancelled = "cancelled"
+    # Sent on to a P1 while on its way to a lesser case (app/dispatch/engine.py: diversions).
+    diverted = "diverted"
 
 
 # Steps a crew reports from the field while it holds an assignment.

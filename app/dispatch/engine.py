@@ -114,6 +114,8 @@ class Params:
     too_few_seats_minutes: float = 45.0
     # Arriving after the temu deadline costs this much more than arriving in time.
     late_minutes: float = 60.0
+    # A P1 already past its deadline takes a diverted crew only this close.
+    diversion_late_cap_minutes: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,3 +400,81 @@ def closest_idle(
 
 
 POLICIES = {"engine": decide, "closest_idle": closest_idle}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a busy crew is doing, for diversions."""
+
+    crew_id: str
+    incident_id: str
+    priority: int
+    # dispatched or en_route: not yet with the person (only then may it be sent elsewhere)
+    stage: str
+    # The job's own temu deadline.
+    arrive_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Diversion:
+    incident_id: str
+    crew_id: str
+    from_incident_id: str
+    travel_minutes: float
+    reason: str
+
+
+def diversions(
+    waiting: Sequence[WaitingIncident],
+    crews: Sequence[CrewState],
+    jobs: dict[str, Job],
+    now: datetime,
+    params: Params | None = None,
+    *,
+    min_slack_minutes: float = 60.0,
+) -> list[Diversion]:
+    """A P1 that no free crew can take goes to a crew on its way to a P3 or P4 case instead, when that crew
+    is not yet with the person, reaches the P1 in time (or, already late, within `late_cap` minutes), and the
+    lesser case can wait (its own temu deadline at least `min_slack_minutes` away). The lesser case goes back
+    to the waiting list. Oldest P1 first; each crew diverted once."""
+    params = params or Params()
+    taken: set[str] = set()
+    out = []
+    for incident in sorted(waiting, key=lambda i: (i.waiting_since, i.id)):
+        if incident.priority != 1 or incident.handover:
+            continue
+        need = needs(incident)
+        best: tuple[float, CrewState, Job] | None = None
+        for crew in crews:
+            job = jobs.get(crew.id)
+            if (
+                job is None
+                or crew.id in taken
+                or job.priority < 3
+                or job.stage not in ("dispatched", "en_route")
+            ):
+                continue
+            if job.arrive_by is not None and (job.arrive_by - now).total_seconds() / 60 < min_slack_minutes:
+                continue
+            travel = travel_minutes(incident, crew, params)
+            if fit_refusal(incident, need, crew, travel, now, params) is not None:
+                continue
+            left = (incident.arrive_by - now).total_seconds() / 60 if incident.arrive_by else travel
+            if travel > max(left, params.diversion_late_cap_minutes):
+                continue
+            if best is None or travel < best[0]:
+                best = (travel, crew, job)
+        if best is not None:
+            travel, crew, job = best
+            taken.add(crew.id)
+            out.append(
+                Diversion(
+                    incident.id,
+                    crew.id,
+                    job.incident_id,
+                    round(travel, 1),
+                    f"dialihkan dari kasus P{job.priority} (belum tiba di lokasi) ke kasus P1: "
+                    f"{travel:.0f} menit perjalanan",
+                )
+            )
+    return out

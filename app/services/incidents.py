@@ -348,7 +348,7 @@ async def likely_duplicates(session: AsyncSession, incident: Incident) -> list[D
 
 def move(
     session: AsyncSession,
-    principal: Principal,
+    principal: Principal | str,
     incident: Incident,
     target: Status,
     *,

@@ -23,6 +23,8 @@ from app.simulate.client import SimClock
 # How long (real seconds) an incident may wait while a qualified crew is free before it counts as a stall.
 STALL_REAL_SECONDS = 3.0
 OPEN = ("verified", "dispatched", "en_route", "on_scene", "handling")
+# Events that give a crew a job (their data carries the offer_id).
+ASSIGNING = ("offer.made", "incident.handed_over", "incident.dispatched_manually", "incident.diverted")
 
 
 @dataclass

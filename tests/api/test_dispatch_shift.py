@@ -335,3 +335,31 @@ async def test_the_database_refuses_a_second_job_for_a_crew(
                 )
             )
     assert offer["status"] == "pending"
+
+
+async def test_a_p1_takes_the_crew_on_its_way_to_a_p3_which_waits_again(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """All crews busy, one only on its way to a beggar (P3): an agitated ODGJ (P1) gets that crew at once,
+    and the beggar goes back to waiting for the next crew."""
+    shift = await Shift(client, actors).start(1)
+    [crew_id] = shift.ids()
+    phone = shift.crew_headers[crew_id]
+    lesser = await shift.report(category="PENG", subject={"flags": []}, description="pengemis")
+    await shift.verify(lesser)
+    offer = await pending_offer(db, lesser)
+    await post(client, phone, f"/api/v1/offers/{offer['id']}/accept", expect=200)
+    await post(client, phone, f"/api/v1/crews/{crew_id}/status", {"status": "en_route"}, expect=200)
+    urgent = await shift.report(category="ODGJ", subject={"flags": ["agitated"]})
+    await shift.verify(urgent)
+
+    async def diverted() -> dict[str, Any] | None:
+        detail = await shift.incident(urgent)
+        return detail if detail["assigned_crew_id"] == crew_id else None
+
+    detail = await eventually(diverted, what="the diversion")
+    [event] = [e for e in detail["timeline"] if e["type"] == "incident.diverted"]
+    assert event["data"]["from_incident_id"] == lesser and detail["status"] == "dispatched"
+    before = await shift.incident(lesser)
+    assert before["status"] == "verified" and before["assigned_crew_id"] is None
+    _one_job_per_crew(await _active(db))

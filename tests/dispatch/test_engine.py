@@ -17,12 +17,14 @@ from app.dispatch.engine import (
     SECURE_TRANSPORT,
     STRETCHER,
     CrewState,
+    Job,
     Params,
     Point,
     WaitingIncident,
     best_crew,
     closest_idle,
     decide,
+    diversions,
     haversine_km,
     needs,
 )
@@ -260,3 +262,26 @@ def test_closest_idle_serves_in_arrival_order_with_the_nearest_free_crew() -> No
     odgj = incident("odgj", 1, flags=frozenset({"agitated"}), category="ODGJ")
     [d] = closest_idle([odgj], [crew("sedan", 0)], NOW)
     assert d.crew_id is None and d.why is not None and d.why.code == "none_qualified"
+
+
+def test_a_p1_diverts_a_crew_on_its_way_to_a_lesser_case() -> None:
+    p1 = incident("p1", 1, minutes_ago=2, location=near(1), arrive_by=NOW + timedelta(minutes=28))
+    busy = [
+        crew("to-p3", 2, status="en_route", busy_with="p3"),
+        crew("at-p4", 0.5, status="on_scene", busy_with="p4"),
+        crew("to-p2", 0.5, status="en_route", busy_with="p2"),
+        crew("to-urgent-p3", 0.2, status="dispatched", busy_with="p3b"),
+    ]
+    jobs = {
+        "to-p3": Job("to-p3", "p3", 3, "en_route", NOW + timedelta(hours=2)),
+        "at-p4": Job("at-p4", "p4", 4, "on_scene", NOW + timedelta(hours=20)),
+        "to-p2": Job("to-p2", "p2", 2, "en_route", NOW + timedelta(minutes=50)),
+        # A P3 about to miss its own deadline is not robbed of its crew.
+        "to-urgent-p3": Job("to-urgent-p3", "p3b", 3, "dispatched", NOW + timedelta(minutes=20)),
+    }
+    [d] = diversions([p1], busy, jobs, NOW)
+    assert (d.crew_id, d.from_incident_id) == ("to-p3", "p3") and "P3" in d.reason
+    # Nobody to divert for a P2, nor when the P1 could not be reached in time.
+    assert diversions([replace(p1, priority=2)], busy, jobs, NOW) == []
+    far = replace(p1, location=near(40), arrive_by=NOW + timedelta(minutes=10))
+    assert diversions([far], busy, jobs, NOW) == []

@@ -35,6 +35,7 @@ from app.models.base import utcnow
 from app.services import events, timers
 from app.services.access import in_region
 from app.services.dispatch import engagements, locks
+from app.services.incidents import move
 
 log = logging.getLogger("tanggap.dispatch")
 OPEN_CASE = (Status.dispatched, Status.en_route, Status.on_scene, Status.handling)
@@ -234,9 +235,15 @@ async def run_round(
         [waiting_state(i, refused[i.id]) for i in waiting], await crew_states(session, crews, busy), now
     )
     result.decisions = decisions
+    diverted: set[str] = set()
+    if policy_name == "engine":
+        diverted = await _divert(session, decisions, waiting, refused, crews, busy, now)
+        result.handovers += len(diverted)
     nobody: list[Incident] = []
-    due: list[datetime] = []
+    due: list[datetime] = [now + policy.ROUND_DELAY] if diverted else []
     for d in decisions:
+        if d.incident_id in diverted:
+            continue
         incident = by_id[d.incident_id]
         explained = explain(d)
         if d.crew_id is not None:
@@ -288,6 +295,107 @@ async def run_round(
     result.next_due = max(min(due), now + policy.ROUND_DELAY)
     await locks.round_due(session, regency, at=result.next_due)
     return result
+
+
+async def _divert(
+    session: AsyncSession,
+    decisions: list[engine.Decision],
+    waiting: list[Incident],
+    refused: dict[uuid.UUID, dict[str, datetime]],
+    crews: list[Crew],
+    busy: dict[uuid.UUID, uuid.UUID],
+    now: datetime,
+) -> set[str]:
+    """P1s no free crew can take: a crew on its way to a P3/P4 case is sent on to the P1 instead (the engine's
+    `diversions`), and the lesser case waits for the next crew. Returns the P1s so served."""
+    capacity = (reasons.ALL_BUSY, reasons.WAITS_FOR_OTHERS)
+    stuck = {
+        d.incident_id for d in decisions if d.crew_id is None and d.why is not None and d.why.code in capacity
+    }
+    p1 = [i for i in waiting if str(i.id) in stuck and i.priority == 1 and i.status == Status.verified]
+    if not p1:
+        return set()
+    jobs_of = dict(busy)
+    rows = (
+        await session.execute(
+            select(Offer, Incident)
+            .join(Incident, Incident.id == Offer.incident_id)
+            .where(Offer.crew_id.in_(list(jobs_of)), Offer.status == OfferStatus.accepted)
+        )
+    ).all()
+    jobs = {}
+    for offer, incident in rows:
+        temu = fourct.deadlines(
+            incident.priority, incident.first_received_at, timers.targets_for(incident.region_code)
+        )
+        jobs[str(offer.crew_id)] = engine.Job(
+            str(offer.crew_id),
+            str(incident.id),
+            incident.priority,
+            incident.status,
+            temu[Stage.temu] if incident.found_at is None else None,
+        )
+    plan = engine.diversions(
+        [waiting_state(i, refused[i.id]) for i in p1],
+        await crew_states(session, [c for c in crews if str(c.id) in jobs], {}),
+        jobs,
+        now,
+    )
+    by_crew = {str(c.id): c for c in crews}
+    by_incident = {str(i.id): i for i in p1}
+    served: set[str] = set()
+    for d in plan:
+        crew, target = by_crew[d.crew_id], by_incident[d.incident_id]
+        lesser = await engagements.locked_incident(session, uuid.UUID(d.from_incident_id))
+        job = await engagements.active_offer_of_crew(session, crew.id, lock=True)
+        if (
+            lesser is None
+            or job is None
+            or job.status != OfferStatus.accepted
+            or lesser.status
+            not in (
+                Status.dispatched,
+                Status.en_route,
+            )
+        ):
+            continue
+        engagements.release(
+            session, None, job, crew, lesser, now, reason=ReleaseReason.diverted, note=d.reason
+        )
+        move(session, events.SYSTEM, lesser, Status.verified, reason=f"{crew.name} {d.reason}")
+        await session.flush()  # the release first: one active offer per crew
+        made = engagements.assign(
+            session,
+            None,
+            target,
+            crew,
+            now,
+            source="engine",
+            decision={
+                "reasons": [d.reason],
+                "diverted_from": d.from_incident_id,
+                "travel_min": d.travel_minutes,
+            },
+        )
+        move(session, events.SYSTEM, target, Status.dispatched, reason=d.reason, crew_id=crew.id)
+        events.record(
+            session,
+            "incident.diverted",
+            actor=events.SYSTEM,
+            incident_id=target.id,
+            crew_id=crew.id,
+            region_code=target.region_code,
+            data={
+                "offer_id": str(made.id),
+                "crew": crew.name,
+                "from_incident_id": d.from_incident_id,
+                "reason": d.reason,
+                "incident": engagements.incident_brief(target),
+            },
+        )
+        await engagements.announce_assignment(session, made, crew, target, "dialihkan ke kasus P1")
+        served.add(d.incident_id)
+    return served
 
 
 def _heal(

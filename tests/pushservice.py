@@ -54,8 +54,8 @@ class Device:
     endpoint: str
     key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
     auth: bytes = field(default_factory=lambda: os.urandom(16))
-    # Scripted answers, used up in order (then 201).
-    script: deque[int] = field(default_factory=deque)
+    # Scripted answers, used up in order (then 201): a status, or ("redirect", location).
+    script: deque[int | tuple[str, str]] = field(default_factory=deque)
 
     def subscription(self) -> dict[str, Any]:
         public = self.key.public_key().public_bytes(
@@ -107,7 +107,8 @@ class PushService:
             return Response(status_code=403, content=b"wrong audience")
         body = await request.body()
         plain = http_ece.decrypt(body, private_key=device.key, auth_secret=device.auth, version="aes128gcm")
-        status = device.script.popleft() if device.script else 201
+        action = device.script.popleft() if device.script else 201
+        status, headers = (307, {"location": action[1]}) if isinstance(action, tuple) else (action, {})
         self.arrivals.append(
             Arrival(
                 device.id,
@@ -120,7 +121,7 @@ class PushService:
             )
         )
         self.arrived.set()
-        return Response(status_code=status)
+        return Response(status_code=status, headers=headers)
 
 
 @contextlib.asynccontextmanager

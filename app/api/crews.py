@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import AwareDatetime
 
 from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.dispatch import fourct
@@ -121,8 +121,8 @@ async def roster_view(
     team_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: datetime,
-    until: datetime,
+    since: AwareDatetime,
+    until: AwareDatetime,
 ) -> list[CrewOut]:
     """The roster as it stands: the team's crews whose shift overlaps [since, until) (at most 62 days)."""
     return await crews.render(session, await crews.roster_view(session, principal, team_id, since, until))
@@ -165,7 +165,7 @@ async def on_duty(
     principal: CurrentPrincipal,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
-    at: datetime | None = None,
+    at: AwareDatetime | None = None,
 ) -> list[CrewOut]:
     """Who is on duty now (or `at`) in a region: the crews whose shift covers that moment."""
     return await crews.render(session, await crews.on_duty(session, principal, region=region, at=at))

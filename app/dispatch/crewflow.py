@@ -103,6 +103,15 @@ def is_forward(current: Status, target: Status) -> bool:
     return _ORDER.index(target) > _ORDER.index(current)
 
 
+_STEPS = [CrewStatus.dispatched, *FIELD_STEPS]
+
+
+def is_behind(current: CrewStatus, target: CrewStatus) -> bool:
+    """Whether a field step comes before where the crew already is (a late or repeated step: ignored, so a
+    step sent late from a place without signal never moves the crew back)."""
+    return current in _STEPS and target in FIELD_STEPS and _STEPS.index(target) < _STEPS.index(current)
+
+
 class StepRefused(Exception):
     """A step the crew cannot take now; `code` is for programs, the message for people (Indonesian)."""
 

@@ -71,7 +71,7 @@ PAYLOAD_BYTES = 7900
 PAYLOAD_EVENTS = 16
 _IDS = ("incident_id", "crew_id", "actor_id")
 # Events that change who is in a crew (their data lists joined_user_ids / left_user_ids).
-MEMBERSHIP_EVENTS = frozenset({"crew.swap", "crew.formed"})
+MEMBERSHIP_EVENTS = frozenset({"crew.swap", "crew.formed", "crew.members_changed"})
 
 
 def to_payload(rows: list[dict[str, Any]]) -> str:

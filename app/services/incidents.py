@@ -233,6 +233,7 @@ async def assigned_to_caller(session: AsyncSession, principal: Principal, incide
             Offer.incident_id == incident_id,
             Offer.status == "accepted",
             Personnel.user_id == principal.user_id,
+            Personnel.active,
         )
         .limit(1)
     )

@@ -51,7 +51,7 @@ async def subscription(session: AsyncSession, principal: Principal, topics: list
             select(CrewMember.crew_id)
             .join(Personnel, Personnel.id == CrewMember.personnel_id)
             .join(Crew, Crew.id == CrewMember.crew_id)
-            .where(Personnel.user_id == principal.user_id, Crew.shift_ends_at > utcnow())
+            .where(Personnel.user_id == principal.user_id, Personnel.active, Crew.shift_ends_at > utcnow())
         )
         crews = frozenset(str(c) for c in rows)
     return Subscription(

@@ -25,6 +25,7 @@ async def my_crews(
         .join(Personnel, Personnel.id == CrewMember.personnel_id)
         .where(
             Personnel.user_id == principal.user_id,
+            Personnel.active,
             Crew.shift_ends_at > now,
             Crew.status != CrewStatus.off_shift,
         )

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import AuditEntry, PushSubscription
+from app.models import AuditEntry, PushMessage, PushSubscription
 from tests.conftest import Actor
 from tests.dispatch_helpers import Shift, eventually, pending_offer, post
 from tests.pushservice import push_service
@@ -187,3 +187,28 @@ async def test_supervisors_get_escalations_by_push(
         [push] = await service.wait_for(1, device)
     assert push.payload["type"] == "escalation" and push.payload["incident_id"] == body
     assert "penanganan jenazah" in push.payload["body"]
+
+
+async def test_a_push_service_redirect_is_not_followed(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A push endpoint that answers 307 towards another address does not get the server to post there
+    (a blind SSRF): the push fails, nothing reaches the redirect's target."""
+    shift = await Shift(client, actors).start(1)
+    [crew_id] = shift.ids()
+    phone = shift.crew_headers[crew_id]
+    async with push_service() as service:
+        redirecting, target = service.device(), service.device()
+        redirecting.script.append(("redirect", target.endpoint))
+        await post(client, phone, "/api/v1/me/push-subscriptions", redirecting.subscription(), expect=201)
+        incident = await shift.report(category="ODGJ", subject={"flags": ["agitated"]})
+        await shift.verify(incident)
+        await pending_offer(db, incident)
+
+        async def failed() -> bool:
+            async with db() as session:
+                status = (await session.scalars(select(PushMessage.status))).all()
+            return list(status) == ["failed"]
+
+        await eventually(failed, what="the redirected push marked failed")
+    assert [a.answered for a in service.arrivals] == [307]

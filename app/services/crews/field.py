@@ -98,16 +98,19 @@ async def _crew_for_update(
 
 
 async def acts_for(session: AsyncSession, principal: Principal, crew_id: uuid.UUID) -> bool:
-    """Whether the caller may act for this crew: one of its members, or console staff (region checked
-    by the caller)."""
+    """Whether the caller may act for this crew: an active member of it, or console staff whose region holds
+    the crew's team."""
     if principal.role in (Role.admin, Role.supervisor, Role.operator):
-        return True
+        region = await session.scalar(
+            select(Team.region_code).join(Crew, Crew.team_id == Team.id).where(Crew.id == crew_id)
+        )
+        return region is not None and principal.sees_region(region)
     if principal.role != Role.crew:
         return False
     member = await session.scalar(
         select(CrewMember.crew_id)
         .join(Personnel, Personnel.id == CrewMember.personnel_id)
-        .where(CrewMember.crew_id == crew_id, Personnel.user_id == principal.user_id)
+        .where(CrewMember.crew_id == crew_id, Personnel.user_id == principal.user_id, Personnel.active)
     )
     return member is not None
 

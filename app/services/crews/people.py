@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, NotFound, Unprocessable
-from app.models import Personnel, Role, Team, User, Vehicle
+from app.models import Crew, CrewMember, Personnel, Role, Team, User, Vehicle
+from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.crews import (
     PersonnelCreate,
@@ -97,6 +98,7 @@ async def patch_personnel(
     changes = body.model_dump(exclude_unset=True)
     if "user_id" in changes and changes["user_id"] is not None:
         await _check_account(session, team, changes["user_id"], person.id)
+    before = (person.user_id, person.active)
     for name, value in changes.items():
         setattr(person, name, sorted(set(value)) if name == "skills" and value is not None else value)
     if person.kind == "bko" and not (person.home_unit and person.seconded_from and person.seconded_until):
@@ -110,7 +112,45 @@ async def patch_personnel(
         region_code=team.region_code,
         data={"personnel_id": str(person.id), "changed": sorted(changes)},
     )
+    if before != (person.user_id, person.active):
+        await _membership_changed(session, principal, team, person, before)
     return person, team
+
+
+async def _membership_changed(
+    session: AsyncSession,
+    principal: Principal,
+    team: Team,
+    person: Personnel,
+    before: tuple[uuid.UUID | None, bool],
+) -> None:
+    """A person left (inactive) or changed account: the live streams of the accounts concerned follow the
+    person's crews of this and later shifts, or stop (app/live/hub.py)."""
+    old_user, was_active = before
+    left = (
+        [str(old_user)]
+        if old_user and was_active and (old_user != person.user_id or not person.active)
+        else []
+    )
+    joined = (
+        [str(person.user_id)]
+        if person.user_id and person.active and (person.user_id != old_user or not was_active)
+        else []
+    )
+    crews = await session.scalars(
+        select(Crew.id)
+        .join(CrewMember, CrewMember.crew_id == Crew.id)
+        .where(CrewMember.personnel_id == person.id, Crew.shift_ends_at > utcnow())
+    )
+    for crew_id in crews:
+        events.record(
+            session,
+            "crew.members_changed",
+            actor=principal,
+            crew_id=crew_id,
+            region_code=team.region_code,
+            data={"personnel_id": str(person.id), "joined_user_ids": joined, "left_user_ids": left},
+        )
 
 
 async def list_vehicles(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Sequence[Vehicle]:

@@ -47,7 +47,18 @@ async def dispatch_manually(
         if elsewhere
         else None
     )
-    await locks.hold(session, seen.region_code, team.region_code, *([other_region] if other_region else []))
+    # And the kab/kota of the crew the incident is offered to or worked by now: it is relieved below.
+    holding = await engagements.active_offer_of_incident(session, incident_id)
+    holder_region = (
+        await session.scalar(
+            select(Team.region_code).join(Crew, Crew.team_id == Team.id).where(Crew.id == holding.crew_id)
+        )
+        if holding
+        else None
+    )
+    await locks.hold(
+        session, seen.region_code, team.region_code, *[r for r in (other_region, holder_region) if r]
+    )
     crew = await engagements.locked_crew(session, crew_id)
     incident = await engagements.locked_incident(session, incident_id)
     assert crew is not None and incident is not None
@@ -71,7 +82,7 @@ async def dispatch_manually(
             current_status=crew.status,
             incident_id=str(own.incident_id),
         )
-    released: Crew | None = None
+    released: Crew | None = None  # the crew relieved of the case, named on the timeline
     if own is not None and own.id != (current.id if current else None):
         # The crew's pending offer for another incident: withdrawn, that incident goes to the next round.
         other = await engagements.locked_incident(session, own.incident_id)
@@ -86,6 +97,10 @@ async def dispatch_manually(
             crew if current.crew_id == crew.id else await engagements.locked_crew(session, current.crew_id)
         )
         assert holder is not None
+        home = await session.scalar(select(Team.region_code).where(Team.id == holder.team_id))
+        await locks.hold(session, home or incident.region_code)
+        if holder.id != crew.id:
+            await locks.round_due(session, home or incident.region_code)  # the holder is free again
         if current.status == OfferStatus.pending:
             engagements.withdraw(
                 session, principal, current, holder, incident, now, why=f"ditugaskan dengan tangan: {reason}"
@@ -143,6 +158,4 @@ async def dispatch_manually(
             extra={"crew_id": str(crew.id)},
             crew_id=crew.id,
         )
-    if released is not None:
-        await locks.round_due(session, team.region_code)
     return incident

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
@@ -125,12 +125,9 @@ async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
     """Verified incidents without an offer, and open cases without a crew (to hand over); locked in id
     order (the lock order: crews, then incidents)."""
     engaged = exists().where(Offer.incident_id == Incident.id, Offer.status.in_(ACTIVE_OFFERS))
-    # An open case waits for a crew only when one had to leave it (moved by hand, it was sent elsewhere).
-    left = exists().where(
-        Offer.incident_id == Incident.id,
-        Offer.status == OfferStatus.released,
-        Offer.release_reason.in_([ReleaseReason.handed_over, ReleaseReason.out_of_service]),
-    )
+    # An open case without a crew waits for one when a crew had it before (handed over, out of service, or
+    # reopened after its crew finished); moved by hand with no crew ever, someone was sent outside Tanggap.
+    left = exists().where(Offer.incident_id == Incident.id, Offer.status == OfferStatus.released)
     q = (
         select(Incident)
         .where(
@@ -216,9 +213,13 @@ async def run_round(
 ) -> RoundResult:
     """One round for a kab/kota whose dispatch lock the caller holds."""
     result = RoundResult()
-    region = await session.get(DispatchRegion, regency)
-    if region is not None:
-        region.due_at, region.last_round_at = None, now
+    # Written at once (not through the ORM): the round makes its next one due below, with SQL of its own.
+    await session.execute(
+        update(DispatchRegion)
+        .where(DispatchRegion.region_code == regency)
+        .values(due_at=None, last_round_at=now)
+        .execution_options(synchronize_session=False)
+    )
     crews = await crews_on_duty(session, regency, now, lock=True)
     busy = await _busy(session, [c.id for c in crews])
     _heal(session, crews, busy, regency, now)
@@ -325,6 +326,8 @@ async def _divert(
     ).all()
     jobs = {}
     for offer, incident in rows:
+        if not locks.holds(session, incident.region_code):
+            continue  # a neighbour's case taken as mutual aid stays with its crew
         temu = fourct.deadlines(
             incident.priority, incident.first_received_at, timers.targets_for(incident.region_code)
         )
@@ -542,14 +545,36 @@ async def run_due(
         )
     ran = 0
     for regency in due:
+        try:
+            async with unit_of_work(maker) as session:
+                await locks.hold(session, regency)
+                region = await session.get(DispatchRegion, regency, populate_existing=True)
+                if region is None or region.due_at is None or region.due_at > when:
+                    continue
+                await run_round(session, regency, now or utcnow(), policy_name=policy_name)
+                ran += 1
+        except Exception:  # one kab/kota failing does not hold up the others; it is tried again later
+            log.exception("dispatch round of %s failed", regency)
+            await _postpone(maker, regency)
+    return ran
+
+
+async def _postpone(maker: async_sessionmaker[AsyncSession], regency: str) -> None:
+    with contextlib.suppress(Exception):
         async with unit_of_work(maker) as session:
             await locks.hold(session, regency)
-            region = await session.get(DispatchRegion, regency, populate_existing=True)
-            if region is None or region.due_at is None or region.due_at > when:
-                continue
-            await run_round(session, regency, now or utcnow(), policy_name=policy_name)
-            ran += 1
-    return ran
+            await locks.round_due(session, regency, at=utcnow() + policy.ROUND_EVERY_WHILE_WAITING)
+
+
+async def mark_all_due(maker: async_sessionmaker[AsyncSession]) -> None:
+    """At start-up: every kab/kota with a team gets a round (what waited while no worker ran, or was
+    written before this version, is offered)."""
+    async with maker() as session:
+        regions = sorted(set((await session.scalars(select(Team.region_code))).all()))
+    for regency in regions:
+        async with unit_of_work(maker) as session:
+            await locks.hold(session, regency)
+            await locks.round_due(session, regency, at=utcnow())
 
 
 async def next_due(maker: async_sessionmaker[AsyncSession]) -> datetime | None:
@@ -573,6 +598,8 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(Exception):
+            await mark_all_due(self.maker)
         while not stop.is_set():
             self._wake.clear()
             wait = self.poll_seconds

@@ -18,6 +18,7 @@ from app.dispatch.crewflow import (
     OfferStatus,
     ReleaseReason,
     StepRefused,
+    is_behind,
     is_forward,
     plan_step,
 )
@@ -27,7 +28,7 @@ from app.models import Crew, Incident, Role, Team
 from app.models.base import utcnow
 from app.schemas.crews import StatusIn
 from app.schemas.incidents import TransitionIn
-from app.services import crews, events
+from app.services import crews, events, referrals
 from app.services import incidents as incident_service
 from app.services.access import Principal
 from app.services.dispatch import engagements, locks
@@ -40,14 +41,11 @@ async def _crew_and_regions(
 ) -> tuple[Crew, Team, list[str]]:
     crew = await session.get(Crew, crew_id)
     team = await session.get(Team, crew.team_id) if crew else None
-    if crew is None or team is None:
+    if crew is None or team is None or not await crews.acts_for(session, principal, crew.id):
+        # Outside the caller's reach, a crew is "not found": it does not even confirm that it exists.
+        if crew is not None and team is not None and principal.sees_region(team.region_code):
+            raise Forbidden("anggota regu hanya bertindak untuk regunya sendiri")
         raise NotFound(f"regu {crew_id} tidak ditemukan")
-    if not (principal.sees_region(team.region_code) or await crews.acts_for(session, principal, crew.id)):
-        raise NotFound(f"regu {crew_id} tidak ditemukan")
-    if principal.role not in (Role.admin, Role.supervisor, Role.operator) and not await crews.acts_for(
-        session, principal, crew.id
-    ):
-        raise Forbidden("anggota regu hanya bertindak untuk regunya sendiri")
     regions = [team.region_code]
     job = await engagements.active_offer_of_crew(session, crew.id)
     if job is not None:
@@ -66,6 +64,11 @@ async def set_crew_status(
     crew = await engagements.locked_crew(session, crew_id)
     assert crew is not None
     job = await engagements.active_offer_of_crew(session, crew.id)
+    if job is not None:
+        # A job offered between the first read and the locks (mutual aid): its kab/kota is locked too, or
+        # the request answers 409 (retry) rather than touching it unlocked.
+        region = await session.scalar(select(Incident.region_code).where(Incident.id == job.incident_id))
+        await locks.hold(session, region or team.region_code)
     incident = await engagements.locked_incident(session, job.incident_id) if job else None
     job = await engagements.active_offer_of_crew(session, crew.id, lock=True)
     if job is not None and (incident is None or incident.id != job.incident_id):
@@ -73,6 +76,8 @@ async def set_crew_status(
     now = utcnow()
     at = client_time(body.at, now, field="body.at")
     target = CrewStatus(body.status)
+    if is_behind(CrewStatus(crew.status), target):
+        return crew  # a step the crew is already past, sent late or again: it changes nothing
     current = CrewStatus(crew.status)
     try:
         plan = plan_step(
@@ -202,7 +207,16 @@ async def transition(
         raise Conflict(
             f"insiden berstatus {incident.status}; regu hanya memajukannya", current_status=incident.status
         )
+    if principal.role == Role.crew and (job is None or job.status != OfferStatus.accepted):
+        raise Forbidden("anggota regu hanya memindahkan insiden yang sedang ditangani regunya")
+    before = Status(incident.status)
     await incident_service.transition(session, principal, incident.id, body, at=at)
+    if target == Status.verified:
+        # Verified by hand like POST .../verify: referred by the rules (the first time), and in the next
+        # round.
+        if before == Status.received:
+            await referrals.route(session, principal, incident)
+        await locks.round_due(session, incident.region_code)
     if job is None or crew is None:
         return incident
     if job.status == OfferStatus.pending and target in (Status.cancelled, Status.rejected, Status.received):
@@ -221,7 +235,7 @@ async def transition(
                 crew.status in (CrewStatus.dispatched, CrewStatus.en_route, CrewStatus.on_scene)
                 and crew.status != follows
             ):
-                before = crew.status
+                was = crew.status
                 crew.status, crew.status_at = follows, now
                 events.record(
                     session,
@@ -230,6 +244,6 @@ async def transition(
                     crew_id=crew.id,
                     incident_id=incident.id,
                     region_code=holder_region,
-                    data={**events.change(before, follows), "reason": f"insiden {target}"},
+                    data={**events.change(was, follows), "reason": f"insiden {target}"},
                 )
     return incident

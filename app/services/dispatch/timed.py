@@ -76,6 +76,9 @@ async def _expire(session: AsyncSession, offer_id: uuid.UUID, now: datetime) -> 
         data={"offer_id": str(offer.id), "crew": crew.name},
     )
     await locks.round_due(session, incident.region_code)
+    home = await session.scalar(select(Team.region_code).where(Team.id == crew.team_id))
+    if home and locks.holds(session, home):
+        await locks.round_due(session, home)  # the crew is free again at home
     return 1
 
 

@@ -39,7 +39,7 @@ async def _withdraw_pending(
     pending = await engagements.active_offer_of_incident(session, incident.id, lock=True)
     if pending is None or pending.status != OfferStatus.pending:
         return
-    crew = await session.get(Crew, pending.crew_id)
+    crew = await engagements.locked_crew(session, pending.crew_id)
     assert crew is not None
     engagements.withdraw(session, principal, pending, crew, incident, utcnow(), why=why)
     await locks.round_due(session, incident.region_code)

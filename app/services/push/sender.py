@@ -1,7 +1,9 @@
 """The push sender every worker runs: claims due messages (a lease, so a worker that dies mid-send leaves
-them to another), encrypts and signs them with pywebpush (RFC 8291, RFC 8292), posts them to the device's
-push service, and records the outcome: sent; retried with backoff (network, 429, 5xx); gone (404/410: the
-device unsubscribed, its subscription is removed); expired (what it announced is over)."""
+them to another), encrypts them with pywebpush (RFC 8291, aes128gcm) and signs with py_vapid (RFC 8292),
+posts them with httpx to the device's push service at an address the SSRF check saw (no redirects
+followed: a push service never needs one), and records the outcome: sent; retried with backoff (network,
+429, 5xx); gone (404/410: the device unsubscribed, its subscription is removed); expired (what it
+announced is over)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
-from pywebpush import WebPushException, webpush_async
+import httpx
+from pywebpush import WebPusher
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -62,7 +66,8 @@ class PushSender:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
-        async with aiohttp.ClientSession() as http:
+        timeout = httpx.Timeout(self.settings.push_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
             while not stop.is_set():
                 self._wake.clear()
                 try:
@@ -73,7 +78,7 @@ class PushSender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll_seconds)
 
-    async def send_due(self, http: aiohttp.ClientSession) -> int:
+    async def send_due(self, http: httpx.AsyncClient) -> int:
         claimed = await self._claim()
         if not claimed:
             return 0
@@ -114,40 +119,44 @@ class PushSender:
                 )
             return out
 
-    async def _send(self, http: aiohttp.ClientSession, c: Claimed) -> Result:
+    async def _send(self, http: httpx.AsyncClient, c: Claimed) -> Result:
         left = (c.expires_at - utcnow()).total_seconds()
         if left <= 0:
             return Result("expired")
         settings = self.settings
         try:
-            await ssrf.check(
+            addresses = await ssrf.check(
                 c.endpoint, settings.webhook_allow_private, require_https=settings.env == "production"
             )
         except ssrf.RefusedTarget as exc:
-            return Result("failed", f"endpoint refused: {exc}")
-        headers: dict[str, str | int | float] = {"Urgency": c.urgency}
-        if c.topic:
-            headers["Topic"] = c.topic
+            return Result("failed", f"endpoint refused: {exc}"[:300])
+        data = json.dumps(c.payload, separators=(",", ":"), default=str).encode()
+        pusher = WebPusher({"endpoint": c.endpoint, "keys": {"p256dh": c.p256dh, "auth": c.auth}})
+        body = pusher.encode(data, "aes128gcm")["body"]
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(c.endpoint))
+        claims = {"sub": settings.vapid_subject, "aud": origin, "exp": int(time.time()) + 12 * 3600}
+        headers = {
+            **vapid.signer(settings).sign(claims),
+            "Content-Encoding": "aes128gcm",
+            # The push service keeps it for a sleeping phone as long as it is worth anything.
+            "TTL": str(max(int(clock.real_seconds(left)), 1)),
+            "Urgency": c.urgency,
+            **({"Topic": c.topic} if c.topic else {}),
+        }
+        # To an address the check saw (plain http is pinned to it); redirects are not followed.
+        target = ssrf.pinned(c.endpoint, addresses[0] if addresses else None)
         try:
-            await webpush_async(
-                {"endpoint": c.endpoint, "keys": {"p256dh": c.p256dh, "auth": c.auth}},
-                data=json.dumps(c.payload, separators=(",", ":"), default=str),
-                vapid_private_key=vapid.signer(settings),
-                vapid_claims={"sub": settings.vapid_subject},
-                # The push service keeps it for a sleeping phone as long as it is worth anything.
-                ttl=max(int(clock.real_seconds(left)), 1),
-                headers=headers,
-                aiohttp_session=http,
-                timeout=aiohttp.ClientTimeout(total=settings.push_timeout_seconds),
-            )
-        except WebPushException as exc:
-            code = exc.status_code
-            if code in (404, 410):
-                return Result("gone", f"HTTP {code}")
-            return Result("retry" if code is None or code == 429 or code >= 500 else "failed", f"HTTP {code}")
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            response = await http.post(target.url, content=body, headers={**headers, **target.headers})
+        except httpx.TimeoutException:
+            return Result("retry", "timed out")
+        except httpx.HTTPError as exc:
             return Result("retry", f"{type(exc).__name__}: {exc}"[:300])
-        return Result("sent")
+        code = response.status_code
+        if code in (200, 201, 202):
+            return Result("sent")
+        if code in (404, 410):
+            return Result("gone", f"HTTP {code}")
+        return Result("retry" if code == 429 or code >= 500 else "failed", f"HTTP {code}")
 
     async def _record(self, outcomes: list[tuple[Claimed, Result]]) -> None:
         now = utcnow()

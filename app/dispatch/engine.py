@@ -9,8 +9,10 @@ Rules (in order of strength):
    vehicle the case needs (an agitated person needs a vehicle fit to carry one safely; an injured person a
    medic; a body a crew trained and equipped for it), be less than `max_travel_minutes` away, and reach
    the case before its shift ends (a case it cannot finish is handed over to the next shift).
-2. Cases handed over (a crew left them open) first, then P1 before P2 before P3 before P4; within a
-   priority the oldest first when there are fewer crews than incidents.
+2. Cases handed over (a crew left them open) first; then incidents that can still be reached before their
+   4CT temu deadline, but not for long, earliest deadline first; then P1 before P2 before P3 before P4,
+   the oldest first within a priority when there are fewer crews than incidents. A P1 no free crew can take
+   diverts a crew on its way to a P3/P4 case (`diversions`).
 3. Within a group, incidents waiting together are assigned together so that the total cost is minimal
    (scipy's linear_sum_assignment), not greedily one by one.
 4. Cost, in minutes: the travel time (haversine distance x road factor / speed) plus penalties: arriving
@@ -116,6 +118,8 @@ class Params:
     late_minutes: float = 60.0
     # A P1 already past its deadline takes a diverted crew only this close.
     diversion_late_cap_minutes: float = 30.0
+    # An incident that can still be reached in time but with less slack than this goes first.
+    urgent_slack_minutes: float = 45.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,13 +254,41 @@ def cost(
     return total, tuple(notes)
 
 
-def _groups(incidents: Sequence[WaitingIncident]) -> list[tuple[str, list[WaitingIncident]]]:
-    """Handed-over cases first, then by priority; oldest first within each."""
-    ordered = sorted(incidents, key=lambda i: (not i.handover, i.priority, i.waiting_since, i.id))
-    groups: dict[tuple[bool, int], list[WaitingIncident]] = {}
-    for i in ordered:
-        groups.setdefault((i.handover, i.priority), []).append(i)
-    return [(("alih tugas " if h else "") + f"P{p}", g) for (h, p), g in groups.items()]
+def _groups(
+    incidents: Sequence[WaitingIncident], free: Sequence[CrewState], now: datetime, params: Params
+) -> list[tuple[str, list[WaitingIncident]]]:
+    """The order in which waiting incidents get crews, in groups planned together:
+    1. cases a crew had to leave (handed over);
+    2. incidents that can still be reached before their temu deadline but not for long (slack under
+       `urgent_slack_minutes` from the nearest free crew), earliest deadline first, whatever their priority:
+       the crew that saves one of them from being late goes there;
+    3. the rest by priority (P1 before P2...), oldest first within each: a P1 already late still goes
+       before a P3 with hours to spare."""
+    handed = sorted((i for i in incidents if i.handover), key=lambda i: (i.priority, i.waiting_since, i.id))
+    urgent: list[WaitingIncident] = []
+    rest: list[WaitingIncident] = []
+    for i in incidents:
+        if i.handover:
+            continue
+        if i.arrive_by is not None and free:
+            nearest = min(travel_minutes(i, c, params) for c in free)
+            slack = (i.arrive_by - now).total_seconds() / 60 - nearest
+            if 0 <= slack < params.urgent_slack_minutes:
+                urgent.append(i)
+                continue
+        rest.append(i)
+    groups: list[tuple[str, list[WaitingIncident]]] = []
+    if handed:
+        groups.append(("alih tugas", handed))
+    if urgent:
+        groups.append(
+            ("masih bisa tepat waktu", sorted(urgent, key=lambda i: (i.arrive_by, i.priority, i.id)))
+        )
+    by_priority: dict[int, list[WaitingIncident]] = {}
+    for i in sorted(rest, key=lambda i: (i.priority, i.waiting_since, i.id)):
+        by_priority.setdefault(i.priority, []).append(i)
+    groups += [(f"P{p}", g) for p, g in by_priority.items()]
+    return groups
 
 
 def decide(
@@ -275,7 +307,7 @@ def decide(
     female_on_duty = any(FEMALE_OFFICER in c.skills for c in free)
     decisions: list[Decision] = []
     taken: set[str] = set()
-    for label, group in _groups(incidents):
+    for label, group in _groups(incidents, free, now, params):
         costs = np.full((len(group), len(free)), INFEASIBLE)
         cands: list[list[Candidate]] = []
         refused: list[dict[str, Refusal]] = []

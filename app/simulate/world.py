@@ -72,20 +72,21 @@ class Kind:
     female: float = 0.3
 
 
-# A plausible day of a city TRC: about 25 reports, ODGJ most of them (a third agitated).
+# A plausible day of a city TRC: about fifteen reports that need the crew in the field, ODGJ most of them (a
+# third agitated).
 KINDS = [
-    Kind("ODGJ", 7.0, "ODGJ berkeliaran di {p}", ((), (), ("agitated",)), (20, 55), 0.3),
-    Kind("GEL", 4.0, "gelandangan tidur di emperan {p}", ((), ("sick",)), (30, 70), 0.2),
-    Kind("PENG", 2.5, "pengemis di lampu merah {p}", ((), ("elderly",)), (40, 75), 0.4),
-    Kind("AJ", 2.5, "anak jalanan mengamen di {p}", (("child",),), (8, 15), 0.4),
-    Kind("LUT", 2.0, "nenek terlantar di {p}", (("elderly", "sick"),), (65, 85), 0.6),
-    Kind("OT", 2.5, "orang terlantar tergeletak di {p}", ((), ("injured",)), (25, 60), 0.2),
-    Kind("KTK", 0.8, "korban KDRT minta tolong di {p}", ((), ("injured",)), (20, 45), 0.9),
-    Kind("AKTK", 0.8, "anak dipukuli orang tua di {p}", (("child",),), (5, 14), 0.5),
-    Kind("ABT", 0.4, "balita ditinggal sendirian di {p}", (("child", "alone"),), (1, 4), 0.5),
-    Kind("PMBS", 0.6, "pekerja migran terlantar di pelabuhan {p}", ((),), (20, 40), 0.3),
-    Kind("JENAZAH", 0.4, "jenazah tanpa identitas di {p}", (("deceased",),), (30, 70), 0.2),
-    Kind("PASUNG", 0.3, "warga dipasung keluarga di {p}", (("shackled",),), (25, 50), 0.3),
+    Kind("ODGJ", 4.0, "ODGJ berkeliaran di {p}", ((), (), ("agitated",)), (20, 55), 0.3),
+    Kind("GEL", 2.5, "gelandangan tidur di emperan {p}", ((), ("sick",)), (30, 70), 0.2),
+    Kind("PENG", 1.5, "pengemis di lampu merah {p}", ((), ("elderly",)), (40, 75), 0.4),
+    Kind("AJ", 1.5, "anak jalanan mengamen di {p}", (("child",),), (8, 15), 0.4),
+    Kind("LUT", 1.2, "nenek terlantar di {p}", (("elderly", "sick"),), (65, 85), 0.6),
+    Kind("OT", 1.5, "orang terlantar tergeletak di {p}", ((), ("injured",)), (25, 60), 0.2),
+    Kind("KTK", 0.6, "korban KDRT minta tolong di {p}", ((), ("injured",)), (20, 45), 0.9),
+    Kind("AKTK", 0.5, "anak dipukuli orang tua di {p}", (("child",),), (5, 14), 0.5),
+    Kind("ABT", 0.3, "balita ditinggal sendirian di {p}", (("child", "alone"),), (1, 4), 0.5),
+    Kind("PMBS", 0.4, "pekerja migran terlantar di pelabuhan {p}", ((),), (20, 40), 0.3),
+    Kind("JENAZAH", 0.3, "jenazah tanpa identitas di {p}", (("deceased",),), (30, 70), 0.2),
+    Kind("PASUNG", 0.2, "warga dipasung keluarga di {p}", (("shackled",),), (25, 50), 0.3),
 ]
 # More calls by day than at night.
 HOURLY = [0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.9, 1.2, 1.4, 1.5, 1.5, 1.4, 1.3, 1.3, 1.4, 1.4, 1.3, 1.2, 1.1, 1.0,
@@ -214,19 +215,19 @@ def _surges(rng: random.Random, reports: list[PlannedReport], where: list[Place]
                 crossing, lat, lon, ("elderly",), 1, 70, "female", "call_center", surge="razia",
             )
         )  # fmt: skip
-    # A flood in the afternoon (in a run of six hours or more): ten calls within forty minutes from the
-    # low-lying kelurahan, families with children and old people stranded.
+    # A flood in the afternoon (in a run of six hours or more): six calls within an hour from the
+    # low-lying kelurahan, families with children and old people stranded (BPBD and Tagana take the rest).
     if hours < 6:
         return
     flood_at = timedelta(hours=min(hours * 0.6, 9.0))
     low = rng.sample(where, min(3, len(where)))
-    for k in range(10):
+    for k in range(6):
         place = low[k % len(low)]
         lat, lon = _jitter(rng, place, 500)
         flags = rng.choice([("child",), ("elderly",), (), ("injured",)])
         reports.append(
             PlannedReport(
-                0, flood_at + timedelta(minutes=rng.uniform(0, 40)), "KBA",
+                0, flood_at + timedelta(minutes=rng.uniform(0, 60)), "KBA",
                 f"banjir: warga terjebak di {place.name}", place, lat, lon, flags, rng.randint(1, 4), 40,
                 "female", "call_center", surge="banjir",
             )

@@ -245,6 +245,7 @@ def watch(
 @click.option("--places", type=click.Path(path_type=Path), default=None, help="kelurahan centroids CSV")
 @click.option("--no-surges", is_flag=True, help="leave out the raid and the flood")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="write the figures")
+@click.option("--keep", is_flag=True, help="keep the PostgreSQL database of each run, to look into it")
 def simulate(
     hours: float,
     speed: float,
@@ -255,6 +256,7 @@ def simulate(
     places: Path | None,
     no_surges: bool,
     json_out: Path | None,
+    keep: bool,
 ) -> None:
     """Play a realistic day of Kota Batam's TRC through the real HTTP API of a server started for it (its
     clock runs the day SPEED times faster): reports by kecamatan and category, a raid and a flood, crews on
@@ -287,6 +289,7 @@ def simulate(
                     places=places,
                     surges=not no_surges,
                     progress=progress,
+                    keep=keep,
                 )
             )
     show(results, console)

@@ -50,6 +50,8 @@ DRIVER, MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING = (
 # Capabilities of vehicles.
 SECURE_TRANSPORT, STRETCHER = "secure_transport", "stretcher"
 INFEASIBLE = 1e9
+# Worth more than any cost (minutes), less than INFEASIBLE even summed over a large surge.
+MATCH_BONUS = 1e5
 CHILD_CATEGORIES = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
 
 
@@ -291,6 +293,23 @@ def _groups(
     return groups
 
 
+def _assign(costs: np.ndarray) -> dict[int, int]:
+    """Rows (incidents, most urgent first) to columns (crews) at minimal total cost, as many rows as the
+    crews can serve and, when crews are fewer, the first rows before later ones: each matched row earns a
+    bonus that dwarfs any cost, a little larger for earlier rows. So no crew stays idle while a row it
+    could serve waits, and among as many matches the earlier rows win, then the cheaper plan."""
+    rows = [r for r in range(costs.shape[0]) if (costs[r] < INFEASIBLE).any()]
+    cols = [c for c in range(costs.shape[1]) if (costs[rows, c] < INFEASIBLE).any()] if rows else []
+    if not rows or not cols:
+        return {}
+    sub = costs[np.ix_(rows, cols)]
+    n = len(rows)
+    bonus = np.array([MATCH_BONUS * (1 + (n - k) / n) for k in range(n)])[:, None]
+    weighted = np.where(sub < INFEASIBLE, sub - bonus, INFEASIBLE)
+    picked_rows, picked_cols = linear_sum_assignment(weighted)
+    return {rows[r]: cols[c] for r, c in zip(picked_rows, picked_cols, strict=True) if sub[r, c] < INFEASIBLE}
+
+
 def decide(
     incidents: Sequence[WaitingIncident],
     crews: Sequence[CrewState],
@@ -336,17 +355,8 @@ def decide(
             cands.append(row)
             refused.append(why)
             fit_if_free.append(would_fit)
-        # Oldest first: when crews are fewer than the incidents that could use them, the newest wait.
-        feasible_rows = [r for r in range(len(group)) if (costs[r] < INFEASIBLE).any()]
-        crews_usable = int((costs < INFEASIBLE).any(axis=0).sum())
-        chosen_rows = feasible_rows[:crews_usable]
-        assigned: dict[int, int] = {}
-        if chosen_rows:
-            sub = costs[chosen_rows]
-            rows, cols = linear_sum_assignment(sub)
-            for r, c in zip(rows, cols, strict=True):
-                if sub[r, c] < INFEASIBLE:
-                    assigned[chosen_rows[r]] = int(c)
+        # Oldest first when crews are fewer than the incidents that could use them; no crew left idle.
+        assigned = _assign(costs)
         for r, incident in enumerate(group):
             top = tuple(cands[r][:keep_candidates])
             if r in assigned:

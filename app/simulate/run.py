@@ -24,8 +24,8 @@ SETUP_MINUTES = 90
 
 
 @contextlib.contextmanager
-def _database(postgres: str | None) -> Iterator[str | None]:
-    """A fresh PostgreSQL database for one run (dropped afterwards), or None for SQLite."""
+def _database(postgres: str | None, *, keep: bool = False) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for one run (dropped afterwards unless `keep`), or None for SQLite."""
     if postgres is None:
         yield None
         return
@@ -42,7 +42,10 @@ def _database(postgres: str | None) -> Iterator[str | None]:
     try:
         yield postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"the day's database is kept: {name}")
+        else:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def run_day(
@@ -56,11 +59,12 @@ def run_day(
     places: Path | None = None,
     surges: bool = True,
     progress: Progress | None = None,
+    keep: bool = False,
 ) -> DayResult:
     day = world.plan_day(start, hours, seed, world.places(places), surges=surges)
     begins = start - timedelta(minutes=SETUP_MINUTES)
     with (
-        _database(postgres) as url,
+        _database(postgres, keep=keep) as url,
         server.spawn(start=begins, speed=speed, policy=policy, database_url=url) as srv,
     ):
         return asyncio.run(_play(srv.base, day, speed, policy, progress))
@@ -126,6 +130,7 @@ async def _play(base: str, day: world.Day, speed: float, policy: str, progress: 
         result.offers_per_incident = statistics.fmean(counted) if counted else 0.0
         result.escalations = dict(monitor.escalations)
         result.escalation_reasons = monitor.escalation_reasons.most_common(8)
+        result.event_counts = dict(monitor.counts)
         result.breaks = monitor.breaks + api.retry_mismatches
         result.server_errors = api.server_errors
         result.requests = sum(api.calls.values())

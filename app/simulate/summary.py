@@ -28,6 +28,8 @@ class DayResult:
     offers_per_incident: float = 0.0
     escalations: dict[str, int] = field(default_factory=dict)
     escalation_reasons: list[tuple[str, int]] = field(default_factory=list)
+    # How many of each dispatch event the day had (offers, answers, handovers, diversions).
+    event_counts: dict[str, int] = field(default_factory=dict)
     breaks: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     requests: int = 0
@@ -61,6 +63,7 @@ class DayResult:
             "offers_per_incident": round(self.offers_per_incident, 2),
             "escalations": self.escalations,
             "escalation_reasons": self.escalation_reasons,
+            "event_counts": self.event_counts,
             "invariant_breaks": self.breaks,
             "server_errors": self.server_errors,
             "requests": self.requests,
@@ -147,6 +150,14 @@ def show(results: list[DayResult], console: Console | None = None) -> None:
     )
     row("waktu sampai tiba, p90 (menit)", [f"{r.p90_arrival:.1f}" for r in results])
     row("tawaran per insiden", [f"{r.offers_per_incident:.2f}" for r in results])
+    for kind, label in (
+        ("offer.declined", "tawaran ditolak"),
+        ("offer.expired", "tawaran kedaluwarsa"),
+        ("offer.withdrawn", "tawaran ditarik"),
+        ("incident.handed_over", "alih tugas"),
+        ("incident.diverted", "dialihkan ke P1"),
+    ):
+        row(f"  {label}", [str(r.event_counts.get(kind, 0)) for r in results])
     row(
         "eskalasi (alasan)",
         [", ".join(f"{k}:{v}" for k, v in sorted(r.escalations.items())) or "-" for r in results],

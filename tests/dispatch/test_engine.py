@@ -285,3 +285,16 @@ def test_a_p1_diverts_a_crew_on_its_way_to_a_lesser_case() -> None:
     assert diversions([replace(p1, priority=2)], busy, jobs, NOW) == []
     far = replace(p1, location=near(40), arrive_by=NOW + timedelta(minutes=10))
     assert diversions([far], busy, jobs, NOW) == []
+
+
+def test_no_crew_stays_idle_while_an_incident_it_could_serve_waits() -> None:
+    """Two older incidents only the van can serve, a newer one only the sedan can: the sedan goes to the
+    newer one (picking the oldest rows first would leave it idle)."""
+    van = crew("van", 1, vehicle=frozenset({SECURE_TRANSPORT}))
+    sedan = crew("sedan", 1, coverage=("21.71.06",))
+    agitated = {"flags": frozenset({"agitated"}), "category": "ODGJ", "region_code": "21.71.01.1001"}
+    first = incident("first", 1, minutes_ago=30, **agitated)
+    second = incident("second", 1, minutes_ago=20, **agitated)
+    newer = incident("newer", 1, minutes_ago=1)
+    by_id = {d.incident_id: d.crew_id for d in decide([first, second, newer], [van, sedan], NOW)}
+    assert by_id == {"first": "van", "second": None, "newer": "sedan"}

@@ -249,6 +249,7 @@ class Phone:
     working: asyncio.Task[None] | None = None
     returning: asyncio.Task[None] | None = None
     answered: set[str] = field(default_factory=set)
+    asked: dict[str, int] = field(default_factory=dict)
     worked: set[str] = field(default_factory=set)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -303,7 +304,10 @@ class Phone:
                 self.working = self.spawn(self.work(job["incident"]))
 
     async def answer(self, offer: dict[str, Any]) -> None:
-        rng = self.rng("answer", offer["incident_id"])
+        # The n-th time this crew is offered this incident: the same draw in both policies' days, and a crew
+        # asked again later is not bound to answer as it did the first time.
+        self.asked[offer["incident_id"]] = self.asked.get(offer["incident_id"], 0) + 1
+        rng = self.rng("answer", offer["incident_id"], self.asked[offer["incident_id"]])
         roll = rng.random()
         if roll < 0.03:
             return  # the phone stays silent: the offer expires

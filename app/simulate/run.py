@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -65,7 +66,13 @@ def run_day(
     begins = start - timedelta(minutes=SETUP_MINUTES)
     with (
         _database(postgres, keep=keep) as url,
-        server.spawn(start=begins, speed=speed, policy=policy, database_url=url) as srv,
+        server.spawn(
+            start=begins,
+            speed=speed,
+            policy=policy,
+            database_url=url,
+            workdir=Path(tempfile.mkdtemp(prefix=f"tanggap-sim-{policy}-")) if keep else None,
+        ) as srv,
     ):
         return asyncio.run(_play(srv.base, day, speed, policy, progress))
 

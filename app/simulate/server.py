@@ -78,6 +78,8 @@ def spawn(
             start_new_session=True,
         )
         spawned = Spawned(f"http://127.0.0.1:{port}", proc, log)
+        if workdir is not None:
+            print(f"the server's log is kept: {log}")
         try:
             deadline = time.monotonic() + 60
             while True:

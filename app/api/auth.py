@@ -7,7 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from app import security
-from app.api.deps import SessionDep, SessionmakerDep, SettingsDep, client_ip
+from app.api.deps import SessionmakerDep, SettingsDep, client_ip
 from app.models import User
 from app.schemas.common import problem_responses
 from app.services import logins
@@ -26,7 +26,6 @@ class Token(BaseModel):
 async def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
     settings: SettingsDep,
     maker: SessionmakerDep,
 ) -> Token:
@@ -35,7 +34,6 @@ async def token(
     Limited per client address and per username: after repeated failures the name is locked for a while
     (429), whether or not such an account exists; an admin or supervisor can lift it."""
     user = await logins.login(
-        session,
         maker,
         settings,
         username=form.username,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import security
 from app.db import commit, rollback
@@ -57,21 +57,22 @@ def client_ip(request: Request) -> str | None:
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     token: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
-    """The caller, checked against the database in the request's own session (one lookup by key): a
-    deactivated account, a token from before a new password, a revoked or expired key fail at once."""
+    """The caller, checked against the database (one lookup by key, before the request's unit of work): a
+    deactivated account, a token from before a new password, a revoked or expired key fail at once, on
+    every worker."""
     settings: Settings = request.app.state.settings
+    engine: AsyncEngine = request.app.state.engine
     if token:
         claims = security.decode_access_token(settings, token)
-        principal = await users.principal_for_token(session, claims, client_ip(request)) if claims else None
+        principal = await users.principal_for_token(engine, claims, client_ip(request)) if claims else None
         if principal is None:
             raise Unauthorized("token tidak sah, sudah kedaluwarsa, atau akunnya dinonaktifkan")
         return principal
     if api_key:
-        use = await api_keys.principal_for_key(session, api_key, client_ip(request))
+        use = await api_keys.principal_for_key(engine, api_key, client_ip(request))
         if use is None:
             raise Unauthorized("kunci API tidak sah, sudah dicabut atau kedaluwarsa")
         await api_keys.note_use(request.app.state.sessionmaker, use)

@@ -77,13 +77,12 @@ async def _principal_from(
     settings: Settings = app.state.settings
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     principal: Principal | None = None
-    async with maker() as session:
-        if authorization and authorization.lower().startswith("bearer "):
-            claims = security.decode_access_token(settings, authorization[7:].strip())
-            if claims is not None:
-                principal = await users.principal_for_token(session, claims, ip)
-        elif ticket:
-            principal = await live.use_ticket(session, settings, ticket, _normalized(raw_topics), ip)
+    if authorization and authorization.lower().startswith("bearer "):
+        claims = security.decode_access_token(settings, authorization[7:].strip())
+        if claims is not None:
+            principal = await users.principal_for_token(app.state.engine, claims, ip)
+    elif ticket:
+        principal = await live.use_ticket(maker, settings, ticket, _normalized(raw_topics), ip)
     if principal is None:
         raise Unauthorized(
             "masuk dengan token atau tiket dari POST /api/v1/live/ticket (tiket berlaku sekali, "

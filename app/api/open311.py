@@ -124,7 +124,7 @@ async def create_request(fmt: Format, request: Request, session: SessionDep) -> 
     key = form.get("api_key") or request.headers.get("x-api-key")
     if not key:
         return _error(fmt, 403, "api_key is required")
-    use = await api_keys.principal_for_key(session, str(key), client_ip(request))
+    use = await api_keys.principal_for_key(request.app.state.engine, str(key), client_ip(request))
     principal = use.principal if use is not None else None
     if use is not None:
         await api_keys.note_use(request.app.state.sessionmaker, use)

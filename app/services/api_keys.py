@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import security
+from app.db import lookup
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import ApiKey, Role, User
 from app.models.base import utcnow
@@ -30,22 +31,21 @@ class KeyUse:
     last_used_at: datetime | None
 
 
-async def principal_for_key(session: AsyncSession, key: str, client_ip: str | None) -> KeyUse | None:
+async def principal_for_key(engine: AsyncEngine, key: str, client_ip: str | None) -> KeyUse | None:
     """The caller of a key not revoked, not expired, of an active account: one lookup by unique index."""
     now = utcnow()
-    row = (
-        await session.execute(
-            select(User.id, User.username, User.role, User.region_code, ApiKey.id.label("key_id"))
-            .add_columns(ApiKey.last_used_at)
-            .join(ApiKey, ApiKey.user_id == User.id)
-            .where(
-                ApiKey.key_hash == security.hash_api_key(key),
-                ApiKey.revoked_at.is_(None),
-                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
-                User.is_active,
-            )
-        )
-    ).one_or_none()
+    row = await lookup(
+        engine,
+        select(User.id, User.username, User.role, User.region_code, ApiKey.id.label("key_id"))
+        .add_columns(ApiKey.last_used_at)
+        .join(ApiKey, ApiKey.user_id == User.id)
+        .where(
+            ApiKey.key_hash == security.hash_api_key(key),
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+            User.is_active,
+        ),
+    )
     if row is None:
         return None
     principal = Principal(

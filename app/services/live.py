@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import security
 from app.errors import Forbidden
@@ -71,22 +71,27 @@ async def issue_ticket(
 
 
 async def use_ticket(
-    session: AsyncSession, settings: Settings, ticket: str, topics: list[str], client_ip: str | None
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    ticket: str,
+    topics: list[str],
+    client_ip: str | None,
 ) -> Principal | None:
     """The caller of a ticket asked for these topics (or more) and never used before; records its use, in a
     transaction of its own, so that no other request on any worker can use it again."""
     claims = security.decode_ticket(settings, ticket)
     if claims is None or not set(topics) <= set(claims.topics):
         return None
-    principal = await users.principal_for_token(
-        session, security.TokenClaims(claims.user_id, "", "", "", claims.version), client_ip
-    )
-    if principal is None:
-        return None
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(UsedTicket)
-    result = await session.execute(
-        ins.values(ticket_id=claims.ticket_id, expires_at=claims.expires_at).on_conflict_do_nothing()
-    )
-    await session.commit()
+    async with maker() as session:
+        assert isinstance(session.bind, AsyncEngine)
+        principal = await users.principal_for_token(
+            session.bind, security.TokenClaims(claims.user_id, "", "", "", claims.version), client_ip
+        )
+        if principal is None:
+            return None
+        ins = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(UsedTicket)
+        result = await session.execute(
+            ins.values(ticket_id=claims.ticket_id, expires_at=claims.expires_at).on_conflict_do_nothing()
+        )
+        await session.commit()
     return principal if getattr(result, "rowcount", 0) == 1 else None

@@ -26,7 +26,6 @@ def username_key(username: str) -> str:
 
 
 async def login(
-    session: AsyncSession,
     maker: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
@@ -35,24 +34,27 @@ async def login(
     client_ip: str | None,
 ) -> User:
     """The account these credentials open. Refused alike for an unknown name, a wrong password and an
-    inactive account (401), or for a locked name (429), whether or not the account exists."""
+    inactive account (401), or for a locked name (429), whether or not the account exists. Each step is a
+    short transaction of its own: a failure is recorded although the request answers with an error."""
     await ratelimit.hit(maker, f"login:{client_ip}", limit=settings.login_address_limit, window_s=60)
     key = username_key(username)
-    state = await session.get(LoginFailures, key)
+    async with maker() as session:
+        state = await session.get(LoginFailures, key)
+        user = await session.scalar(select(User).where(User.username == username))
     now = utcnow()
     if state is not None and state.locked_until is not None and state.locked_until > now:
         _refuse_locked(int((state.locked_until - now).total_seconds()) + 1)
-    user = await session.scalar(select(User).where(User.username == username))
     # An unknown name is checked against a dummy hash: as slow as a known one.
     ok = security.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
-        # Recorded in a transaction of its own: the request's is rolled back with the 401.
         locked_for = await _failed(maker, key, settings)
         if locked_for:
             _refuse_locked(locked_for)
         raise Unauthorized(WRONG)
     if state is not None:
-        await session.delete(state)
+        async with maker() as session:
+            await clear(session, username)
+            await session.commit()
     return user
 
 

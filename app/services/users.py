@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import security
+from app.db import lookup
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.models import Agency, Personnel, Role, User
 from app.reference import regions
@@ -85,18 +86,17 @@ async def create_user(
 
 
 async def principal_for_token(
-    session: AsyncSession, claims: security.TokenClaims, client_ip: str | None
+    engine: AsyncEngine, claims: security.TokenClaims, client_ip: str | None
 ) -> Principal | None:
     """The caller of a verified token, if the account is still active at the token's version: one lookup by
     primary key per request, on every worker, so a deactivation or a new password counts at once. Role and
     region come from the account, not from the token."""
-    row = (
-        await session.execute(
-            select(User.username, User.role, User.region_code, User.is_active, User.token_version).where(
-                User.id == claims.user_id
-            )
-        )
-    ).one_or_none()
+    row = await lookup(
+        engine,
+        select(User.username, User.role, User.region_code, User.is_active, User.token_version).where(
+            User.id == claims.user_id
+        ),
+    )
     if row is None or not row.is_active or row.token_version != claims.version:
         return None
     return Principal(claims.user_id, row.username, Role(row.role), row.region_code, client_ip=client_ip)

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
+from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate, sealing
@@ -23,17 +26,38 @@ T = TypeVar("T")
 
 
 def _run_in_db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Runs `fn(session)` in one unit of work against the configured database."""
+    """Runs `fn(session)` in one unit of work against the configured database, once it is reachable and
+    migrated to this version's schema; otherwise says what to do, instead of a traceback."""
+    settings = get_settings()
 
     async def go() -> T:
-        engine = make_engine(get_settings())
+        engine = make_engine(settings)
         try:
+            async with engine.connect() as conn:
+                current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+            if current != migrate.head_revision():
+                raise click.ClickException(
+                    f"basis data belum dimigrasi (versi {current or 'kosong'}, perlu "
+                    f"{migrate.head_revision()}): jalankan `tanggap migrate` dahulu "
+                    "(run `tanggap migrate` first)"
+                )
             async with unit_of_work(make_sessionmaker(engine)) as session:
                 return await fn(session)
         finally:
             await engine.dispose()
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except (OSError, DBAPIError) as exc:
+        raise click.ClickException(
+            f"basis data di {_safe(settings.database_url)} tidak dapat dipakai: {str(exc).splitlines()[0]}; "
+            "periksa TANGGAP_DATABASE_URL (check TANGGAP_DATABASE_URL)"
+        ) from exc
+
+
+def _safe(url: str) -> str:
+    """The database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @click.group()

@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import asyncpg
 from sqlalchemy import (
     Executable,
     Insert,
     Integer,
+    Row,
+    Select,
     Table,
     bindparam,
     column,
@@ -99,9 +101,24 @@ def make_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+_Ts = TypeVarTuple("_Ts")
+
+
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """The same engine and pool, for connections that only read (on SQLite they take no write lock)."""
     return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
+async def lookup(engine: AsyncEngine, statement: Select[*_Ts]) -> Row[*_Ts] | None:
+    """One row read outside any unit of work (who is calling, before the request's own begins): on
+    PostgreSQL in autocommit mode, one round trip without BEGIN and ROLLBACK, and the request's unit of work
+    keeps its own fast path (commit()); on SQLite on a read-only connection, which takes no write lock."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return (await conn.execute(statement)).one_or_none()
+    async with read_only(engine).connect() as conn:
+        return (await conn.execute(statement)).one_or_none()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app import clock, db, errors, sealing
 from app.api import (
@@ -25,6 +26,7 @@ from app.api import (
     reference,
     reports,
     social,
+    users,
     webhooks,
 )
 from app.api.middleware import BodyLimit, KeepServerSend
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         public,
         live,
         admin,
+        users,
         reference,
     ):
         app.include_router(module.router, prefix="/api/v1")
@@ -133,4 +136,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(KeepServerSend)
+    if settings.cors_origins:
+        # Consoles served from another origin; credentials travel in headers (bearer, API key), never
+        # cookies, so none are allowed. Outermost, so that a preflight is answered before anything else.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "Last-Event-ID"],
+            expose_headers=["Retry-After", "Location"],
+            max_age=600,
+        )
     return app

@@ -39,6 +39,8 @@ class TokenClaims:
     username: str
     role: str
     region_code: str
+    # The user's token_version when the token was issued; tokens from before it was raised are refused.
+    version: int = 0
 
 
 def create_access_token(settings: Settings, claims: TokenClaims) -> tuple[str, int]:
@@ -49,6 +51,7 @@ def create_access_token(settings: Settings, claims: TokenClaims) -> tuple[str, i
         "name": claims.username,
         "role": claims.role,
         "region": claims.region_code,
+        "ver": claims.version,
         "iat": now,
         "exp": now + timedelta(seconds=expires_in),
     }
@@ -60,8 +63,9 @@ _VERIFIED_MAX = 4096
 
 
 def decode_access_token(settings: Settings, token: str) -> TokenClaims | None:
-    """Verifies a token. A client sends the same token with every request, so a verified one is remembered
-    (with its expiry, which is still checked) instead of being decoded again."""
+    """Verifies a token's signature and expiry. A client sends the same token with every request, so a
+    verified one is remembered (with its expiry, which is still checked) instead of being decoded again.
+    Whether the account is still active at this version is the caller's check (users.principal_for_token)."""
     key = (settings.secret_key, token)
     hit = _verified.get(key)
     if hit is not None:
@@ -89,6 +93,7 @@ def _decode(settings: Settings, token: str) -> tuple[TokenClaims, float] | None:
             username=str(payload["name"]),
             role=str(payload["role"]),
             region_code=str(payload["region"]),
+            version=int(payload.get("ver", 0)),
         )
         return claims, float(payload["exp"])
     except (jwt.PyJWTError, KeyError, ValueError):
@@ -110,15 +115,26 @@ TICKET_AUDIENCE = "live"
 TICKET_SECONDS = 60
 
 
-def create_ticket(settings: Settings, claims: TokenClaims) -> str:
-    """A short-lived token for opening a live stream where a client cannot send headers (a browser's
-    WebSocket or EventSource): it goes in the URL, so it lives a minute and opens nothing else."""
+@dataclass(frozen=True, slots=True)
+class TicketClaims:
+    ticket_id: uuid.UUID
+    user_id: uuid.UUID
+    version: int
+    # The topics the ticket was asked for: it opens a stream of these (or fewer), nothing else.
+    topics: tuple[str, ...]
+    expires_at: datetime
+
+
+def create_ticket(settings: Settings, user_id: uuid.UUID, version: int, topics: list[str]) -> str:
+    """A short-lived token for opening one live stream where a client cannot send headers (a browser's
+    WebSocket or EventSource): it goes in the URL, so it lives a minute, opens one stream of the topics it
+    was asked for, once (the use is recorded in the database: services/live.consume_ticket)."""
     now = datetime.now(UTC)
     payload = {
-        "sub": str(claims.user_id),
-        "name": claims.username,
-        "role": claims.role,
-        "region": claims.region_code,
+        "sub": str(user_id),
+        "ver": version,
+        "jti": str(uuid.uuid4()),
+        "topics": topics,
         "aud": TICKET_AUDIENCE,
         "iat": now,
         "exp": now + timedelta(seconds=TICKET_SECONDS),
@@ -126,17 +142,24 @@ def create_ticket(settings: Settings, claims: TokenClaims) -> str:
     return jwt.encode(payload, settings.secret_key, algorithm=_ALGORITHM)
 
 
-def decode_ticket(settings: Settings, ticket: str) -> TokenClaims | None:
+def decode_ticket(settings: Settings, ticket: str) -> TicketClaims | None:
     try:
         payload = jwt.decode(
             ticket,
             settings.secret_key,
             algorithms=[_ALGORITHM],
             audience=TICKET_AUDIENCE,
-            options={"require": ["exp", "sub", "aud"]},
+            options={"require": ["exp", "sub", "aud", "jti"]},
         )
-        return TokenClaims(
-            uuid.UUID(payload["sub"]), str(payload["name"]), str(payload["role"]), str(payload["region"])
+        topics = payload["topics"]
+        if not isinstance(topics, list):
+            return None
+        return TicketClaims(
+            uuid.UUID(payload["jti"]),
+            uuid.UUID(payload["sub"]),
+            int(payload.get("ver", 0)),
+            tuple(str(t) for t in topics),
+            datetime.fromtimestamp(float(payload["exp"]), UTC),
         )
-    except (jwt.PyJWTError, KeyError, ValueError):
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None

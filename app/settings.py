@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     # Public (account-less) reporting: requests per client address per window.
     public_rate_limit: int = Field(default=10, ge=1)
     public_rate_window_seconds: int = Field(default=60, ge=1)
+    # Logins: attempts per client address per minute, and per username (existing or not): after
+    # login_max_failures failed attempts in a row (failures further apart than the lock-out period are
+    # forgotten) the name is locked for login_lockout_minutes, unless an admin or supervisor unlocks it or
+    # resets the password, or the owner changes it from a session still open.
+    login_address_limit: int = Field(default=20, ge=1)
+    login_max_failures: int = Field(default=10, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Browser origins allowed to call the API and open live streams, e.g. ["https://konsol.example.id"]
+    # (CORS; a WebSocket's Origin is checked against the same list). Empty: same origin only.
+    cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     # Retention (UU PDP: personal data no longer than it is needed). Crews' position history, and finished

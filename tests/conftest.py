@@ -213,6 +213,8 @@ async def truncate(engine: AsyncEngine) -> None:
                 "incidents",
                 "idempotency_keys",
                 "rate_limit_windows",
+                "login_failures",
+                "used_tickets",
                 "crew_positions",
                 "crew_members",
                 "crews",

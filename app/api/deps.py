@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import security
 from app.db import commit, rollback
 from app.errors import Unauthorized
-from app.models import Role
-from app.services import users
+from app.services import api_keys, users
 from app.services.access import Principal
 from app.settings import Settings
 
@@ -61,33 +60,24 @@ async def get_principal(
     token: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
+    """The caller, checked against the database (one lookup by key, before the request's unit of work): a
+    deactivated account, a token from before a new password, a revoked or expired key fail at once, on
+    every worker."""
     settings: Settings = request.app.state.settings
+    engine: AsyncEngine = request.app.state.engine
     if token:
         claims = security.decode_access_token(settings, token)
-        if claims is None:
-            raise Unauthorized("the bearer token is invalid or has expired")
-        return Principal(
-            claims.user_id,
-            claims.username,
-            Role(claims.role),
-            claims.region_code,
-            client_ip=client_ip(request),
-        )
-    if api_key:
-        maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-        async with maker() as session:
-            principal = await users.principal_for_api_key(session, api_key)
+        principal = await users.principal_for_token(engine, claims, client_ip(request)) if claims else None
         if principal is None:
-            raise Unauthorized("the API key is invalid or revoked")
-        return Principal(
-            principal.user_id,
-            principal.username,
-            principal.role,
-            principal.region_code,
-            client_ip=client_ip(request),
-            via_api_key=True,
-        )
-    raise Unauthorized("authenticate with a bearer token (POST /api/v1/auth/token) or an X-API-Key header")
+            raise Unauthorized("token tidak sah, sudah kedaluwarsa, atau akunnya dinonaktifkan")
+        return principal
+    if api_key:
+        use = await api_keys.principal_for_key(engine, api_key, client_ip(request))
+        if use is None:
+            raise Unauthorized("kunci API tidak sah, sudah dicabut atau kedaluwarsa")
+        await api_keys.note_use(request.app.state.sessionmaker, use)
+        return use.principal
+    raise Unauthorized("masuk dengan token (POST /api/v1/auth/token) atau header X-API-Key")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

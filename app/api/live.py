@@ -22,7 +22,8 @@ import contextlib
 import json
 import os
 from collections.abc import AsyncIterable
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -31,15 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import Message, Send
 
 from app import security
-from app.api.deps import CurrentPrincipal, SettingsDep, client_ip
+from app.api.deps import CurrentPrincipal, SessionDep, SessionmakerDep, SettingsDep, client_ip
 from app.api.middleware import SERVER_SEND
-from app.errors import DomainError, Unauthorized, Unprocessable
+from app.errors import DomainError, Forbidden, Unauthorized, Unprocessable
 from app.live import topics as topics_mod
 from app.live.hub import Client, Delivery, Hub
 from app.live.topics import Subscription, TopicError
-from app.models import Role
 from app.schemas.common import problem_responses
-from app.services import live
+from app.services import live, users
 from app.services.access import Principal
 from app.settings import Settings
 
@@ -51,26 +51,51 @@ class Ticket(BaseModel):
     expires_in: int
 
 
-@router.post("/live/ticket", response_model=Ticket, responses=problem_responses(401))
-async def ticket(principal: CurrentPrincipal, settings: SettingsDep) -> Ticket:
-    """A one-minute ticket to open a stream from a browser: `/api/v1/ws?ticket=...&topic=...`."""
-    claims = security.TokenClaims(
-        principal.user_id, principal.username, principal.role, principal.region_code
-    )
-    return Ticket(ticket=security.create_ticket(settings, claims), expires_in=security.TICKET_SECONDS)
+@router.post("/live/ticket", response_model=Ticket, responses=problem_responses(401, 403, 422))
+async def ticket(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    maker: SessionmakerDep,
+    topic: Annotated[list[str], Query(description="the topics the stream will follow (the same as there)")],
+) -> Ticket:
+    """A one-minute ticket to open one stream from a browser: `/api/v1/ws?ticket=...&topic=...`. It opens
+    the topics asked for here (or some of them), once: it travels in a URL, so it may end up in logs."""
+    await _subscribe(maker, principal, topic)  # refused here already if a topic is not the caller's
+    issued = await live.issue_ticket(session, settings, principal, [str(topics_mod.parse(t)) for t in topic])
+    return Ticket(ticket=issued, expires_in=security.TICKET_SECONDS)
 
 
-def _principal_from(
-    settings: Settings, authorization: str | None, ticket: str | None, ip: str | None
+async def _principal_from(
+    app: Any,
+    authorization: str | None,
+    ticket: str | None,
+    raw_topics: list[str],
+    ip: str | None,
 ) -> Principal:
-    claims = None
+    """The caller of a stream, by bearer token or by ticket (used up here), checked against the database."""
+    settings: Settings = app.state.settings
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    principal: Principal | None = None
     if authorization and authorization.lower().startswith("bearer "):
         claims = security.decode_access_token(settings, authorization[7:].strip())
+        if claims is not None:
+            principal = await users.principal_for_token(app.state.engine, claims, ip)
     elif ticket:
-        claims = security.decode_ticket(settings, ticket)
-    if claims is None:
-        raise Unauthorized("authenticate with a bearer token or a ticket from POST /api/v1/live/ticket")
-    return Principal(claims.user_id, claims.username, Role(claims.role), claims.region_code, client_ip=ip)
+        principal = await live.use_ticket(maker, settings, ticket, _normalized(raw_topics), ip)
+    if principal is None:
+        raise Unauthorized(
+            "masuk dengan token atau tiket dari POST /api/v1/live/ticket (tiket berlaku sekali, "
+            "satu menit, untuk topik yang diminta)"
+        )
+    return principal
+
+
+def _normalized(raw_topics: list[str]) -> list[str]:
+    try:
+        return [str(topics_mod.parse(t)) for t in raw_topics]
+    except TopicError as exc:
+        raise Unprocessable(str(exc), field="topic") from exc
 
 
 async def _subscribe(
@@ -114,13 +139,17 @@ async def websocket_stream(websocket: WebSocket) -> None:
     settings: Settings = app.state.settings
     hub: Hub = app.state.hub
     try:
-        principal = _principal_from(
-            settings,
+        origin = websocket.headers.get("origin")
+        if origin and settings.cors_origins and not _origin_allowed(origin, websocket, settings):
+            raise Forbidden(f"origin {origin} tidak diizinkan (TANGGAP_CORS_ORIGINS)")
+        raw_topics = websocket.query_params.getlist("topic")
+        principal = await _principal_from(
+            app,
             websocket.headers.get("authorization"),
             websocket.query_params.get("ticket"),
+            raw_topics,
             websocket.client.host if websocket.client else None,
         )
-        raw_topics = websocket.query_params.getlist("topic")
         subscription = await _subscribe(app.state.sessionmaker, principal, raw_topics)
         since = _since(websocket.query_params.get("since"))
         batched = _flag(websocket.query_params.get("batch"), "batch")
@@ -164,6 +193,13 @@ async def websocket_stream(websocket: WebSocket) -> None:
         receiver.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
+
+
+def _origin_allowed(origin: str, websocket: WebSocket, settings: Settings) -> bool:
+    """A browser's page may open a stream if it is served from an allowed origin or from this very host."""
+    if origin in settings.cors_origins:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
 
 
 async def _forward(
@@ -245,7 +281,7 @@ async def _sse_subscription(
     ticket: Annotated[str | None, Query(max_length=2000)] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> tuple[Principal, Subscription]:
-    principal = _principal_from(request.app.state.settings, authorization, ticket, client_ip(request))
+    principal = await _principal_from(request.app, authorization, ticket, topic, client_ip(request))
     return principal, await _subscribe(request.app.state.sessionmaker, principal, topic)
 
 

@@ -19,7 +19,7 @@ from app.api.public import rate_limited
 from app.models import Role
 from app.reference import regions
 from app.schemas.reports import ReportCreate
-from app.services import intake, open311, users
+from app.services import api_keys, intake, open311
 from app.services.open311 import Open311Error, Query
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -124,7 +124,10 @@ async def create_request(fmt: Format, request: Request, session: SessionDep) -> 
     key = form.get("api_key") or request.headers.get("x-api-key")
     if not key:
         return _error(fmt, 403, "api_key is required")
-    principal = await users.principal_for_api_key(session, str(key))
+    use = await api_keys.principal_for_key(request.app.state.engine, str(key), client_ip(request))
+    principal = use.principal if use is not None else None
+    if use is not None:
+        await api_keys.note_use(request.app.state.sessionmaker, use)
     if principal is None or principal.role not in SUBMITTERS:
         return _error(fmt, 403, "api_key is invalid, revoked or not allowed to create requests")
     code = str(form.get("service_code") or "")

@@ -12,7 +12,7 @@ from app.models.offer import Offer
 from app.models.push import PushMessage, PushSubscription
 from app.models.report import Report
 from app.models.social import SocialPost
-from app.models.user import ApiKey, Role, User
+from app.models.user import ApiKey, LoginFailures, Role, UsedTicket, User
 from app.models.webhook import (
     InboundMessage,
     InboundSource,
@@ -38,6 +38,7 @@ __all__ = [
     "InboundSource",
     "Incident",
     "IncidentNote",
+    "LoginFailures",
     "Offer",
     "OutboxCursor",
     "Personnel",
@@ -50,6 +51,7 @@ __all__ = [
     "RoutingRule",
     "SocialPost",
     "Team",
+    "UsedTicket",
     "User",
     "Vehicle",
     "WebhookAttempt",

@@ -32,6 +32,8 @@ class User(Base):
     # Agency accounts: the agency they answer for (referrals, webhooks).
     agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Tokens carry the version they were issued under: raising it (deactivation, new password) ends them all.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -47,3 +49,27 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    # Written at most every few minutes (security.KEY_USE_GRANULARITY), not on every request.
+    last_used_at: Mapped[datetime | None]
+
+
+class LoginFailures(Base):
+    """Failed logins per username, whether or not the account exists (so a lock-out says nothing about it)."""
+
+    __tablename__ = "login_failures"
+
+    # SHA-256 of the lower-cased username: unknown names tried by an attacker are not stored in clear.
+    username_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class UsedTicket(Base):
+    """Live tickets already used: a ticket opens one stream, on whichever worker, then never again."""
+
+    __tablename__ = "used_tickets"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

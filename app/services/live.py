@@ -1,18 +1,22 @@
-"""Who may subscribe to which live topics (the endpoint closes the stream on a refusal)."""
+"""Who may subscribe to which live topics (the endpoint closes the stream on a refusal), and the tickets that
+open a stream from a browser: bound to their topics, used once on whichever worker."""
 
 from __future__ import annotations
 
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app import security
 from app.errors import Forbidden
 from app.live.topics import INCIDENT_ROLES, REGION_ROLES, Subscription, Topic
-from app.models import Crew, CrewMember, Incident, Personnel, Role
+from app.models import Crew, CrewMember, Incident, Personnel, Role, UsedTicket, User
 from app.models.base import utcnow
-from app.services import agencies
+from app.services import agencies, users
 from app.services.access import Principal
+from app.settings import Settings
 
 
 async def subscription(session: AsyncSession, principal: Principal, topics: list[Topic]) -> Subscription:
@@ -57,3 +61,37 @@ async def subscription(session: AsyncSession, principal: Principal, topics: list
     return Subscription(
         principal.user_id, tuple(region_prefixes), frozenset(incidents), mine, crews, agency_id=agency_id
     )
+
+
+async def issue_ticket(
+    session: AsyncSession, settings: Settings, principal: Principal, topics: list[str]
+) -> str:
+    version = await session.scalar(select(User.token_version).where(User.id == principal.user_id))
+    return security.create_ticket(settings, principal.user_id, version or 0, topics)
+
+
+async def use_ticket(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    ticket: str,
+    topics: list[str],
+    client_ip: str | None,
+) -> Principal | None:
+    """The caller of a ticket asked for these topics (or more) and never used before; records its use, in a
+    transaction of its own, so that no other request on any worker can use it again."""
+    claims = security.decode_ticket(settings, ticket)
+    if claims is None or not set(topics) <= set(claims.topics):
+        return None
+    async with maker() as session:
+        assert isinstance(session.bind, AsyncEngine)
+        principal = await users.principal_for_token(
+            session.bind, security.TokenClaims(claims.user_id, "", "", "", claims.version), client_ip
+        )
+        if principal is None:
+            return None
+        ins = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(UsedTicket)
+        result = await session.execute(
+            ins.values(ticket_id=claims.ticket_id, expires_at=claims.expires_at).on_conflict_do_nothing()
+        )
+        await session.commit()
+    return principal if getattr(result, "rowcount", 0) == 1 else None

@@ -16,15 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
 from app.db import unit_of_work
-from app.models import CrewPosition, InboundMessage, WebhookAttempt, WebhookDelivery
+from app.models import CrewPosition, InboundMessage, UsedTicket, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
-from app.services import dispatch, idempotency, timers
+from app.services import dispatch, idempotency, logins, timers
 from app.settings import Settings
 
 HOUSEKEEPING_SECONDS = 600
 # How often a worker reloads the teams' 4CT targets (the worker that changes them reloads at once).
 TARGETS_SECONDS = 60
 INBOUND_MEMORY = timedelta(days=1)
+# Failed logins of a name not locked are forgotten after this (a lock-out outlives it until it ends).
+LOGIN_FAILURE_MEMORY = timedelta(days=1)
 # Old webhook deliveries deleted per housekeeping run (the rest go at the next, ten minutes later).
 DELIVERY_BATCH = 5000
 
@@ -65,6 +67,7 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
     now = utcnow()
     async with unit_of_work(maker) as session:
         done = await idempotency.purge_expired(session, ttl_hours=retention.idempotency_hours)
+        done += await logins.forget_old(session, older_than=LOGIN_FAILURE_MEMORY)
         # The deliveries by id, so that the attempts and their deliveries are the same set; a batch per run.
         old_deliveries = list(
             await session.scalars(
@@ -78,6 +81,8 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
         )
         for statement in (
             delete(InboundMessage).where(InboundMessage.received_at < now - INBOUND_MEMORY),
+            # A used ticket past its expiry is refused for that reason alone.
+            delete(UsedTicket).where(UsedTicket.expires_at < now),
             delete(CrewPosition).where(CrewPosition.at < now - timedelta(days=retention.position_days)),
             delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old_deliveries)),
             delete(WebhookDelivery).where(WebhookDelivery.id.in_(old_deliveries)),

@@ -1,28 +1,44 @@
-"""Accounts: creation, password login, API keys."""
+"""Accounts: who is calling (checked against the database on every request), creation by admins and by
+supervisors for their region, deactivation, passwords, listing and search. Every change is audited."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import security
+from app.db import lookup
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from app.models import Agency, ApiKey, Role, User
+from app.models import Agency, Personnel, Role, User
 from app.reference import regions
+from app.schemas.crews import PersonnelPatch
+from app.services import audit, logins
 from app.services.access import Principal, in_region
+
+# Supervisors make and end the accounts of their region's people; admins any account in their region.
+SUPERVISOR_MANAGES = (Role.operator, Role.crew, Role.reporter, Role.agency)
+# Whose password a supervisor may reset: his own staff, not outsiders' (agencies, community reporters).
+SUPERVISOR_RESETS = (Role.operator, Role.crew)
 
 
 def _check_region(role: Role, region_code: str) -> None:
     if region_code == "":
         if role != Role.admin:
             raise Unprocessable(
-                "only admins may have a national scope; give a region code", field="region_code"
+                "hanya admin yang boleh berlingkup nasional; isi kode wilayah", field="region_code"
             )
         return
     if not regions.exists(region_code):
-        raise Unprocessable(f"unknown region code {region_code}", field="region_code")
+        raise Unprocessable(f"kode wilayah {region_code} tidak dikenal", field="region_code")
+
+
+def _may_manage(by: Principal, role: Role, roles: tuple[Role, ...], action: str) -> None:
+    if by.role == Role.admin or (by.role == Role.supervisor and role in roles):
+        return
+    raise Forbidden(f"peran {by.role} tidak boleh {action} akun {role}")
 
 
 async def create_user(
@@ -36,20 +52,24 @@ async def create_user(
     agency_id: uuid.UUID | None = None,
     by: Principal | None = None,
 ) -> User:
+    """An account; `by` None is the CLI or the seed (no caller to check, nothing to audit)."""
     _check_region(role, region_code)
     if (agency_id is not None) != (role == Role.agency):
-        raise Unprocessable("agency accounts, and only they, name the agency they act for", field="agency_id")
+        raise Unprocessable(
+            "akun instansi, dan hanya akun instansi, menyebut instansi yang diwakilinya", field="agency_id"
+        )
+    if by is not None:
+        _may_manage(by, role, SUPERVISOR_MANAGES, "membuat")
+        if not by.sees_region(region_code):
+            raise Forbidden(f"wilayah {region_code or 'ID'} di luar wilayah Anda {by.region_code or 'ID'}")
     if agency_id is not None:
         agency = await session.get(Agency, agency_id)
         if agency is None or not regions.within(agency.region_code, region_code):
-            raise Unprocessable(f"agency {agency_id} not found in region {region_code}", field="agency_id")
-    if by is not None:
-        if by.role != Role.admin:
-            raise Forbidden("only admins create users")
-        if not by.sees_region(region_code):
-            raise Forbidden(f"region {region_code or 'ID'} is outside your region {by.region_code or 'ID'}")
+            raise Unprocessable(
+                f"instansi {agency_id} tidak ditemukan di wilayah {region_code}", field="agency_id"
+            )
     if await session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"username {username!r} is taken")
+        raise Conflict(f"nama pengguna {username!r} sudah dipakai")
     user = User(
         username=username,
         role=role,
@@ -60,49 +80,160 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    if by is not None:
+        _audit(session, by, user, "create", ["username", "full_name", "role", "region_code"], "akun dibuat")
     return user
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    user = await session.scalar(select(User).where(User.username == username))
-    ok = security.verify_password(password, user.password_hash if user else None)
-    if user is None or not ok or not user.is_active:
-        raise Unauthorized("wrong username or password, or the account is disabled")
-    return user
-
-
-async def principal_for_api_key(session: AsyncSession, key: str) -> Principal | None:
-    row = (
-        await session.execute(
-            select(User)
-            .join(ApiKey, ApiKey.user_id == User.id)
-            .where(ApiKey.key_hash == security.hash_api_key(key), ApiKey.revoked_at.is_(None), User.is_active)
-        )
-    ).scalar_one_or_none()
-    if row is None:
+async def principal_for_token(
+    engine: AsyncEngine, claims: security.TokenClaims, client_ip: str | None
+) -> Principal | None:
+    """The caller of a verified token, if the account is still active at the token's version: one lookup by
+    primary key per request, on every worker, so a deactivation or a new password counts at once. Role and
+    region come from the account, not from the token."""
+    row = await lookup(
+        engine,
+        select(User.username, User.role, User.region_code, User.is_active, User.token_version).where(
+            User.id == claims.user_id
+        ),
+    )
+    if row is None or not row.is_active or row.token_version != claims.version:
         return None
-    return Principal(row.id, row.username, Role(row.role), row.region_code, via_api_key=True)
+    return Principal(claims.user_id, row.username, Role(row.role), row.region_code, client_ip=client_ip)
 
 
-async def create_api_key(
-    session: AsyncSession, principal: Principal, *, user_id: uuid.UUID, name: str
-) -> tuple[ApiKey, str]:
-    if principal.role != Role.admin:
-        raise Forbidden("only admins create API keys")
-    user = await session.scalar(select(User).where(User.id == user_id))
-    if user is None or not principal.sees_region(user.region_code or ""):
-        raise NotFound(f"user {user_id} not found")
-    key, prefix, digest = security.new_api_key()
-    api_key = ApiKey(user_id=user.id, name=name, prefix=prefix, key_hash=digest)
-    session.add(api_key)
-    await session.flush()
-    return api_key, key
+def require_managers(principal: Principal) -> None:
+    if principal.role not in (Role.admin, Role.supervisor):
+        raise Forbidden(f"peran {principal.role} tidak boleh mengelola akun")
 
 
-async def list_users(session: AsyncSession, principal: Principal) -> list[User]:
-    if principal.role != Role.admin:
-        raise Forbidden("only admins list users")
-    q = select(User).order_by(User.username)
+async def user_in_reach(session: AsyncSession, by: Principal, user_id: uuid.UUID) -> User:
+    """The account, if it is in the caller's region; 404 otherwise (whether or not it exists)."""
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None or not by.sees_region(user.region_code):
+        raise NotFound(f"akun {user_id} tidak ditemukan")
+    return user
+
+
+def _audit(
+    session: AsyncSession, by: Principal, user: User, action: str, fields: list[str], purpose: str
+) -> None:
+    audit.record(
+        session,
+        by,
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+        fields=fields,
+        region_code=user.region_code,
+        purpose=purpose,
+    )
+
+
+async def set_active(session: AsyncSession, by: Principal, user_id: uuid.UUID, *, active: bool) -> User:
+    """Deactivates (its tokens and API keys stop working at the next request, on every worker; a crew
+    member leaves his crews, as PATCH /personnel does) or reactivates an account (old tokens stay dead:
+    the owner logs in again)."""
+    user = await user_in_reach(session, by, user_id)
+    _may_manage(by, Role(user.role), SUPERVISOR_MANAGES, "menonaktifkan" if not active else "mengaktifkan")
+    if user.id == by.user_id:
+        raise Conflict("akun sendiri tidak dapat dinonaktifkan atau diaktifkan kembali")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    if not active:
+        user.token_version += 1
+        await _leave_crews(session, by, user)
+    _audit(
+        session,
+        by,
+        user,
+        "reactivate" if active else "deactivate",
+        ["is_active"],
+        "akun diaktifkan kembali" if active else "akun dinonaktifkan",
+    )
+    return user
+
+
+async def _leave_crews(session: AsyncSession, by: Principal, user: User) -> None:
+    from app.services import crews, dispatch
+
+    person_id = await session.scalar(
+        select(Personnel.id).where(Personnel.user_id == user.id, Personnel.active)
+    )
+    if person_id is not None:
+        _, team = await crews.patch_personnel(session, by, person_id, PersonnelPatch(active=False))
+        await dispatch.capacity_changed(session, team.region_code)
+
+
+async def reset_password(session: AsyncSession, by: Principal, user_id: uuid.UUID, password: str) -> User:
+    """A new password set by an admin, or a supervisor for his region's crews and operators: the account's
+    tokens end and a lock-out of its name is lifted."""
+    user = await user_in_reach(session, by, user_id)
+    _may_manage(by, Role(user.role), SUPERVISOR_RESETS, "mengatur ulang kata sandi")
+    await _set_password(session, user, password)
+    _audit(session, by, user, "password_reset", ["password_hash"], "kata sandi diatur ulang")
+    return user
+
+
+async def change_own_password(
+    session: AsyncSession, by: Principal, current_password: str, new_password: str
+) -> User:
+    """The owner's new password: his other sessions' tokens end, a lock-out of his name is lifted."""
+    if by.via_api_key:
+        raise Forbidden("kata sandi diganti dengan token masuk, bukan dengan kunci API")
+    user = await session.get(User, by.user_id, with_for_update=True)
+    if user is None:
+        raise Unauthorized("akun tidak ditemukan")
+    if not security.verify_password(current_password, user.password_hash):
+        raise Unprocessable("kata sandi saat ini salah", field="current_password")
+    if current_password == new_password:
+        raise Unprocessable("kata sandi baru sama dengan yang lama", field="new_password")
+    await _set_password(session, user, new_password)
+    _audit(session, by, user, "password_change", ["password_hash"], "kata sandi diganti pemiliknya")
+    return user
+
+
+async def _set_password(session: AsyncSession, user: User, password: str) -> None:
+    user.password_hash = security.hash_password(password)
+    user.token_version += 1
+    await logins.clear(session, user.username)
+
+
+async def unlock(session: AsyncSession, by: Principal, user_id: uuid.UUID) -> User:
+    """Lifts a login lock-out of the account's name (admins; supervisors for their region's staff)."""
+    user = await user_in_reach(session, by, user_id)
+    _may_manage(by, Role(user.role), SUPERVISOR_RESETS, "membuka kunci")
+    if await logins.clear(session, user.username):
+        _audit(session, by, user, "unlock", ["login_lock"], "kunci masuk dibuka")
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    q: str | None = None,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[User]:
+    """Accounts of the caller's region (admins, supervisors), by username; `q` searches username and name."""
+    require_managers(principal)
+    query = select(User).order_by(User.username).limit(limit).offset(offset)
     if principal.region_code:
-        q = q.where(in_region(User.region_code, principal.region_code))
-    return list((await session.scalars(q)).all())
+        query = query.where(in_region(User.region_code, principal.region_code))
+    if q:
+        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                User.username.ilike(pattern, escape="\\"),
+                User.full_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    return (await session.scalars(query)).all()

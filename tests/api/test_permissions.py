@@ -95,7 +95,7 @@ MATRIX: dict[str, dict[str, int]] = {
     },
     "users": {
         "admin": 200,
-        "supervisor": 403,
+        "supervisor": 200,  # his region's accounts
         "operator": 403,
         "crew": 403,
         "agency": 403,

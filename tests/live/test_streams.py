@@ -199,7 +199,9 @@ async def test_authentication_and_bad_topics(server: Server, operator: str) -> N
 
 async def test_browser_ticket(server: Server, operator: str) -> None:
     async with httpx.AsyncClient(base_url=server.base) as c:
-        r = await c.post("/api/v1/live/ticket", headers={"Authorization": f"Bearer {operator}"})
+        r = await c.post(
+            "/api/v1/live/ticket?topic=region:21.71", headers={"Authorization": f"Bearer {operator}"}
+        )
         ticket = r.json()["ticket"]
         # A ticket is not an access token.
         assert (

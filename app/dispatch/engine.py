@@ -201,7 +201,7 @@ def fit_refusal(
 ) -> Refusal | None:
     """Why the crew could not take the incident even if it were free, or None."""
     if crew.id in incident.excluded_crews:
-        return Refusal(reasons.DECLINED, "menolak atau membiarkan tawaran ini kedaluwarsa")
+        return Refusal(reasons.DECLINED, "menolak atau tidak menjawab tawaran ini (ditanya lagi nanti)")
     if not _covers(crew, incident.region_code):
         return Refusal(reasons.OUTSIDE_COVERAGE, "wilayah di luar cakupannya")
     missing = need.skills - crew.skills

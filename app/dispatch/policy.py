@@ -3,7 +3,8 @@
 - An offer lasts P1 90 s, P2 3 min, P3 5 min, P4 10 min (a sleeping phone woken by a push needs about a
   minute to answer).
 - After 3 offers not taken the supervisors hear of the case; the engine keeps offering it.
-- A crew that declined or let an offer expire is asked again after 10 min, if nobody else took it.
+- A crew that declined is asked again after 10 min, if nobody else took it. A phone that did not answer (the
+  offer expired) is asked again sooner for urgent cases, with a new push: P1 after 2 min, P2 after 5.
 - When every qualified crew is busy the case is escalated: P1 at once, P2 after 2 min, P3 after 10, P4
   after 30 (a supervisor decides whether to pull a crew off a lighter case).
 - A round waits 250 ms after the first change that needs it, so verifications arriving together are
@@ -19,6 +20,7 @@ from datetime import timedelta
 OFFER_SECONDS: dict[int, int] = {1: 90, 2: 180, 3: 300, 4: 600}
 ESCALATE_AFTER_OFFERS = 3
 REOFFER_AFTER = timedelta(minutes=10)
+REOFFER_UNANSWERED_AFTER: dict[int, timedelta] = {1: timedelta(minutes=2), 2: timedelta(minutes=5)}
 ESCALATE_WHEN_BUSY: dict[int, timedelta] = {
     1: timedelta(0),
     2: timedelta(minutes=2),
@@ -32,6 +34,13 @@ EXPECTED_MINUTES: dict[str, int] = {"ODGJ": 120, "PASUNG": 180, "JENAZAH": 180, 
 DEFAULT_EXPECTED_MINUTES = 60
 CLIENT_AHEAD = timedelta(minutes=2)
 CLIENT_BEHIND = timedelta(hours=24)
+
+
+def reoffer_after(priority: int, *, unanswered: bool) -> timedelta:
+    """How long a crew that declined an incident (or did not answer its offer) is not asked again."""
+    if unanswered:
+        return REOFFER_UNANSWERED_AFTER.get(priority, REOFFER_AFTER)
+    return REOFFER_AFTER
 
 
 def offer_lifetime(priority: int) -> timedelta:

@@ -70,10 +70,10 @@ def summarise(refusals: Mapping[str, Refusal], *, on_duty: int, qualified_if_fre
     if on_duty == 0:
         return WhyWaiting(NO_CREW_ON_DUTY, "tidak ada regu yang bertugas saat ini")
     if qualified_if_free > 0:
-        return WhyWaiting(
-            ALL_BUSY,
-            f"semua {qualified_if_free} regu yang memenuhi syarat sedang sibuk ({on_duty} regu bertugas)",
-        )
+        asked = sum(1 for r in refusals.values() if r.code == DECLINED)
+        also = f"; {asked} regu menolak atau tidak menjawab tawaran ini (ditanya lagi nanti)" if asked else ""
+        busy = f"semua {qualified_if_free} regu yang memenuhi syarat sedang sibuk ({on_duty} regu bertugas)"
+        return WhyWaiting(ALL_BUSY, busy + also)
     counts = Counter(r.text for r in refusals.values())
     parts = [f"{n} regu {text}" for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return WhyWaiting(NONE_QUALIFIED, "tidak ada regu yang memenuhi syarat: " + "; ".join(parts))

@@ -43,6 +43,8 @@ class IncidentView:
     status: str = "received"
     waiting_since: float | None = None
     stalled: bool = False
+    priority: int = 4
+    # Crews that declined (or did not answer) and until when they are not asked again.
     excluded: dict[str, datetime] = field(default_factory=dict)
 
 
@@ -62,6 +64,11 @@ class Monitor:
     escalation_reasons: Counter[str] = field(default_factory=Counter)
     counts: Counter[str] = field(default_factory=Counter)
     offers_per_incident: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def stall_grace(self) -> timedelta:
+        """STALL_REAL_SECONDS in simulated time."""
+        return timedelta(seconds=STALL_REAL_SECONDS * self.clock.speed)
 
     def watch(self, crews: list[CrewInfo]) -> None:
         self.crews = {c.id: CrewView(c) for c in crews}
@@ -109,6 +116,10 @@ class Monitor:
         crew = self.crews.get(event.get("crew_id") or "")
         incident = self._incident(event.get("incident_id"))
         now = time.monotonic()
+        if incident and kind == "incident.created":
+            incident.priority = int(data.get("priority", incident.priority))
+        elif incident and kind == "incident.priority_changed":
+            incident.priority = int(data.get("after", incident.priority))
         if kind == "crew.on_duty" and crew:
             crew.on_duty = True
             self._free(crew, now)
@@ -147,7 +158,8 @@ class Monitor:
                     holder.jobs.discard(data["offer_id"])
                     self._free(holder, now)
                 if incident and kind in ("offer.declined", "offer.expired"):
-                    incident.excluded[offer["crew"]] = datetime.fromisoformat(event["occurred_at"])
+                    wait = policy.reoffer_after(incident.priority, unanswered=kind == "offer.expired")
+                    incident.excluded[offer["crew"]] = datetime.fromisoformat(event["occurred_at"]) + wait
                 reopened = kind != "assignment.released" or data.get("reason") != "completed"
                 if incident and reopened and incident.status in OPEN:
                     incident.waiting_since = now
@@ -208,8 +220,9 @@ class Monitor:
                 expected_minutes=policy.expected_minutes(plan.category),
                 excluded_crews=frozenset(
                     c
-                    for c, at in incident.excluded.items()
-                    if now - at < policy.REOFFER_AFTER - timedelta(seconds=5)
+                    for c, until in incident.excluded.items()
+                    # The crew may be asked again from `until`: the stall clock starts then.
+                    if now < until + self.stall_grace
                 ),
             )
             need = engine.needs(waiting)

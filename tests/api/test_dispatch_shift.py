@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Offer
+from app.services import dispatch
 from tests.conftest import Actor
 from tests.dispatch_helpers import Shift, eventually, offers, pending_offer, post, settle
 
@@ -367,3 +368,32 @@ async def test_a_p1_takes_the_crew_on_its_way_to_a_p3_which_waits_again(
     before = await shift.incident(lesser)
     assert before["status"] == "verified" and before["assigned_crew_id"] is None
     _one_job_per_crew(await _active(db))
+
+
+async def test_a_p1_offer_nobody_answered_is_asked_again_after_two_minutes(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A phone that did not answer a P1 offer (asleep, no signal) is not a "no": when no other crew can take
+    the case it is asked again after 2 minutes (with a new push), not after the 10 a decline waits; the
+    escalation says that a crew did not answer."""
+    shift = await Shift(client, actors).start(1)
+    [crew_id] = shift.ids()
+    incident = await shift.report(category="ODGJ", subject={"flags": ["agitated"]}, description="mengamuk")
+    await shift.verify(incident)
+    first = await pending_offer(db, incident)
+    unanswered_at = datetime.now(UTC) + timedelta(seconds=91)
+    assert await dispatch.expire_offers(db, unanswered_at) == 1
+    detail = await eventually(
+        lambda: _escalated(shift, incident), what="the escalation after the offer went unanswered"
+    )
+    assert "tidak menjawab tawaran" in detail["data"]["reason"], detail["data"]["reason"]
+    await dispatch.run_due(db, now=unanswered_at + timedelta(minutes=1))
+    assert await offers(db, incident_id=incident, status="pending") == []
+    await dispatch.run_due(db, now=unanswered_at + timedelta(minutes=2, seconds=1))
+    again = await pending_offer(db, incident)
+    assert again["crew_id"] == crew_id and again["id"] != first["id"]
+
+
+async def _escalated(shift: Shift, incident: str) -> dict[str, Any] | None:
+    found = [e for e in (await shift.incident(incident))["timeline"] if e["type"] == "incident.escalated"]
+    return found[-1] if found else None

@@ -145,17 +145,22 @@ async def _waiting(session: AsyncSession, regency: str) -> list[Incident]:
 async def _refused_lately(
     session: AsyncSession, incidents: list[Incident], now: datetime
 ) -> dict[uuid.UUID, dict[str, datetime]]:
-    """Per incident, the crews that declined it or let its offer expire within REOFFER_AFTER, and when."""
+    """Per incident, the crews that declined it (or did not answer its offer) lately, and until when they
+    are not asked again (policy.reoffer_after)."""
     out: dict[uuid.UUID, dict[str, datetime]] = defaultdict(dict)
-    for incident_id, crew_id, at in await session.execute(
-        select(Offer.incident_id, Offer.crew_id, Offer.responded_at).where(
-            Offer.incident_id.in_([i.id for i in incidents]),
+    priority = {i.id: i.priority for i in incidents}
+    for incident_id, crew_id, status, at in await session.execute(
+        select(Offer.incident_id, Offer.crew_id, Offer.status, Offer.responded_at).where(
+            Offer.incident_id.in_(list(priority)),
             Offer.status.in_([OfferStatus.declined, OfferStatus.expired]),
             Offer.responded_at > now - policy.REOFFER_AFTER,
         )
     ):
-        if at is not None:
-            out[incident_id][str(crew_id)] = max(at, out[incident_id].get(str(crew_id), at))
+        if at is None:
+            continue
+        until = at + policy.reoffer_after(priority[incident_id], unanswered=status == OfferStatus.expired)
+        if until > now:
+            out[incident_id][str(crew_id)] = max(until, out[incident_id].get(str(crew_id), until))
     return out
 
 
@@ -266,7 +271,7 @@ async def run_round(
             continue
         assert d.why is not None
         due += [now + policy.ROUND_EVERY_WHILE_WAITING]
-        due += [at + policy.REOFFER_AFTER for at in refused[incident.id].values()]
+        due += list(refused[incident.id].values())
         waited = now - (incident.verified_at or incident.first_received_at)
         patience = (
             policy.ESCALATE_WHEN_BUSY[incident.priority]

@@ -27,7 +27,7 @@ from app.api import (
     social,
     webhooks,
 )
-from app.api.middleware import BodyLimit, KeepServerSend
+from app.api.middleware import BodyLimit, KeepServerSend, Printable, SecurityHeaders
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(open311.router)
     app.include_router(health.router)
+    app.add_middleware(Printable)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outside BodyLimit, so that its early 413 carries the headers too.
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(KeepServerSend)
     return app

@@ -121,8 +121,8 @@ async def roster_view(
     team_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: AwareDatetime,
-    until: AwareDatetime,
+    since: Instant,
+    until: Instant,
 ) -> list[CrewOut]:
     """The roster as it stands: the team's crews whose shift overlaps [since, until) (at most 62 days)."""
     return await crews.render(session, await crews.roster_view(session, principal, team_id, since, until))

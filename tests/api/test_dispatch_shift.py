@@ -273,7 +273,9 @@ async def test_escalation_says_all_busy_or_nobody_qualified(
         await post(client, phone, f"/api/v1/offers/{offer['id']}/accept", expect=200)
         # On scene: a crew already with its person is not diverted to a P1.
         for step in ("en_route", "on_scene"):
-            await post(client, phone, f"/api/v1/crews/{offer['crew_id']}/status", {"status": step}, expect=200)
+            await post(
+                client, phone, f"/api/v1/crews/{offer['crew_id']}/status", {"status": step}, expect=200
+            )
     # A P1 (a toddler alone) finds them all busy: it is escalated at once, and the reason says so.
     busy = await shift.report(category="ABT", subject={"flags": [], "approx_age": 3}, description="balita")
     await shift.verify(busy)

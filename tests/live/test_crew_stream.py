@@ -117,7 +117,7 @@ async def test_the_crew_stream_follows_a_swap_and_carries_only_its_crew(server: 
     # Nothing of another crew: every event is this crew's, or the stand-in's own.
     assert all(e["crew_id"] == crew for e in got), [e for e in got if e["crew_id"] != crew]
     assert other not in {e["incident_id"] for e in got}
-    # The member who left hears what happened to his crew before he left (its shift starting, his own swap) and
-    # nothing after it: not the case the crew was given.
+    # The member who left hears what happened to his crew before he left (its shift starting, his own swap)
+    # and nothing after it: not the case the crew was given.
     assert {e["type"] for e in left} <= {"crew.on_duty", "crew.swap"}, left
     assert mine not in {e["incident_id"] for e in left}

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import headers
+
 log = logging.getLogger("tanggap")
 PROBLEM = "application/problem+json"
 _TYPE_BASE = "https://tanggap.id/problems/"
@@ -122,14 +124,18 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code=title.lower().replace(" ", "-"), title=title, detail=detail)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return problem(
+    response = problem(
         500,
         code="internal-error",
         title="Internal server error",
         detail="an unexpected error occurred; nothing was saved",
     )
+    # Starlette answers an unexpected error outside every middleware: the security headers go on here.
+    for name, value in (*headers.for_path(request.url.path), headers.NO_STORE):
+        response.headers[name.decode()] = value.decode()
+    return response
 
 
 async def _integrity(_: Request, exc: Exception) -> JSONResponse:

@@ -29,7 +29,7 @@ from app.api import (
     users,
     webhooks,
 )
-from app.api.middleware import BodyLimit, KeepServerSend
+from app.api.middleware import BodyLimit, KeepServerSend, Printable, SecurityHeaders
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
@@ -134,7 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(open311.router)
     app.include_router(health.router)
+    app.add_middleware(Printable)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outside BodyLimit, so that its early 413 carries the headers too.
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(KeepServerSend)
     if settings.cors_origins:
         # Consoles served from another origin; credentials travel in headers (bearer, API key), never

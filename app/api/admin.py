@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentPrincipal, SessionDep
 from app.models import Role
-from app.schemas.common import Out, problem_responses
+from app.schemas.common import INT64_MAX, AnyInstant, Out, problem_responses
 from app.services import audit
 from app.services.access import require
 
@@ -39,9 +39,11 @@ async def search_audit(
     actor_id: uuid.UUID | None = None,
     entity_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=16)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before_id: Annotated[int | None, Query(ge=1, description="page: ids below this one")] = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=INT64_MAX, description="page: ids below this one")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditOut]:
     """Who read or changed personal data in the caller's region, newest first."""

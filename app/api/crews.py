@@ -7,17 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.dispatch import fourct
 from app.models import Crew, Team
 from app.reference import regions
 from app.reference.regions import CODE_PATTERN
-from app.schemas.common import problem_responses
+from app.schemas.common import Instant, problem_responses
 from app.schemas.crews import (
     CrewCreate,
     CrewOut,
+    LocationAck,
     LocationIn,
     PersonnelCreate,
     PersonnelOut,
@@ -121,8 +121,8 @@ async def roster_view(
     team_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: AwareDatetime,
-    until: AwareDatetime,
+    since: Instant,
+    until: Instant,
 ) -> list[CrewOut]:
     """The roster as it stands: the team's crews whose shift overlaps [since, until) (at most 62 days)."""
     return await crews.render(session, await crews.roster_view(session, principal, team_id, since, until))
@@ -165,7 +165,7 @@ async def on_duty(
     principal: CurrentPrincipal,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
-    at: AwareDatetime | None = None,
+    at: Instant | None = None,
 ) -> list[CrewOut]:
     """Who is on duty now (or `at`) in a region: the crews whose shift covers that moment."""
     return await crews.render(session, await crews.on_duty(session, principal, region=region, at=at))
@@ -206,10 +206,27 @@ async def set_status(
     return (await crews.render(session, [crew]))[0]
 
 
-@router.post("/crews/{crew_id}/location", status_code=202, responses=_errors)
+@router.post(
+    "/crews/{crew_id}/location",
+    status_code=202,
+    response_model=LocationAck,
+    responses={
+        **_errors,
+        202: {
+            "description": "Position taken",
+            "headers": {
+                "X-Position-Kept": {
+                    "description": "true when the position went into the history",
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                }
+            },
+        },
+    },
+)
 async def location(
-    crew_id: uuid.UUID, body: LocationIn, principal: CurrentPrincipal, session: SessionDep
-) -> Response:
+    crew_id: uuid.UUID, body: LocationIn, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> LocationAck:
     """A position ping from the crew's phone. Pings closer than 10 s apart update only the last position."""
     kept = await crews.ping(session, principal, crew_id, body.lat, body.lon, body.at)
-    return Response(status_code=202, headers={"X-Position-Kept": "true" if kept else "false"})
+    response.headers["X-Position-Kept"] = "true" if kept else "false"
+    return LocationAck(kept=kept)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -10,7 +9,7 @@ from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
 from app.dispatch.lifecycle import Status
 from app.models import Incident
 from app.reference.regions import CODE_PATTERN
-from app.schemas.common import problem_responses
+from app.schemas.common import AnyInstant, problem_responses
 from app.schemas.incidents import (
     IncidentDetail,
     IncidentPage,
@@ -40,8 +39,8 @@ async def list_incidents(
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     region: Annotated[str | None, Query(pattern=CODE_PATTERN, description="region code prefix")] = None,
     channel: Channel | None = None,
-    created_since: datetime | None = None,
-    created_until: datetime | None = None,
+    created_since: AnyInstant | None = None,
+    created_until: AnyInstant | None = None,
     order: Literal["newest", "priority"] = "newest",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -1,5 +1,5 @@
-"""ASGI middleware: a cap on request bodies, so an oversized upload is refused before it is read; and the
-server's own `send` kept for the live streams.
+"""ASGI middleware: a cap on request bodies, so an oversized upload is refused before it is read; security
+headers on every answer; and the server's own `send` kept for the live streams.
 
 Not FastAPI's `max_body_size`: Starlette answers its early refusal in text/plain, and every error here is
 application/problem+json.
@@ -8,11 +8,14 @@ application/problem+json.
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import headers
 from app.errors import PROBLEM
+from app.schemas.common import CONTROL
 
 
 class BodyLimit:
@@ -77,6 +80,127 @@ class _TooLarge(HTTPException):
 
     def __init__(self) -> None:
         super().__init__(413, "the request body is too large")
+
+
+_FORM = b"application/x-www-form-urlencoded"
+
+
+class Printable:
+    """Control characters (NUL and the like; not tab or newline) in the path, a query parameter or a form
+    field are refused with a 422 naming the parameter, before any route sees them: PostgreSQL cannot store
+    them, and no person typed them. JSON bodies are checked field by field (app/schemas/common.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def _in_pairs(raw: bytes, where: str) -> str | None:
+        for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8"):
+            if CONTROL.search(name) or CONTROL.search(value):
+                return f"{where}.{CONTROL.sub('?', name)}"
+        return None
+
+    async def _refuse(self, scope: Scope, send: Send, field: str) -> None:
+        if scope["type"] == "websocket":
+            # Closing before the handshake is accepted: the client sees a refused upgrade.
+            await send({"type": "websocket.close", "code": 4400, "reason": f"{field}: control characters"})
+            return
+        message = "must not contain control characters; newlines and tabs are fine"
+        body = json.dumps(
+            {
+                "type": "https://tanggap.id/problems/validation-error",
+                "title": "Invalid request",
+                "status": 422,
+                "detail": f"{field}: {message}",
+                "errors": [{"field": field, "message": message, "type": "value_error"}],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [
+                    (b"content-type", PROBLEM.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if CONTROL.search(scope["path"]):
+            await self._refuse(scope, send, "path")
+            return
+        query: bytes = scope["query_string"]
+        # Only an escaped (%xx) or raw control character can be one; most requests skip the parsing.
+        bad = (
+            self._in_pairs(query, "query")
+            if b"%" in query or CONTROL.search(query.decode("latin-1"))
+            else None
+        )
+        if bad is not None:
+            await self._refuse(scope, send, bad)
+            return
+        form = scope["type"] == "http" and any(
+            name == b"content-type" and value.split(b";")[0].strip().lower() == _FORM
+            for name, value in scope["headers"]
+        )
+        if not form:
+            await self.app(scope, receive, send)
+            return
+        # A form is small (the login, Open311): read it (BodyLimit caps it), check it, hand it on.
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        bad = self._in_pairs(body, "body")
+        if bad is not None:
+            await self._refuse(scope, send, bad)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+class SecurityHeaders:
+    """No-sniff, no framing, a strict CSP and no-referrer on every HTTP answer, and `Cache-Control: no-store`
+    unless the answer set its own caching (most answers carry personal data). Pure ASGI: one list append
+    per answer, nothing on WebSockets."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = headers.for_path(scope["path"])
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", ()))
+                raw.extend(extra)
+                if not any(name.lower() == b"cache-control" for name, _ in raw):
+                    raw.append(headers.NO_STORE)
+                message["headers"] = raw
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 # Where a WebSocket's scope keeps the server's `send`, as this middleware (the outermost that sees it) got it.

@@ -60,9 +60,10 @@ async def submit_report(
 async def my_reports(
     principal: CurrentPrincipal, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[MyReport]:
-    """The caller's own reports, newest first, with the status of their incidents."""
+    """The caller's own reports, newest first, with the status of their incidents. Names, phone and NIK are
+    masked, as in every list: `GET /reports/{id}` shows them in full (and the read is audited)."""
     rows = await reports.mine(session, principal, limit=limit)
-    return [MyReport(**render_report(r, reveal=True).model_dump(), incident_status=s) for r, s in rows]
+    return [MyReport(**render_report(r, reveal=False).model_dump(), incident_status=s) for r, s in rows]
 
 
 @router.get("/{report_id}", response_model=ReportOut, responses=problem_responses(401, 404))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.models import WebhookEndpoint
@@ -22,11 +22,12 @@ from app.schemas.agencies import (
     RotateIn,
     RotateOut,
 )
-from app.schemas.common import problem_responses
+from app.schemas.common import INT64_MAX, problem_responses
 from app.services.webhooks import catalog, endpoints
 
 router = APIRouter(tags=["webhooks"])
 _errors = problem_responses(401, 403, 404, 409, 422)
+BigIdPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 def _out(endpoint: WebhookEndpoint) -> EndpointOut:
@@ -101,7 +102,7 @@ async def list_deliveries(
     principal: CurrentPrincipal,
     session: SessionDep,
     status: Literal["pending", "delivered", "failed"] | None = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[DeliveryOut]:
     """The endpoint's messages, newest first."""
@@ -112,7 +113,9 @@ async def list_deliveries(
 
 
 @router.get("/webhooks/deliveries/{delivery_id}", response_model=DeliveryDetail, responses=_errors)
-async def get_delivery(delivery_id: int, principal: CurrentPrincipal, session: SessionDep) -> DeliveryDetail:
+async def get_delivery(
+    delivery_id: BigIdPath, principal: CurrentPrincipal, session: SessionDep
+) -> DeliveryDetail:
     """One message with every attempt: status code, latency, error, the start of the response."""
     delivery, attempts = await endpoints.delivery(session, principal, delivery_id)
     return DeliveryDetail(
@@ -127,7 +130,7 @@ async def get_delivery(delivery_id: int, principal: CurrentPrincipal, session: S
     response_model=DeliveryOut,
     responses=_errors,
 )
-async def redeliver(delivery_id: int, principal: CurrentPrincipal, session: SessionDep) -> DeliveryOut:
+async def redeliver(delivery_id: BigIdPath, principal: CurrentPrincipal, session: SessionDep) -> DeliveryOut:
     """Send a delivered or failed message again (same webhook-id), after the endpoint's waiting ones."""
     return DeliveryOut.model_validate(await endpoints.redeliver(session, principal, delivery_id))
 

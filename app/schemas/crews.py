@@ -240,3 +240,10 @@ class LocationIn(Strict):
     lat: Latitude
     lon: Longitude
     at: AwareDatetime | None = None
+
+
+class LocationAck(Out):
+    kept: bool = Field(
+        description="whether the position went into the history (pings closer than 10 s apart only move "
+        "the last known position); also in the X-Position-Kept header"
+    )

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Forbidden, NotFound, Unprocessable
+from app.errors import Forbidden, Unprocessable
 from app.models import Agency, Incident, Role, RoutingRule, User
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
 from app.schemas.agencies import AgencyIn, AgencyPatch, RuleIn, RulePatch
+from app.services import scoped
 from app.services.access import Principal, in_region, require, require_region
 
 MANAGE = (Role.admin, Role.supervisor)
@@ -50,15 +51,10 @@ async def create(session: AsyncSession, principal: Principal, body: AgencyIn) ->
 
 
 async def get(session: AsyncSession, principal: Principal, agency_id: uuid.UUID) -> Agency:
-    if principal.role == Role.agency:
-        mine = await agency_of(session, principal)
-        if mine.id != agency_id:
-            raise NotFound(f"agency {agency_id} not found")
-        return mine
-    require(principal, READ, "read agencies")
-    agency = await session.get(Agency, agency_id)
-    if agency is None or not _visible(principal, agency.region_code):
-        raise NotFound(f"agency {agency_id} not found")
+    """An agency in reach (an agency account reaches only its own), then the role."""
+    agency = await scoped.find(session, principal, Agency, agency_id)
+    if principal.role != Role.agency:
+        require(principal, READ, "read agencies")
     return agency
 
 
@@ -84,8 +80,8 @@ async def list_agencies(
 async def patch(
     session: AsyncSession, principal: Principal, agency_id: uuid.UUID, body: AgencyPatch
 ) -> Agency:
-    require(principal, MANAGE, "manage agencies")
     agency = await get(session, principal, agency_id)
+    require(principal, MANAGE, "manage agencies")
     require_region(principal, agency.region_code)
     if body.name is not None:
         agency.name = body.name
@@ -133,10 +129,8 @@ async def list_rules(session: AsyncSession, principal: Principal) -> Sequence[Ro
 async def patch_rule(
     session: AsyncSession, principal: Principal, rule_id: uuid.UUID, body: RulePatch
 ) -> RoutingRule:
+    rule = await scoped.find(session, principal, RoutingRule, rule_id)
     require(principal, MANAGE, "manage routing rules")
-    rule = await session.get(RoutingRule, rule_id)
-    if rule is None or not principal.sees_region(rule.region_code):
-        raise NotFound(f"routing rule {rule_id} not found")
     for field in ("name", "flags", "completes_incident", "active"):
         value = getattr(body, field)
         if value is not None:

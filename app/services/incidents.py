@@ -36,7 +36,7 @@ from app.schemas.incidents import (
 )
 from app.schemas.reports import LocationOut, ReporterOut, ReportOut, SubjectOut
 from app.schemas.triage import SuggestionOut
-from app.services import audit, events, timers
+from app.services import audit, events, scoped, timers
 from app.services.access import (
     READ_INCIDENTS,
     SEE_PERSONAL_DATA,
@@ -150,36 +150,10 @@ async def get_visible(
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
     incident = await session.scalar(q)
-    # Out of region is "not found": it does not even confirm that the incident exists.
-    if incident is None or not (
-        principal.sees_region(incident.region_code) or await _mutual_aid(session, principal, incident)
-    ):
-        raise NotFound(f"incident {incident_id} not found")
+    # Out of reach is "not found": it does not even confirm that the incident exists.
+    if incident is None or not await scoped.reaches(session, principal, incident):
+        raise scoped.not_found(Incident, incident_id)
     return incident
-
-
-async def _mutual_aid(session: AsyncSession, principal: Principal, incident: Incident) -> bool:
-    """A crew member of a neighbouring team sees the incident his crew was offered or took (mutual aid on
-    escalation, app/services/dispatch.py), and nothing else of that region."""
-    if principal.role != Role.crew:
-        return False
-    crews = [incident.assigned_crew_id] if incident.assigned_crew_id else []
-    crews += list(
-        await session.scalars(
-            select(Offer.crew_id).where(
-                Offer.incident_id == incident.id, Offer.status.in_(["pending", "accepted"])
-            )
-        )
-    )
-    if not crews:
-        return False
-    member = await session.scalar(
-        select(CrewMember.crew_id)
-        .join(Personnel, Personnel.id == CrewMember.personnel_id)
-        .where(CrewMember.crew_id.in_(crews), Personnel.user_id == principal.user_id)
-        .limit(1)
-    )
-    return member is not None
 
 
 def render_report(report: Report, *, reveal: bool) -> ReportOut:
@@ -241,8 +215,8 @@ async def assigned_to_caller(session: AsyncSession, principal: Principal, incide
 
 
 async def get_detail(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> IncidentDetail:
-    require(principal, READ_INCIDENTS, "read incidents")
     incident = await get_visible(session, principal, incident_id, with_reports=True)
+    require(principal, READ_INCIDENTS, "read incidents")
     assigned = await assigned_to_caller(session, principal, incident.id)
     reveal = principal.role in SEE_PERSONAL_DATA or assigned
     if reveal:
@@ -401,8 +375,8 @@ def move(
 async def verify(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, note: str | None
 ) -> Incident:
-    require(principal, TRIAGE, "verify incidents")
     incident = await get_visible(session, principal, incident_id, lock=True)
+    require(principal, TRIAGE, "verify incidents")
     move(session, principal, incident, Status.verified, reason=note)
     return incident
 
@@ -410,8 +384,8 @@ async def verify(
 async def reject(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: RejectIn
 ) -> Incident:
-    require(principal, TRIAGE, "reject incidents")
     incident = await get_visible(session, principal, incident_id, lock=True)
+    require(principal, TRIAGE, "reject incidents")
     if incident.status not in TRIAGE_STATUSES:
         raise InvalidTransition(
             f"incident is {incident.status}; only received or verified incidents are rejected",
@@ -433,8 +407,8 @@ async def transition(
     """The incident's lifecycle by hand. Reopening a resolved incident is a supervisor's act, with a reason;
     the first 4CT stamps stay (the timeline keeps both). Moving to dispatched by hand says someone was sent
     outside Tanggap; a crew is dispatched with POST .../dispatch."""
-    require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
     incident = await get_visible(session, principal, incident_id, lock=True)
+    require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
     target = Status(body.to)
     if target == Status.resolved and body.outcome is None:
         raise Unprocessable("an outcome is required to resolve an incident", field="outcome")
@@ -481,10 +455,10 @@ async def transition(
 async def patch(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: IncidentPatch
 ) -> Incident:
+    incident = await get_visible(session, principal, incident_id, lock=True)
     require(principal, TRIAGE, "change incidents")
     if body.category is None and body.priority is None:
         raise Unprocessable("give a category or a priority to change", field="category")
-    incident = await get_visible(session, principal, incident_id, lock=True)
     if incident.status not in OPEN_STATUSES:
         raise InvalidTransition(
             f"incident is {incident.status}; only open incidents change", current_status=incident.status
@@ -550,6 +524,7 @@ async def merge(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: MergeIn
 ) -> Incident:
     """Merges a duplicate into another open incident: its reports move over, it ends as rejected/duplicate."""
+    await get_visible(session, principal, incident_id)
     require(principal, TRIAGE, "merge incidents")
     if body.into_incident_id == incident_id:
         raise Unprocessable("an incident cannot be merged into itself", field="into_incident_id")
@@ -600,8 +575,8 @@ async def merge(
 async def add_note(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, text: str
 ) -> IncidentNote:
-    require(principal, (*TRIAGE, *READ_INCIDENTS), "add notes")
     incident = await get_visible(session, principal, incident_id)
+    require(principal, (*TRIAGE, *READ_INCIDENTS), "add notes")
     note = IncidentNote(incident_id=incident.id, author_id=principal.user_id, text=text, created_at=utcnow())
     session.add(note)
     await session.flush()

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.dispatch import lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.dispatch.referralflow import ANSWERS, CLOSED, ReferralStatus
-from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from app.errors import Conflict, InvalidTransition, Unprocessable
 from app.models import Agency, Incident, Referral, RoutingRule
 from app.models.base import utcnow
 from app.schemas.agencies import AnswerIn
-from app.services import agencies, events
+from app.services import agencies, events, scoped
 from app.services.access import READ_INCIDENTS, TRIAGE, Principal, require
 from app.services.incidents import move
 
@@ -97,23 +97,20 @@ async def route(session: AsyncSession, actor: Principal | None, incident: Incide
 
 
 async def _incident(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> Incident:
-    incident = await session.get(Incident, incident_id)
-    if incident is None or not principal.sees_region(incident.region_code):
-        raise NotFound(f"incident {incident_id} not found")
-    return incident
+    return await scoped.find(session, principal, Incident, incident_id)
 
 
 async def refer(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, agency_id: uuid.UUID, reason: str
 ) -> Referral:
-    require(principal, TRIAGE, "refer incidents")
     incident = await _incident(session, principal, incident_id)
+    agency = await agencies.get(session, principal, agency_id)
+    require(principal, TRIAGE, "refer incidents")
     if Status(incident.status) not in OPEN_STATUSES or incident.status == Status.received:
         raise Conflict(
             f"incident is {incident.status}; only verified, open incidents are referred",
             current_status=incident.status,
         )
-    agency = await agencies.get(session, principal, agency_id)
     if not agency.active:
         raise Conflict(f"agency {agency.name} is inactive")
     referral = await _open(session, principal, incident, agency, reason=reason, rule=None)
@@ -125,8 +122,8 @@ async def refer(
 async def for_incident(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID
 ) -> Sequence[Referral]:
-    require(principal, READ_INCIDENTS, "read referrals")
     await _incident(session, principal, incident_id)
+    require(principal, READ_INCIDENTS, "read referrals")
     return (
         await session.scalars(
             select(Referral).where(Referral.incident_id == incident_id).order_by(Referral.created_at)
@@ -137,11 +134,9 @@ async def for_incident(
 async def cancel(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID, reason: str
 ) -> Referral:
+    referral = await scoped.find(session, principal, Referral, referral_id, lock=True)
     require(principal, TRIAGE, "cancel referrals")
-    referral = await session.get(Referral, referral_id, with_for_update=True)
-    incident = await _incident(session, principal, referral.incident_id) if referral else None
-    if referral is None or incident is None:
-        raise NotFound(f"referral {referral_id} not found")
+    incident = await session.get_one(Incident, referral.incident_id)
     if referral.status in CLOSED:
         raise Conflict(
             f"referral is {referral.status}; it cannot be cancelled", current_status=referral.status
@@ -191,10 +186,10 @@ async def agency_referral(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Referral, Incident, Agency]:
     """One referral to the caller's agency; any other is "not found" (it does not confirm it exists)."""
+    referral = await scoped.find(session, principal, Referral, referral_id, lock=lock)
     agency = await agencies.agency_of(session, principal)
-    referral = await session.get(Referral, referral_id, with_for_update=lock)
-    if referral is None or referral.agency_id != agency.id:
-        raise NotFound(f"referral {referral_id} not found")
+    if referral.agency_id != agency.id:
+        raise scoped.not_found(Referral, referral_id)
     incident = await session.get(Incident, referral.incident_id, with_for_update=lock)
     assert incident is not None
     return referral, incident, agency

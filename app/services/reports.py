@@ -25,7 +25,8 @@ async def get_report(session: AsyncSession, principal: Principal, report_id: uui
     ):
         raise NotFound(f"report {report_id} not found")
     reveal = own or principal.role in SEE_PERSONAL_DATA
-    if reveal and not own:
+    if reveal:
+        # The submitter sees what he gave; his reading it is recorded like anyone else's.
         audit.record(
             session,
             principal,
@@ -34,7 +35,7 @@ async def get_report(session: AsyncSession, principal: Principal, report_id: uui
             entity_id=report.id,
             fields=personal_fields(report),
             region_code=report.region_code,
-            purpose="report detail",
+            purpose="own report" if own else "report detail",
         )
     return render_report(report, reveal=reveal)
 

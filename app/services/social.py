@@ -21,12 +21,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import after_rows, append
 from app.dispatch.lifecycle import OPEN_STATUSES
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.models import Incident, Report, SocialPost
 from app.models.base import new_id, utcnow
 from app.schemas.reports import ReportCreate
 from app.schemas.social import PostToReport, SocialPostIn
-from app.services import events, intake
+from app.services import events, intake, scoped
 from app.services.access import TRIAGE, Principal, require
 from app.triage import engine
 from app.triage.text import words
@@ -200,10 +200,8 @@ async def report_post(
     session: AsyncSession, principal: Principal, post_id: uuid.UUID, body: PostToReport
 ) -> Ingested:
     """An operator overrules the triage: a set-aside post becomes a report and an incident."""
+    post = await scoped.find(session, principal, SocialPost, post_id, lock=True)
     require(principal, TRIAGE, "submit social-media posts")
-    post = await session.get(SocialPost, post_id, with_for_update=True)
-    if post is None or not principal.sees_region(post.region_code):
-        raise NotFound(f"social post {post_id} not found")
     if post.report_id is not None:
         raise Conflict(f"social post {post_id} is already a report", current_status="reported")
     suggestion = engine.suggest(post.text, region_scope=post.region_code, place_name=post.place_name)
@@ -248,7 +246,10 @@ async def _story(
     return best
 
 
-async def posts_of(session: AsyncSession, principal: Principal, incident_id: object) -> Sequence[SocialPost]:
+async def posts_of(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID
+) -> Sequence[SocialPost]:
+    await scoped.find(session, principal, Incident, incident_id)
     require(principal, TRIAGE, "read social-media posts")
     q = select(SocialPost).where(SocialPost.incident_id == incident_id).order_by(SocialPost.posted_at)
     rows = (await session.scalars(q)).all()

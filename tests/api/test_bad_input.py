@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories
@@ -156,3 +159,175 @@ async def test_bad_query_and_path_parameters(client: httpx.AsyncClient, actors: 
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.priority"
     r = await client.get("/api/v1/incidents", params={"cursor": "garbage"}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.cursor"
+
+
+# ---- input that can't hurt (issue 12): control characters, ids beyond 64 bits, instants out of range ----
+
+PUBLIC_REPORT = {k: v for k, v in factories.report().items() if k not in {"channel"}}
+
+
+def _problem_names(r: httpx.Response, field: str) -> None:
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert field in [e["field"] for e in r.json()["errors"]], r.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**PUBLIC_REPORT, "description": "a\u0000b"}, "description"),
+        ({**PUBLIC_REPORT, "description": "bel \u0007 berbunyi"}, "description"),
+        ({**PUBLIC_REPORT, "description": "C1 \u0085 control"}, "description"),
+        ({**PUBLIC_REPORT, "reporter": {"name": "Siti\u0000", "phone": "081234567890"}}, "reporter.name"),
+        ({**PUBLIC_REPORT, "location": {**LOC, "landmark": "simpang\u001bJodoh"}}, "location.landmark"),
+    ],
+)
+async def test_control_characters_in_text_are_422_naming_the_field(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], body: dict[str, Any], field: str
+) -> None:
+    """A NUL in a public report was a 500 from PostgreSQL (and a dropped connection)."""
+    r = await client.post("/api/v1/public/reports", json=body)
+    _problem_names(r, field)
+    assert await count(db, "reports") == 0
+
+
+async def test_newlines_and_tabs_are_text(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    body = factories.report(description="baris satu\nbaris dua\r\n\tdengan tab")
+    r = await client.post("/api/v1/reports", json=body, headers=actors["operator"].headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["description"] == "baris satu\nbaris dua\r\n\tdengan tab"
+
+
+async def test_control_characters_in_path_and_form_are_422(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/public/reports/TG-%00AAAA-BBBBB")
+    _problem_names(r, "path")
+    r = await client.post("/api/v1/auth/token", data={"username": "t.admin\u0000", "password": "x"})
+    _problem_names(r, "body.username")
+    r = await client.post(
+        "/open311/v2/requests.json",
+        data={"api_key": "tg_\u0000", "service_code": "ODGJ", "description": "x", "address_string": "y"},
+    )
+    _problem_names(r, "body.api_key")
+
+
+def _operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation of the OpenAPI (the route table as published), with its parameters."""
+    out = []
+    for path, ops in app.openapi()["paths"].items():
+        for method, op in ops.items():
+            out.append((method.upper(), path, op))
+    return out
+
+
+def _param_schema(param: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = param.get("schema", {})
+    if "anyOf" in schema:
+        schema = next(s for s in schema["anyOf"] if s.get("type") != "null")
+    if schema.get("type") == "array":
+        schema = schema.get("items", {})
+    return schema
+
+
+def _fill(path: str, op: dict[str, Any], name: str, value: str) -> str:
+    """The path with every path parameter filled in (the one under test with `value`)."""
+    for param in op.get("parameters", []):
+        if param["in"] != "path":
+            continue
+        schema = _param_schema(param)
+        given = (
+            value if param["name"] == name else "1" if schema.get("type") == "integer" else str(uuid.uuid4())
+        )
+        if schema.get("enum"):
+            given = value if param["name"] == name else schema["enum"][0]
+        path = path.replace("{" + param["name"] + "}", quote(given, safe=""))
+    return path
+
+
+def _cases(
+    app: FastAPI, wanted: Callable[[dict[str, Any]], bool]
+) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    return [
+        (method, path, op, param)
+        for method, path, op in _operations(app)
+        for param in op.get("parameters", [])
+        if param["in"] in {"query", "path"} and wanted(_param_schema(param))
+    ]
+
+
+EXTREME_INSTANTS = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2101-01-01T00:00:00Z"]
+
+
+async def test_every_parameter_refuses_what_cannot_be_stored(
+    app: FastAPI, client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Generated from the published route table: every query and path parameter, as the national admin.
+    A NUL in a text, an id beyond 64 bits, an instant beyond year 9999 (or before year 1) once its offset is
+    applied: each is a 422 naming the parameter, never a 500."""
+    h = actors["admin"].headers
+    checked = 0
+    for kind, wanted, values in [
+        (
+            "text",
+            lambda s: s.get("type") == "string" and not s.get("format") and not s.get("enum"),
+            ["a\u0000b"],
+        ),
+        ("instant", lambda s: s.get("format") == "date-time", EXTREME_INSTANTS),
+        ("integer", lambda s: s.get("type") == "integer", [str(2**64), str(-(2**63) - 1)]),
+    ]:
+        for method, path, op, param in _cases(app, wanted):
+            for value in values:
+                url = _fill(path, op, param["name"], value)
+                params = {param["name"]: value} if param["in"] == "query" else None
+                r = await client.request(method, url, params=params, headers=h)
+                assert r.status_code == 422, (kind, method, url, param["name"], r.status_code, r.text[:300])
+                fields = [e["field"] for e in r.json()["errors"]]
+                assert any(f.startswith(f"{param['in']}") for f in fields), (method, url, fields)
+                checked += 1
+    assert checked >= 20
+
+
+async def _team(client: httpx.AsyncClient, actors: dict[str, Actor]) -> str:
+    r = await client.post(
+        "/api/v1/teams", json={"name": "TRC Batam", "region_code": "21.71"}, headers=actors["admin"].headers
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+@pytest.mark.parametrize("at", [*EXTREME_INSTANTS, "1969-12-31T23:59:59Z"])
+async def test_instants_in_bodies_are_bounded(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession], at: str
+) -> None:
+    h = actors["operator"].headers
+    r = await client.post("/api/v1/reports", json=factories.report(received_at=at), headers=h)
+    _problem_names(r, "received_at")
+    team = await _team(client, actors)
+    sup = actors["supervisor"].headers
+    r = await client.post(
+        f"/api/v1/teams/{team}/crews",
+        json={
+            "name": "Regu A",
+            "shift_starts_at": at,
+            "shift_ends_at": at,
+            "member_ids": [str(uuid.uuid4())],
+        },
+        headers=sup,
+    )
+    _problem_names(r, "shift_starts_at")
+    r = await client.post(
+        f"/api/v1/webhooks/{uuid.uuid4()}/replay",
+        json={"since": at, "until": "2026-01-01T00:00:00Z"},
+        headers=actors["admin"].headers,
+    )
+    _problem_names(r, "since")
+    assert await count(db, "reports") == 0
+
+
+async def test_roster_far_in_the_future_is_422(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    team = await _team(client, actors)
+    r = await client.post(
+        f"/api/v1/teams/{team}/roster",
+        json={"start_date": "9999-12-31", "days": 7, "groups": [[str(uuid.uuid4())]]},
+        headers=actors["supervisor"].headers,
+    )
+    _problem_names(r, "start_date")

@@ -191,9 +191,9 @@ async def test_status_and_location_from_the_crew_app(
     assert r.status_code == 422
     ping = f"/api/v1/crews/{mine['id']}/location"
     r = await client.post(ping, json={"lat": 1.143, "lon": 104.011}, headers=crew_user.headers)
-    assert r.status_code == 202 and r.headers["x-position-kept"] == "true"
+    assert r.status_code == 202 and r.headers["x-position-kept"] == "true" and r.json() == {"kept": True}
     r = await client.post(ping, json={"lat": 1.144, "lon": 104.012}, headers=crew_user.headers)
-    assert r.status_code == 202 and r.headers["x-position-kept"] == "false"
+    assert r.status_code == 202 and r.headers["x-position-kept"] == "false" and r.json() == {"kept": False}
     r = await client.post(ping, json={"lat": 35.0, "lon": 104.0}, headers=crew_user.headers)
     assert r.status_code == 422
     crew = (await client.get(f"/api/v1/crews/{mine['id']}", headers=actors["operator"].headers)).json()

@@ -83,3 +83,37 @@ async def test_public_status_and_lists_carry_no_personal_data(
     listing = (await client.get("/api/v1/incidents", headers=actors["operator"].headers)).text
     for secret in (NIK, "8123456", "Andi", "Siti"):
         assert secret not in listing
+
+
+async def test_my_reports_list_is_masked_and_my_full_read_is_audited(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Issue 12: /reports/mine gave names, phone and NIK in full in a list, and no audit row."""
+    reporter = actors["reporter"]
+    body = factories.report(
+        channel="community", subject={"name": "Andi Wijaya", "nik": NIK, "approx_age": 34}
+    )
+    made = (await client.post("/api/v1/reports", json=body, headers=reporter.headers)).json()
+    listed = (await client.get("/api/v1/reports/mine", headers=reporter.headers)).json()
+    assert [r["id"] for r in listed] == [made["id"]]
+    assert listed[0]["subject"]["nik"] == "2171********0003"
+    assert listed[0]["subject"]["name"] == "A*** W*****"
+    assert listed[0]["reporter"]["phone"] == "+62812****7890"
+    assert await _audit(client, actors["admin"], entity_id=made["id"], action="read") == []
+    # The one who gave the data reads it in full, and the read is recorded like anyone else's.
+    r = await client.get(f"/api/v1/reports/{made['id']}", headers=reporter.headers)
+    assert r.status_code == 200
+    assert r.json()["subject"]["nik"] == NIK and r.json()["reporter"]["phone"] == "+6281234567890"
+    assert r.headers["cache-control"] == "no-store"
+    reads = await _audit(client, actors["admin"], entity_id=made["id"], action="read")
+    assert [(a["actor"], a["purpose"]) for a in reads] == [(reporter.username, "own report")]
+
+
+async def test_escalations_are_for_console_staff(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    """Issue 12: a community reporter's account read a whole region's escalations (coordinates, flags)."""
+    for name in ("reporter", "agency", "crew"):
+        r = await client.get("/api/v1/dispatch/escalations", headers=actors[name].headers)
+        assert r.status_code == 403, (name, r.text)
+    for name in ("supervisor", "operator", "admin"):
+        r = await client.get("/api/v1/dispatch/escalations", headers=actors[name].headers)
+        assert r.status_code == 200, (name, r.text)

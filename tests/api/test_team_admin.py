@@ -3,6 +3,7 @@ service, too few seats, a BKO secondment in the team's local dates)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,7 +79,22 @@ async def test_an_account_of_another_region_cannot_join_a_team(
         json={"name": "Orang Jember", "user_id": jember["id"]},
         headers=actors["supervisor"].headers,
     )
-    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    # Outside the supervisor's region the account is not found, as an id that does not exist (issue 12).
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = await client.post(
+        f"{shift.base}/personnel",
+        json={"name": "Orang Entah", "user_id": str(uuid.uuid4())},
+        headers=actors["supervisor"].headers,
+    )
+    assert r.status_code == 404
+    # A national admin reaches the Jember account, but it is not of the team's kab/kota.
+    r = await client.post(
+        f"{shift.base}/personnel",
+        json={"name": "Orang Jember", "user_id": jember["id"]},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422 and "21.71" in r.json()["detail"]
+    assert len((await client.get(f"{shift.base}/personnel", headers=admin.headers)).json()) == 1
     # Nor an operator's account, nor one already used by someone in the team.
     r = await client.post(
         f"{shift.base}/personnel",

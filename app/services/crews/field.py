@@ -19,7 +19,7 @@ from app.schemas.crews import (
     PersonnelOut,
     VehicleOut,
 )
-from app.services import events
+from app.services import events, scoped
 from app.services.access import Principal, in_region, require
 from app.services.crews.teams import SEE
 
@@ -88,10 +88,8 @@ async def on_duty(
 async def _crew_for_update(
     session: AsyncSession, principal: Principal, crew_id: uuid.UUID
 ) -> tuple[Crew, Team]:
-    crew = await session.scalar(select(Crew).where(Crew.id == crew_id).with_for_update())
-    team = await session.get(Team, crew.team_id) if crew else None
-    if crew is None or team is None or not principal.sees_region(team.region_code):
-        raise NotFound(f"crew {crew_id} not found")
+    crew = await scoped.find(session, principal, Crew, crew_id, lock=True)
+    team = await session.get_one(Team, crew.team_id)
     if not await acts_for(session, principal, crew.id):
         raise Forbidden("a crew member acts only for his own crew; others need a console role")
     return crew, team
@@ -145,9 +143,6 @@ async def ping(
 
 
 async def get_crew(session: AsyncSession, principal: Principal, crew_id: uuid.UUID) -> Crew:
+    crew = await scoped.find(session, principal, Crew, crew_id)
     require(principal, SEE, "see crews")
-    crew = await session.get(Crew, crew_id)
-    team = await session.get(Team, crew.team_id) if crew else None
-    if crew is None or team is None or not principal.sees_region(team.region_code):
-        raise NotFound(f"crew {crew_id} not found")
     return crew

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import shifts
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import Crew, CrewMember, Personnel, Team, Vehicle
 from app.models.base import utcnow
 from app.reference import regions
@@ -21,7 +21,7 @@ from app.schemas.crews import (
     RosterIn,
     SwapIn,
 )
-from app.services import events
+from app.services import events, scoped
 from app.services.access import Principal, require
 from app.services.crews.teams import SEE, require_manager, team_in_reach
 
@@ -164,10 +164,8 @@ async def roster(
 
 async def swap(session: AsyncSession, principal: Principal, crew_id: uuid.UUID, body: SwapIn) -> Crew:
     """Someone stands in for a member of a crew (sick, on leave): the same checks as forming the crew."""
-    crew = await session.get(Crew, crew_id, with_for_update=True)
-    team = await team_in_reach(session, principal, crew.team_id) if crew else None
-    if crew is None or team is None:
-        raise NotFound(f"crew {crew_id} not found")
+    crew = await scoped.find(session, principal, Crew, crew_id, lock=True)
+    team = await session.get_one(Team, crew.team_id)
     require_manager(principal, team)
     if crew.shift_ends_at <= utcnow():
         raise Conflict(f"crew {crew.name}'s shift has ended")

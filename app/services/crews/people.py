@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import Crew, CrewMember, Personnel, Role, Team, User, Vehicle
 from app.models.base import utcnow
 from app.reference import regions
@@ -20,17 +20,22 @@ from app.schemas.crews import (
     VehicleCreate,
     VehiclePatch,
 )
-from app.services import events
+from app.services import events, scoped
 from app.services.access import Principal, require
 from app.services.crews.teams import SEE, require_manager, team_in_reach
 
 
 async def _check_account(
-    session: AsyncSession, team: Team, user_id: uuid.UUID, person_id: uuid.UUID | None
+    session: AsyncSession,
+    principal: Principal,
+    team: Team,
+    user_id: uuid.UUID,
+    person_id: uuid.UUID | None,
 ) -> None:
-    """The crew-app account of a person: a crew account of the team's kab/kota, not someone else's."""
-    user = await session.get(User, user_id)
-    if user is None or user.role != Role.crew or not regions.within(user.region_code, team.region_code):
+    """The crew-app account of a person: a crew account of the team's kab/kota, not someone else's. An
+    account outside the caller's region is not found."""
+    user = await scoped.find(session, principal, User, user_id)
+    if user.role != Role.crew or not regions.within(user.region_code, team.region_code):
         raise Unprocessable(
             f"akun {user_id} bukan akun regu di wilayah tim {team.region_code}", field="body.user_id"
         )
@@ -47,7 +52,7 @@ async def add_personnel(
     team = await team_in_reach(session, principal, team_id)
     require_manager(principal, team)
     if body.user_id is not None:
-        await _check_account(session, team, body.user_id, None)
+        await _check_account(session, principal, team, body.user_id, None)
     person = Personnel(
         team_id=team.id,
         name=body.name,
@@ -81,10 +86,8 @@ Owned = TypeVar("Owned", Personnel, Vehicle)
 async def _own(
     session: AsyncSession, principal: Principal, cls: type[Owned], item_id: uuid.UUID
 ) -> tuple[Owned, Team]:
-    item = await session.get(cls, item_id, with_for_update=True)
-    team = await team_in_reach(session, principal, item.team_id) if item else None
-    if item is None or team is None:
-        raise NotFound(f"{'personel' if cls is Personnel else 'kendaraan'} {item_id} tidak ditemukan")
+    item = await scoped.find(session, principal, cls, item_id, lock=True)
+    team = await session.get_one(Team, item.team_id)
     require_manager(principal, team)
     return item, team
 
@@ -97,7 +100,7 @@ async def patch_personnel(
     person, team = await _own(session, principal, Personnel, person_id)
     changes = body.model_dump(exclude_unset=True)
     if "user_id" in changes and changes["user_id"] is not None:
-        await _check_account(session, team, changes["user_id"], person.id)
+        await _check_account(session, principal, team, changes["user_id"], person.id)
     before = (person.user_id, person.active)
     for name, value in changes.items():
         setattr(person, name, sorted(set(value)) if name == "skills" and value is not None else value)

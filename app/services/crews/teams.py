@@ -10,13 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import fourct
-from app.errors import Forbidden, NotFound, Unprocessable
+from app.errors import Forbidden, Unprocessable
 from app.models import Incident, Role, Team
-from app.reference import regions
 from app.schemas.crews import (
     TeamPatch,
 )
-from app.services import events, timers
+from app.services import events, scoped, timers
 from app.services.access import Principal, in_region, require
 
 MANAGE = (Role.admin, Role.supervisor)
@@ -52,12 +51,7 @@ async def teams(session: AsyncSession, principal: Principal) -> Sequence[Team]:
 
 
 async def team_in_reach(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:
-    team = await session.get(Team, team_id)
-    if team is None or not (
-        principal.sees_region(team.region_code) or regions.within(principal.region_code, team.region_code)
-    ):
-        raise NotFound(f"team {team_id} not found")
-    return team
+    return await scoped.find(session, principal, Team, team_id)
 
 
 async def patch_team(

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch.crewflow import CrewStatus, OfferStatus
 from app.dispatch.lifecycle import Status
-from app.errors import Conflict, Forbidden, NotFound
-from app.models import Crew, Incident, Offer, Role, Team
+from app.errors import Conflict, Forbidden
+from app.models import Crew, Incident, Offer, Team
 from app.models.base import utcnow
-from app.services import crews, events
+from app.services import crews, events, scoped
 from app.services.access import Principal
 from app.services.dispatch import engagements, locks
 from app.services.dispatch.clienttime import client_time
@@ -26,18 +26,12 @@ async def _engaged(
 ) -> tuple[Offer, Crew, Incident]:
     """The offer, its crew and incident, locked in the one order (kab/kota locks, crew, incident, offer),
     once the caller is known to answer for that crew."""
-    offer = await session.get(Offer, offer_id)
-    crew = await session.get(Crew, offer.crew_id) if offer else None
-    incident = await session.get(Incident, offer.incident_id) if offer else None
-    if offer is None or crew is None or incident is None:
-        raise NotFound(f"tawaran {offer_id} tidak ditemukan")
+    # In reach: the incident's region, or the caller's own crew (mutual aid across kab/kota).
+    offer = await scoped.find(session, principal, Offer, offer_id)
+    crew = await session.get_one(Crew, offer.crew_id)
+    incident = await session.get_one(Incident, offer.incident_id)
     if not await crews.acts_for(session, principal, crew.id):
-        if principal.role == Role.crew:
-            raise NotFound(f"tawaran {offer_id} tidak ditemukan")
-        raise Forbidden(f"peran {principal.role} tidak menjawab tawaran")
-    # A crew member answers his crew's offers wherever the incident is (mutual aid across kab/kota).
-    if not (principal.sees_region(incident.region_code) or principal.role == Role.crew):
-        raise NotFound(f"tawaran {offer_id} tidak ditemukan")
+        raise Forbidden(f"hanya regu {crew.name} (atau staf konsol wilayahnya) yang menjawab tawaran ini")
     team_region = await session.scalar(select(Team.region_code).where(Team.id == crew.team_id))
     await locks.hold(session, incident.region_code, team_region or incident.region_code)
     locked_crew = await engagements.locked_crew(session, crew.id)

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch.crewflow import CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Status
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden
 from app.models import Crew, Incident, Role, Team
 from app.models.base import utcnow
-from app.services import events
+from app.services import events, scoped
 from app.services.access import Principal
 from app.services.dispatch import engagements, locks
 from app.services.incidents import get_visible, move
@@ -33,13 +33,11 @@ BY_HAND = (
 async def dispatch_manually(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, crew_id: uuid.UUID, reason: str
 ) -> Incident:
+    seen = await get_visible(session, principal, incident_id)
     if principal.role not in (Role.admin, Role.supervisor, Role.operator):
         raise Forbidden(f"peran {principal.role} tidak boleh menugaskan regu")
-    seen = await get_visible(session, principal, incident_id)
-    crew_row = await session.get(Crew, crew_id)
-    team = await session.get(Team, crew_row.team_id) if crew_row else None
-    if crew_row is None or team is None or not principal.sees_region(team.region_code):
-        raise NotFound(f"regu {crew_id} tidak ditemukan")
+    crew_row = await scoped.find(session, principal, Crew, crew_id)
+    team = await session.get_one(Team, crew_row.team_id)
     # The crew's pending offer elsewhere is withdrawn below: its kab/kota is locked with the others.
     elsewhere = await engagements.active_offer_of_crew(session, crew_id)
     other_region = (

@@ -23,14 +23,14 @@ from app.dispatch.crewflow import (
     plan_step,
 )
 from app.dispatch.lifecycle import Status
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.models import Crew, Incident, Role, Team
 from app.models.base import utcnow
 from app.schemas.crews import StatusIn
 from app.schemas.incidents import TransitionIn
-from app.services import crews, events, referrals
+from app.services import crews, events, referrals, scoped
 from app.services import incidents as incident_service
-from app.services.access import Principal
+from app.services.access import TRANSITIONS_BY_ROLE, Principal, require
 from app.services.dispatch import engagements, locks
 from app.services.dispatch.clienttime import client_time
 from app.services.incidents import move
@@ -39,13 +39,10 @@ from app.services.incidents import move
 async def _crew_and_regions(
     session: AsyncSession, principal: Principal, crew_id: uuid.UUID
 ) -> tuple[Crew, Team, list[str]]:
-    crew = await session.get(Crew, crew_id)
-    team = await session.get(Team, crew.team_id) if crew else None
-    if crew is None or team is None or not await crews.acts_for(session, principal, crew.id):
-        # Outside the caller's reach, a crew is "not found": it does not even confirm that it exists.
-        if crew is not None and team is not None and principal.sees_region(team.region_code):
-            raise Forbidden("anggota regu hanya bertindak untuk regunya sendiri")
-        raise NotFound(f"regu {crew_id} tidak ditemukan")
+    crew = await scoped.find(session, principal, Crew, crew_id)
+    team = await session.get_one(Team, crew.team_id)
+    if not await crews.acts_for(session, principal, crew.id):
+        raise Forbidden("anggota regu hanya bertindak untuk regunya sendiri")
     regions = [team.region_code]
     job = await engagements.active_offer_of_crew(session, crew.id)
     if job is not None:
@@ -166,6 +163,8 @@ async def transition(
     Withdrawing (back to verified) or cancelling relieves the crew; resolving does not (it is free when it
     says so)."""
     seen = await incident_service.get_visible(session, principal, incident_id)
+    # Before anything answers, even "already there": an agency or a reporter account moves nothing.
+    require(principal, TRANSITIONS_BY_ROLE[body.to], f"move incidents to {body.to}")
     job = await engagements.active_offer_of_incident(session, seen.id)
     holder = await session.get(Crew, job.crew_id) if job else None
     holder_region = (

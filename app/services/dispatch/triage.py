@@ -17,7 +17,7 @@ from app.schemas.agencies import AnswerIn
 from app.schemas.incidents import IncidentPatch, MergeIn, RejectIn
 from app.services import incidents as incident_service
 from app.services import referrals
-from app.services.access import Principal, in_region
+from app.services.access import TRIAGE, Principal, in_region, require
 from app.services.dispatch import engagements, locks
 
 
@@ -100,6 +100,7 @@ async def answer_referral(
 
 async def escalations(session: AsyncSession, principal: Principal) -> list[Incident]:
     """Incidents no crew has taken that a supervisor must look at, most urgent first."""
+    require(principal, TRIAGE, "read escalations")
     q = (
         select(Incident)
         .where(

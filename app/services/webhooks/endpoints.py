@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import (
     Agency,
     Event,
@@ -25,7 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.agencies import EndpointIn, EndpointPatch
-from app.services import agencies
+from app.services import scoped
 from app.services.access import Principal, require
 from app.services.webhooks import catalog, signing, ssrf
 from app.settings import Settings
@@ -35,24 +35,20 @@ REPLAY_LIMIT = 10_000
 
 
 async def _agency(session: AsyncSession, principal: Principal, agency_id: uuid.UUID) -> Agency:
-    require(principal, MANAGE, "manage webhook endpoints")
-    agency = await agencies.get(session, principal, agency_id)
+    agency = await scoped.find(session, principal, Agency, agency_id)
+    # Staff manage the endpoints of the agencies in their own region (not of a provincial one they see).
     if principal.role != Role.agency and not principal.sees_region(agency.region_code):
-        raise NotFound(f"agency {agency_id} not found")
+        raise scoped.not_found(Agency, agency_id)
+    require(principal, MANAGE, "manage webhook endpoints")
     return agency
 
 
 async def get(
     session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID
 ) -> tuple[WebhookEndpoint, Agency]:
-    endpoint = await session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(f"webhook endpoint {endpoint_id} not found")
-    try:
-        agency = await _agency(session, principal, endpoint.agency_id)
-    except NotFound:
-        raise NotFound(f"webhook endpoint {endpoint_id} not found") from None
-    return endpoint, agency
+    endpoint = await scoped.find(session, principal, WebhookEndpoint, endpoint_id)
+    require(principal, MANAGE, "manage webhook endpoints")
+    return endpoint, await session.get_one(Agency, endpoint.agency_id)
 
 
 def _check_filters(event_types: Sequence[str]) -> list[str]:
@@ -188,13 +184,8 @@ async def deliveries(
 async def delivery(
     session: AsyncSession, principal: Principal, delivery_id: int
 ) -> tuple[WebhookDelivery, Sequence[WebhookAttempt]]:
-    found = await session.get(WebhookDelivery, delivery_id)
-    if found is None:
-        raise NotFound(f"delivery {delivery_id} not found")
-    try:
-        await get(session, principal, found.endpoint_id)
-    except NotFound:
-        raise NotFound(f"delivery {delivery_id} not found") from None
+    found = await scoped.find(session, principal, WebhookDelivery, delivery_id)
+    require(principal, MANAGE, "read webhook deliveries")
     attempts = (
         await session.scalars(
             select(WebhookAttempt)

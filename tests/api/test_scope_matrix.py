@@ -1,0 +1,317 @@
+"""The permission matrix, generated from the route table: every route with an id in its path, every role,
+an object of the caller's region (Batam, 21.71) and one of another province (Jember, 35.09).
+
+Outside the caller's reach an id is "not found" (404), whatever the role: an answer never tells that it
+exists. Within reach, the roles of the route's rule may act (any answer but 403/404/5xx: 2xx, or 409/422
+for the state the object is in) and the others are refused (403). A route without a rule fails the test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.main import create_app
+from app.models import (
+    Agency,
+    Crew,
+    CrewMember,
+    Event,
+    Offer,
+    Personnel,
+    PushSubscription,
+    Referral,
+    RoutingRule,
+    SocialPost,
+    Team,
+    User,
+    Vehicle,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from app.models.base import utcnow
+from app.triage import engine as triage
+from tests import factories
+from tests.conftest import Actor, make_settings
+
+ROLES = ["admin", "admin_batam", "supervisor", "operator", "crew", "agency", "reporter"]
+CONSOLE = {"admin", "admin_batam", "supervisor", "operator"}
+MANAGE = {"admin", "admin_batam", "supervisor"}
+READ = CONSOLE | {"crew"}
+HOOKS = MANAGE | {"agency"}
+AGENCY = {"agency"}
+NOW = utcnow()
+SHIFT = {
+    "shift_starts_at": (NOW + timedelta(days=3)).isoformat(),
+    "shift_ends_at": (NOW + timedelta(days=3, hours=8)).isoformat(),
+}
+
+# Where the id in the path comes from: (route) -> (kind of object, roles that act within reach, body).
+# Bodies are valid, so that what answers is the lookup and the role, never the payload's validation.
+POLICY: dict[str, tuple[str, set[str], Any]] = {
+    "GET /api/v1/reports/{report_id}": ("report", READ, None),
+    "POST /api/v1/social/posts/{post_id}/report": ("post", CONSOLE, {}),
+    "GET /api/v1/incidents/{incident_id}/social-posts": ("incident", CONSOLE, None),
+    "GET /api/v1/incidents/{incident_id}": ("incident", READ, None),
+    "PATCH /api/v1/incidents/{incident_id}": ("incident", CONSOLE, {"priority": 2, "reason": "cek ulang"}),
+    "POST /api/v1/incidents/{incident_id}/verify": ("incident", CONSOLE, {}),
+    "POST /api/v1/incidents/{incident_id}/reject": ("incident", CONSOLE, {"reason": "hoax", "note": "iseng"}),
+    "POST /api/v1/incidents/{incident_id}/merge": ("incident", CONSOLE, {"into_incident_id": "{incident2}"}),
+    "POST /api/v1/incidents/{incident_id}/transitions": (
+        "incident",
+        CONSOLE,
+        {"to": "cancelled", "reason": "batal"},
+    ),
+    "POST /api/v1/incidents/{incident_id}/notes": ("incident", READ, {"text": "catatan"}),
+    "PATCH /api/v1/teams/{team_id}": ("team", MANAGE, {"name": "TRC"}),
+    "POST /api/v1/teams/{team_id}/personnel": ("team", MANAGE, {"name": "Budi"}),
+    "GET /api/v1/teams/{team_id}/personnel": ("team", CONSOLE, None),
+    "PATCH /api/v1/personnel/{person_id}": ("person", MANAGE, {"skills": ["driver"]}),
+    "GET /api/v1/teams/{team_id}/vehicles": ("team", READ, None),
+    "POST /api/v1/teams/{team_id}/vehicles": ("team", MANAGE, {"name": "Van", "seats": 4}),
+    "PATCH /api/v1/vehicles/{vehicle_id}": ("vehicle", MANAGE, {"name": "Van 2"}),
+    "GET /api/v1/teams/{team_id}/crews": ("team", READ, None),
+    "POST /api/v1/teams/{team_id}/crews": (
+        "team",
+        MANAGE,
+        {"name": "Regu", "member_ids": ["{person}"], **SHIFT},
+    ),
+    "POST /api/v1/teams/{team_id}/roster": (
+        "team",
+        MANAGE,
+        {"start_date": (NOW + timedelta(days=9)).date().isoformat(), "days": 1, "groups": [["{person}"]]},
+    ),
+    "POST /api/v1/crews/{crew_id}/swap": (
+        "crew",
+        MANAGE,
+        {"out_id": "{person}", "in_id": "{person}", "reason": "sakit"},
+    ),
+    "GET /api/v1/crews/{crew_id}": ("crew", READ, None),
+    "POST /api/v1/crews/{crew_id}/status": ("crew", READ, {"status": "out_of_service", "reason": "ban"}),
+    "POST /api/v1/crews/{crew_id}/location": ("crew", READ, {"lat": 1.143, "lon": 104.011}),
+    "POST /api/v1/offers/{offer_id}/accept": ("offer", READ, {}),
+    "POST /api/v1/offers/{offer_id}/decline": ("offer", READ, {"reason": "isi bensin"}),
+    "POST /api/v1/incidents/{incident_id}/dispatch": (
+        "incident",
+        CONSOLE,
+        {"crew_id": "{crew}", "reason": "tangan"},
+    ),
+    "DELETE /api/v1/me/push-subscriptions/{subscription_id}": ("subscription", set(ROLES), None),
+    "GET /api/v1/agencies/{agency_id}": ("agency", CONSOLE | AGENCY, None),
+    "PATCH /api/v1/agencies/{agency_id}": ("agency", MANAGE, {"name": "Polresta"}),
+    "PATCH /api/v1/routing-rules/{rule_id}": ("rule", MANAGE, {"active": False}),
+    "POST /api/v1/incidents/{incident_id}/referrals": (
+        "incident",
+        CONSOLE,
+        {"agency_id": "{agency}", "reason": "bantu"},
+    ),
+    "GET /api/v1/incidents/{incident_id}/referrals": ("incident", READ, None),
+    "POST /api/v1/referrals/{referral_id}/cancel": ("referral", CONSOLE, {"reason": "batal"}),
+    "GET /api/v1/agency/referrals/{referral_id}": ("referral", AGENCY, None),
+    "POST /api/v1/agency/referrals/{referral_id}/answers": ("referral", AGENCY, {"status": "accepted"}),
+    "POST /api/v1/agencies/{agency_id}/webhooks": ("agency", HOOKS, {"url": "http://127.0.0.1:9/hook"}),
+    "GET /api/v1/agencies/{agency_id}/webhooks": ("agency", HOOKS, None),
+    "GET /api/v1/webhooks/{endpoint_id}": ("endpoint", HOOKS, None),
+    "PATCH /api/v1/webhooks/{endpoint_id}": ("endpoint", HOOKS, {"description": "x"}),
+    "POST /api/v1/webhooks/{endpoint_id}/rotate-secret": ("endpoint", HOOKS, {"overlap_seconds": 0}),
+    "GET /api/v1/webhooks/{endpoint_id}/deliveries": ("endpoint", HOOKS, None),
+    "GET /api/v1/webhooks/deliveries/{delivery_id}": ("delivery", HOOKS, None),
+    "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": ("delivery", HOOKS, None),
+    "POST /api/v1/webhooks/{endpoint_id}/replay": (
+        "endpoint",
+        HOOKS,
+        {"since": (NOW - timedelta(days=1)).isoformat(), "until": (NOW + timedelta(days=1)).isoformat()},
+    ),
+}
+# Within its region, an id a role does not reach: a report is its submitter's or the readers' of its
+# incident; a push subscription is its owner's.
+NARROWER: dict[str, set[str]] = {"report": {"agency", "reporter"}, "subscription": set(ROLES) - {"operator"}}
+# Routes whose ids are not the region's: public tracking codes, reference data, Open311, inbound hooks.
+EXEMPT = {
+    "GET /api/v1/public/reports/{tracking_code}",
+    "GET /api/v1/regions/{code}",
+    "POST /api/v1/inbound/{source}",
+}
+
+
+def _id_routes() -> list[str]:
+    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    return [
+        f"{method.upper()} {path}"
+        for path, ops in app.openapi()["paths"].items()
+        if path.startswith("/api/") and "{" in path
+        for method in ops
+    ]
+
+
+ROUTES = _id_routes()
+
+
+def test_every_route_with_an_id_has_a_rule() -> None:
+    missing = [r for r in ROUTES if r not in POLICY and r not in EXEMPT]
+    assert not missing, f"routes without a rule in the permission matrix: {missing}"
+    assert not [r for r in POLICY if r not in ROUTES], "rules for routes that no longer exist"
+
+
+async def _world(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], actors: dict[str, Actor], region: str
+) -> dict[str, str]:
+    """One of everything in `region`: Batam's crew has the crew actor as member; its agency is the agency
+    actor's."""
+    batam = region == "21.71"
+    op = actors["operator" if batam else "operator_jember"]
+    village = factories.BATAM_VILLAGE if batam else factories.JEMBER_VILLAGE
+    lat, lon = factories.BATAM_POS if batam else factories.JEMBER_POS
+    loc = {"lat": lat, "lon": lon, "region_code": village}
+    body = factories.report(location=loc, subject={"name": "Andi", "nik": "2171064107900003"})
+    made = [(await client.post("/api/v1/reports", json=body, headers=op.headers)).json() for _ in range(2)]
+    async with db() as s:
+        team = Team(name=f"TRC {region}", region_code=region)
+        s.add(team)
+        await s.flush()
+        person = Personnel(
+            team_id=team.id, name="Rudi", kind="trc", skills=[], user_id=actors["crew"].id if batam else None
+        )
+        vehicle = Vehicle(team_id=team.id, name="Van", seats=4, capabilities=[])
+        s.add_all([person, vehicle])
+        await s.flush()
+        crew = Crew(
+            team_id=team.id,
+            name="Regu A",
+            shift_starts_at=NOW - timedelta(hours=1),
+            shift_ends_at=NOW + timedelta(hours=7),
+            coverage=[region],
+            status="available",
+            status_at=NOW,
+        )
+        s.add(crew)
+        await s.flush()
+        s.add(CrewMember(crew_id=crew.id, personnel_id=person.id))
+        incident_id = uuid.UUID(made[0]["incident_id"])
+        offer = Offer(
+            incident_id=incident_id, crew_id=crew.id, attempt=1, expires_at=NOW + timedelta(minutes=5)
+        )
+        if batam:
+            agency_id = await s.scalar(select(User.agency_id).where(User.id == actors["agency"].id))
+            assert agency_id is not None
+            agency = await s.get_one(Agency, agency_id)
+        else:
+            agency = Agency(name="Polres Jember", kind="police", region_code=region)
+            s.add(agency)
+            await s.flush()
+        endpoint = WebhookEndpoint(
+            agency_id=agency.id,
+            url="http://127.0.0.1:9/hook",
+            region_code=region,
+            event_types=[],
+            personal_data=[],
+            secrets=[{"secret": "whsec_dGVzdA==", "expires_at": None}],
+        )
+        event = Event(type="incident.created", incident_id=incident_id, region_code=region, data={})
+        rule = RoutingRule(name="Polisi", region_code=region, category="ODGJ", agency_id=agency.id)
+        post = SocialPost(
+            platform="x",
+            post_id=uuid.uuid4().hex,
+            author_handle="warga",
+            text="ada orang terlantar",
+            posted_at=NOW,
+            region_code=region,
+            suggestion=triage.suggest("ada orang terlantar", region_scope=region).as_dict(),
+            incident_id=incident_id,
+        )
+        referral = Referral(incident_id=incident_id, agency_id=agency.id, reason="bantu")
+        subscription = PushSubscription(
+            user_id=op.id, endpoint=f"https://push.example/{uuid.uuid4()}", p256dh="k", auth="a"
+        )
+        s.add_all([offer, endpoint, event, rule, post, referral, subscription])
+        await s.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id=event.id,
+            event_seq=1,
+            event_type="incident.created",
+            incident_id=incident_id,
+            message_id=f"msg_{uuid.uuid4().hex}",
+            payload="{}",
+            status="delivered",
+        )
+        s.add(delivery)
+        await s.commit()
+        return {
+            "report": made[0]["id"],
+            "incident": str(incident_id),
+            "incident2": made[1]["incident_id"],
+            "team": str(team.id),
+            "person": str(person.id),
+            "vehicle": str(vehicle.id),
+            "crew": str(crew.id),
+            "offer": str(offer.id),
+            "agency": str(agency.id),
+            "endpoint": str(endpoint.id),
+            "delivery": str(delivery.id),
+            "rule": str(rule.id),
+            "post": str(post.id),
+            "referral": str(referral.id),
+            "subscription": str(subscription.id),
+        }
+
+
+def _fill(value: Any, world: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return world[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, world) for v in value]
+    return value
+
+
+async def _call(client: httpx.AsyncClient, route: str, world: dict[str, str], actor: Actor) -> httpx.Response:
+    method, path = route.split(" ", 1)
+    kind, _, body = POLICY[route]
+    url = path.split("{")[0] + world[kind] + path.split("}", 1)[1]
+    params = (
+        {"since": NOW.isoformat(), "until": (NOW + timedelta(days=1)).isoformat()}
+        if path.endswith("/crews") and method == "GET"
+        else None
+    )
+    json = _fill(body, world) if body is not None else None
+    return await client.request(method, url, json=json, params=params, headers=actor.headers)
+
+
+@pytest.mark.parametrize("route", sorted(POLICY))
+async def test_matrix(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    db: async_sessionmaker[AsyncSession],
+    actors: dict[str, Actor],
+    route: str,
+) -> None:
+    kind, allowed, _ = POLICY[route]
+    batam = await _world(client, db, actors, "21.71")
+    jember = await _world(client, db, actors, "35.09")
+    # Another province's object: not found for everyone of Batam; the national admin reaches it.
+    for who in ROLES:
+        r = await _call(client, route, jember, actors[who])
+        if who == "admin" and who not in NARROWER.get(kind, set()):
+            assert r.status_code not in (404, 500), (route, who, r.status_code, r.text)
+        else:
+            assert r.status_code == 404, (route, who, "jember", r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/")
+    # The caller's own region: the rule's roles act, the others are refused after the lookup.
+    for who in ROLES:
+        r = await _call(client, route, batam, actors[who])
+        if who in NARROWER.get(kind, set()):
+            expected = {404}
+        elif who in allowed:
+            expected = {200, 201, 202, 204, 409, 422}
+        else:
+            expected = {403}
+        assert r.status_code in expected, (route, who, "batam", r.status_code, r.text)

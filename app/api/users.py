@@ -154,8 +154,9 @@ async def list_users(
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=problem_responses(401, 403, 404))
 async def get_user(user_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> UserOut:
+    user = await users.user_in_reach(session, principal, user_id)
     users.require_managers(principal)
-    return UserOut.model_validate(await users.user_in_reach(session, principal, user_id))
+    return UserOut.model_validate(user)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, responses=_user_errors)

@@ -17,7 +17,7 @@ from app.db import lookup
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import ApiKey, Role, User
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, scoped
 from app.services.access import Principal, in_region, require
 
 # How stale last_used_at may be: it is written when older than this, not on every request.
@@ -117,12 +117,9 @@ async def listed(session: AsyncSession, by: Principal, *, user_id: uuid.UUID | N
 
 
 async def _in_reach(session: AsyncSession, by: Principal, key_id: uuid.UUID) -> tuple[ApiKey, User]:
+    key = await scoped.find(session, by, ApiKey, key_id, lock=True)
     require(by, (Role.admin,), "manage API keys")
-    key = await session.get(ApiKey, key_id, with_for_update=True)
-    user = await session.get(User, key.user_id) if key is not None else None
-    if key is None or user is None or not by.sees_region(user.region_code):
-        raise NotFound(f"kunci API {key_id} tidak ditemukan")
-    return key, user
+    return key, await session.get_one(User, key.user_id)
 
 
 async def revoke(session: AsyncSession, by: Principal, key_id: uuid.UUID) -> ApiKey:

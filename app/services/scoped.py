@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import NotFound
 from app.models import (
     Agency,
+    ApiKey,
     Crew,
     CrewMember,
     Incident,
@@ -45,6 +46,7 @@ T = TypeVar("T")
 # What each kind is called in a 404 ("regu ... tidak ditemukan / not found").
 NAMES: dict[type[Any], str] = {
     Agency: "agency",
+    ApiKey: "API key",
     Crew: "crew",
     Incident: "incident",
     Offer: "offer",
@@ -168,6 +170,9 @@ async def reaches(session: AsyncSession, principal: Principal, row: object) -> b
             return _within(principal, row.region_code)
         case User():
             return row.id == principal.user_id or _within(principal, row.region_code)
+        case ApiKey():
+            owner = await session.get(User, row.user_id)
+            return owner is not None and _within(principal, owner.region_code)
         case PushSubscription():
             return row.user_id == principal.user_id
     raise TypeError(f"no reach rule for {type(row).__name__}")

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import security
 from app.db import lookup
-from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from app.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from app.models import Agency, Personnel, Role, User
 from app.reference import regions
 from app.schemas.crews import PersonnelPatch
-from app.services import audit, logins
+from app.services import audit, logins, scoped
 from app.services.access import Principal, in_region
 
 # Supervisors make and end the accounts of their region's people; admins any account in their region.
@@ -108,11 +108,9 @@ def require_managers(principal: Principal) -> None:
 
 
 async def user_in_reach(session: AsyncSession, by: Principal, user_id: uuid.UUID) -> User:
-    """The account, if it is in the caller's region; 404 otherwise (whether or not it exists)."""
-    user = await session.get(User, user_id, with_for_update=True)
-    if user is None or not by.sees_region(user.region_code):
-        raise NotFound(f"akun {user_id} tidak ditemukan")
-    return user
+    """The account, if it is in the caller's region (or the caller's own); 404 otherwise (whether or not
+    it exists), before any role refusal."""
+    return await scoped.find(session, by, User, user_id, lock=True)
 
 
 def _audit(

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.main import create_app
 from app.models import (
     Agency,
+    ApiKey,
     Crew,
     CrewMember,
     Event,
@@ -47,6 +48,7 @@ MANAGE = {"admin", "admin_batam", "supervisor"}
 READ = CONSOLE | {"crew"}
 HOOKS = MANAGE | {"agency"}
 AGENCY = {"agency"}
+ADMIN = {"admin", "admin_batam"}
 NOW = utcnow()
 SHIFT = {
     "shift_starts_at": (NOW + timedelta(days=3)).isoformat(),
@@ -124,6 +126,13 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     "GET /api/v1/webhooks/{endpoint_id}/deliveries": ("endpoint", HOOKS, None),
     "GET /api/v1/webhooks/deliveries/{delivery_id}": ("delivery", HOOKS, None),
     "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": ("delivery", HOOKS, None),
+    "GET /api/v1/users/{user_id}": ("user", MANAGE, None),
+    "POST /api/v1/users/{user_id}/deactivate": ("user", MANAGE, None),
+    "POST /api/v1/users/{user_id}/reactivate": ("user", MANAGE, None),
+    "POST /api/v1/users/{user_id}/password": ("user", MANAGE, {"password": "baru-sekali-123"}),
+    "POST /api/v1/users/{user_id}/unlock": ("user", MANAGE, None),
+    "POST /api/v1/api-keys/{key_id}/revoke": ("key", ADMIN, None),
+    "POST /api/v1/api-keys/{key_id}/rotate": ("key", ADMIN, {}),
     "POST /api/v1/webhooks/{endpoint_id}/replay": (
         "endpoint",
         HOOKS,
@@ -230,7 +239,11 @@ async def _world(
         subscription = PushSubscription(
             user_id=op.id, endpoint=f"https://push.example/{uuid.uuid4()}", p256dh="k", auth="a"
         )
-        s.add_all([offer, endpoint, event, rule, post, referral, subscription])
+        account = User(username=f"akun.{uuid.uuid4().hex[:8]}", role="crew", region_code=region)
+        s.add(account)
+        await s.flush()
+        key = ApiKey(user_id=account.id, name="integrasi", prefix="tgp_x", key_hash=uuid.uuid4().hex * 2)
+        s.add_all([offer, endpoint, event, rule, post, referral, subscription, key])
         await s.flush()
         delivery = WebhookDelivery(
             endpoint_id=endpoint.id,
@@ -260,6 +273,8 @@ async def _world(
             "post": str(post.id),
             "referral": str(referral.id),
             "subscription": str(subscription.id),
+            "user": str(account.id),
+            "key": str(key.id),
         }
 
 

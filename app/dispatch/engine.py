@@ -49,6 +49,9 @@ DRIVER, MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING = (
 )
 # Capabilities of vehicles.
 SECURE_TRANSPORT, STRETCHER = "secure_transport", "stretcher"
+# What some cases cannot do without (see needs()): a crew is kept for them when it is the last free one.
+SCARCE_SKILLS = frozenset({MEDIC, BODY_HANDLING})
+SCARCE_VEHICLE = frozenset({SECURE_TRANSPORT, STRETCHER})
 INFEASIBLE = 1e9
 # Worth more than any cost (minutes), less than INFEASIBLE even summed over a large surge.
 MATCH_BONUS = 1e5
@@ -122,6 +125,9 @@ class Params:
     diversion_late_cap_minutes: float = 30.0
     # An incident that can still be reached in time but with less slack than this goes first.
     urgent_slack_minutes: float = 45.0
+    # Sending the last free crew that has what some cases need (a secure van for an agitated ODGJ, a
+    # stretcher, a medic, body handling) to a case that needs none of it: the next such case would wait.
+    last_of_kind_minutes: float = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +238,17 @@ def cost(
     now: datetime,
     params: Params,
     female_on_duty: bool,
+    last_of: frozenset[str] = frozenset(),
 ) -> tuple[float, tuple[str, ...]]:
+    """Minutes: the travel, and what the choice would cost besides (each with a note). `last_of`: scarce
+    skills and capabilities of which this crew is the last free holder."""
     total = travel
     notes = [f"{travel:.0f} menit perjalanan"]
+    spare = last_of - need.skills - need.vehicle
+    if spare:
+        total += params.last_of_kind_minutes
+        names = [reasons.skill_text(spare & SCARCE_SKILLS), reasons.capability_text(spare & SCARCE_VEHICLE)]
+        notes.append("regu bebas terakhir dengan " + ", ".join(n for n in names if n))
     if incident.arrive_by is not None and now + timedelta(minutes=travel) > incident.arrive_by:
         total += params.late_minutes
         notes.append("tiba setelah target temu")
@@ -293,6 +307,19 @@ def _groups(
     return groups
 
 
+def _last_of_kind(free: Sequence[CrewState]) -> dict[str, frozenset[str]]:
+    """Per free crew, the scarce skills and vehicle capabilities no other free crew has."""
+    holders: dict[str, list[str]] = {}
+    for crew in free:
+        for have in (crew.skills & SCARCE_SKILLS) | (crew.vehicle & SCARCE_VEHICLE):
+            holders.setdefault(have, []).append(crew.id)
+    out: dict[str, set[str]] = {}
+    for have, ids in holders.items():
+        if len(ids) == 1:
+            out.setdefault(ids[0], set()).add(have)
+    return {crew_id: frozenset(haves) for crew_id, haves in out.items()}
+
+
 def _assign(costs: np.ndarray) -> dict[int, int]:
     """Rows (incidents, most urgent first) to columns (crews) at minimal total cost, as many rows as the
     crews can serve and, when crews are fewer, the first rows before later ones: each matched row earns a
@@ -324,6 +351,7 @@ def decide(
     free = [c for c in crews if c.available]
     column = {c.id: n for n, c in enumerate(free)}
     female_on_duty = any(FEMALE_OFFICER in c.skills for c in free)
+    last_of = _last_of_kind(free)
     decisions: list[Decision] = []
     taken: set[str] = set()
     for label, group in _groups(incidents, free, now, params):
@@ -347,7 +375,16 @@ def decide(
                 if problem is not None:
                     why[crew.id] = problem
                     continue
-                total, notes = cost(incident, need, crew, travel, now, params, female_on_duty)
+                total, notes = cost(
+                    incident,
+                    need,
+                    crew,
+                    travel,
+                    now,
+                    params,
+                    female_on_duty,
+                    last_of.get(crew.id, frozenset()),
+                )
                 if crew.id not in taken:
                     costs[r, column[crew.id]] = total
                 row.append(Candidate(crew.id, round(total, 1), round(travel, 1), notes))

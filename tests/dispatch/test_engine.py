@@ -298,3 +298,30 @@ def test_no_crew_stays_idle_while_an_incident_it_could_serve_waits() -> None:
     newer = incident("newer", 1, minutes_ago=1)
     by_id = {d.incident_id: d.crew_id for d in decide([first, second, newer], [van, sedan], NOW)}
     assert by_id == {"first": "van", "second": None, "newer": "sedan"}
+
+
+def test_the_last_free_secure_van_is_kept_for_a_case_that_needs_it() -> None:
+    """Batam's night, 23:19: a street child near the only free crew with a secure van, another crew a few
+    minutes further. Sending the van leaves the next agitated ODGJ (a P1, half an hour later) waiting for
+    it; the engine sends the other crew unless the van is much nearer, and the van still goes where it is
+    needed."""
+    van = crew("van", 3, vehicle=frozenset({SECURE_TRANSPORT}))
+    pickup = crew("pickup", 6, vehicle=frozenset({STRETCHER}))
+    other = crew("other", 6)
+    child = incident("aj", category="AJ", flags=frozenset({"child"}))
+    d = best_crew(child, [van, other], NOW)
+    assert d.crew_id == "other"
+    assert any("regu bebas terakhir dengan angkutan aman" in n for c in d.candidates for n in c.notes)
+    # Much nearer, it still goes (the penalty is minutes, not a ban).
+    assert best_crew(child, [replace(van, position=near(0.2)), crew("other", 12)], NOW).crew_id == "van"
+    # With a second free van, nothing is kept.
+    assert best_crew(child, [van, replace(van, id="van2", position=near(6))], NOW).crew_id == "van"
+    # The case that needs the van gets it; the stretcher (the pick-up's alone) is no reason to avoid it.
+    odgj = incident("odgj", 1, category="ODGJ", flags=frozenset({"agitated"}))
+    assert best_crew(odgj, [van, pickup], NOW).crew_id == "van"
+    # And a case needing a stretcher takes the last stretcher without a penalty for it.
+    body = incident("body", category="GEL", flags=frozenset({"deceased"}))
+    bearer = replace(pickup, skills=frozenset({"driver", BODY_HANDLING}))
+    d = best_crew(body, [bearer], NOW)
+    assert d.crew_id == "pickup"
+    assert not any("terakhir" in n for n in d.candidates[0].notes)

@@ -17,10 +17,35 @@ from functools import lru_cache
 
 from app.triage.features import analyse as words_of
 
-_CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik)"
+_CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik|pelajar)"
 _ELDER = r"(nenek|kakek|lansia|lanjut usia|orang tua renta|tua renta|jompo)"
 _GAP = r"(?:[^|]{0,40}?)"  # up to a few words, within the sentence
 _KID = r"(anak|remaja|siswa|siswi|bocah|pelajar)"
+# A child's own age, said outright: up to four years (or months) is a small child (ABT), not a school child.
+_SMALL_AGE = r"(?:[1-4]|satu|dua|tiga|empat|setahun) (?:tahun|bulan)|(?:[5-9]|1[0-1]) bulan|setahun"
+# Who would care for a child, and the ways they are gone.
+_CARER = r"(orang tua|ibu|bapak|ayah|pengasuh|keluarga|nenek|kakek)"
+_GONE = (
+    r"(pergi|merantau|dipenjara|ditahan|meninggal|wafat|cerai|kawin lagi|menikah lagi|entah ke ?mana|"
+    r"tidak (diketahui|jelas|pulang|ada kabar)|jadi (tkw|tki|pmi)|kerja ke|(ke|ka) (malaysia|luar negeri|luar kota)|"
+    r"minggat|kabur|sakit jiwa|gangguan jiwa)"
+)
+# A child who is the subject, not carried or brought along by an adult ("ibu gendong bayi mengemis").
+_OWN_KID = (
+    r"(?:^|\| )(?:(?!\b(?:bawa|membawa|gendong|menggendong|ajak|mengajak|bersama)\b)[^|])*?"
+    r"\b(anak|remaja|siswa|siswi|pelajar)\b"
+)
+_STREET = (
+    r"(ngamen|mengamen|ngemis|mengemis|minta minta|meminta minta|minta (uang|duit)|jualan|jual (tisu|koran|air|kerupuk|asongan)|"
+    r"manusia silver|ngelem|mengelem|menghirup lem|tidur di (emperan|trotoar|terminal|taman|pasar|pelantar|lapak|pinggir jalan))"
+)
+# The law: a child caught, held or accused ("anak berhadapan dengan hukum"); a parent in prison is not.
+_LAW = (
+    r"(ditangkap|diamankan (polisi|polsek|polres|polresta|aparat)|ditahan|dibui|mencuri|pencurian|curi|maling|"
+    r"tawuran|begal|jambret|balap liar|mengedarkan|diversi|bapas|lpka)"
+)
+_NOT_PARENT = r"(?:(?!\b(?:orang tua|ibu|bapak|ayah|pelaku|tersangka)\w*\b)[^|]){0,50}?"
+_WIDE = r"(?:[^|]{0,70}?)"  # the rest of a long sentence: "anak ... ditemukan berjalan sendirian"
 
 CATEGORY: dict[str, list[tuple[int, str]]] = {
     "PASUNG": [
@@ -94,6 +119,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             3,
             r"\b(pengemis|mengemis|ngemis|peminta|meminta minta|minta minta|sedekah|minta duit|minta uang)\b",
         ),
+        # an adult begging with a child in arms or in tow: the adult is the subject
+        (
+            3,
+            r"\b(bawa|membawa|gendong|menggendong|ajak|mengajak)\b[^|]{0,20}\b(anak|bayi|balita)\w*\b[^|]{0,30}\b(ngemis|mengemis|minta minta|meminta minta)\b",
+        ),
     ],
     "PENGAMEN": [
         (3, r"\b(pengamen|ngamen|mengamen|badut)\b"),
@@ -102,31 +132,53 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, r"\b(anak jalanan|anak punk|ngelem|menghirup lem|manusia silver)\b"),
         (
             3,
-            rf"\b{_KID}\b{_GAP}\b(lampu merah|simpang|perempatan|prapatan|terminal|jalan)\b{_GAP}\b(ngamen|ngemis|minta|jual|tidur|malam)",
+            rf"{_OWN_KID}{_GAP}\b(lampu merah|simpang|perempatan|prapatan|terminal|jalan)\b{_GAP}\b(ngamen|ngemis|minta|jual|tidur|malam)",
         ),
         (
             3,
-            rf"\b{_KID}\b{_GAP}\b(ngamen|mengamen|ngemis|mengemis|minta|jual\w*|manusia silver)\b{_GAP}\b(malam|lampu merah|simpang|perempatan|prapatan|jalan|terminal|bengi)",
+            rf"{_OWN_KID}{_GAP}\b(ngamen|mengamen|ngemis|mengemis|minta|jual\w*|manusia silver)\b{_GAP}\b(malam|lampu merah|simpang|perempatan|prapatan|jalan|terminal|bengi)",
         ),
         (3, rf"\b{_KID}\b{_GAP}\b(manusia silver|ngelem|punk)"),
+        # a child (not one an adult carries along) living off the street: begging, busking, hawking, sleeping out
+        (3, rf"{_OWN_KID}{_WIDE}\b{_STREET}"),
     ],
     "ABT": [
         (
             3,
-            rf"\b(bayi|balita)\b{_GAP}\b(dibuang|buang|ditinggal|ditemukan|kardus|tas|sendirian|ditelantarkan|diletakkan|dibungkus)",
+            rf"\b(bayi|balita)\b{_GAP}\b(dibuang|buang|ditinggal|ditemukan|kardus|tas|sendirian|ditelantarkan|diletakkan|dibungkus|ditaruh|dititipkan|dikunci|tong sampah|belum dijemput|tidak dijemput)",
         ),
-        (3, rf"\b(dibuang|ditemukan|ditinggal|penemuan)\b{_GAP}\bbayi\b"),
+        (
+            3,
+            rf"\b(dibuang|ditemukan|ditinggal|penemuan|menemukan|temukan|meninggalkan)\b{_GAP}\b(bayi|balita)\b",
+        ),
         (3, r"\b(baru lahir|tali pusar|anyar lair)\b"),
         (2, r"\b(bayi|balita)\b"),
-        (3, r"\b(umur|usia) [1-4] (tahun|bulan)\b|\b[1-9] bulan\b|\b[1-4] (tahun|thn)\b"),
+        # "umur 3 tahun", "anak kecil 2 th", "bayi 8 bulan": a small child by age
+        (
+            3,
+            rf"\b(umur|usia|berumur|berusia)( kira kira| sekitar| baru| masih)? ({_SMALL_AGE})\b|\b(anak|bayi|balita|kecil)\b[^|]{{0,12}}\b({_SMALL_AGE})\b",
+        ),
     ],
     "AT": [
         (3, r"\banak (terlantar|ditelantarkan|tidak diurus)\b"),
         (
             2,
-            rf"\b{_CHILD}\b{_GAP}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)",
+            rf"\b{_CHILD}\b{_WIDE}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)",
         ),
         (2, r"\b(yatim|piatu)\b"),
+        # left by the parents: "anak SD ditinggal orang tuanya merantau"
+        (3, rf"\b{_CHILD}\w*\b{_GAP}\b(ditinggal\w*|ditelantarkan)\b{_GAP}\b{_CARER}"),
+        # a child in the post and its carers gone ("mak bapak entah ke mana", "ayah dipenjara, ibu merantau")
+        (3, rf"^(?=.*\b{_CHILD}\b)(?=.*\b{_CARER}\w*\b[^|]{{0,20}}?\b{_GONE})"),
+        (
+            2,
+            r"\btidak ada (yang|orang) (urus|mengurus|ngurus|merawat|jaga|menjaga|mengasuh|peduli)|\btanpa (pengasuh\w*|orang tua)\b",
+        ),
+        # a lost child is a child without care until found
+        (
+            3,
+            rf"\b{_KID}\b{_WIDE}\b(tersesat|terpisah|hilang|tidak tahu (alamat|rumah\w*|jalan pulang)|lupa (alamat|rumah))",
+        ),
     ],
     "AKTK": [
         (
@@ -140,15 +192,23 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\b(bapak|ibu|ayah|pacar ibu)\w* tiri\b"),
         (
             3,
-            r"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera) (oleh )?(ayah|bapak|ibu|ortu|orang tua)\w*",
+            r"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera|disundut) (oleh |sama )?(ayah|bapak|ibu|ortu|orang tua|paman|om|tante|majikan)\w*",
         ),
         (
             3,
-            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|disuruh kerja|dipaksa|suruh kerja|kerja angkat|dikon ngemis|disuruh ngemis|disuruh jaga|dipaksa (kerja|jaga|menikah))",
+            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|dipaksa|kerja angkat|(disuruh|suruh|dikon|dipaksa) (kerja|bekerja|jaga|jualan|ngemis|mengemis|ngamen|mengamen|menikah|kawin))",
         ),
     ],
     "ABH": [
-        (3, rf"\b{_CHILD}\b{_GAP}\b(ditangkap|ketangkap|ketangkep|mencuri|nyolong|pelaku|ditahan|bapas)"),
+        # the child is the one caught or accused, not its father ("bapaknya ditahan") nor the offender
+        (3, rf"\b{_CHILD}\b{_NOT_PARENT}\b{_LAW}\b"),
+        (3, r"\b(anak|remaja|pelajar) pelaku\b|\bpelaku\w* (masih )?(anak|remaja|pelajar|di bawah umur)\b"),
+        (3, r"\b(anak berhadapan dengan hukum|abh|diversi|lpka)\b"),
+        # police or probation ask for a social worker for a child
+        (
+            2,
+            rf"^(?=.*\b{_CHILD}\b)(?=.*\b(polsek|polres|polresta|polisi|ppa|bapas)\b)(?=.*\b(pendamping|pendampingan|diperiksa|pemeriksaan|ditahan|diamankan)\b)",
+        ),
     ],
     "ADK": [
         (
@@ -241,7 +301,7 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
         (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
-        (1, rf"\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}\b"),
+        (1, rf"\b(sudah|telah)\b(?:(?!\b(?:belum|tidak)\b)[^|]){{0,20}}\b{_DONE}\b"),
     ],
     "BERITA": [
         (
@@ -333,7 +393,8 @@ FLAG: dict[str, str] = {
     # A child as the subject, said outright (not "anaknya", someone's child).
     "young": r"\b(bayi|balita|anak kecil|anak anak kecil|anak (umur|usia) \d+|(umur|usia) ([1-9]|1[0-7]) (tahun|bulan)|bawa anak|membawa anak|remaja)\b",
     "child": rf"\b({_CHILD[1:-1]}|anak anak|umur ([1-9]|1[0-7]) (tahun|bulan)|usia ([1-9]|1[0-7]) tahun|sd|smp)\b",
-    "elderly": rf"\b({_ELDER[1:-1]}|tua|usia (6|7|8|9)\d)\b",
+    # "tua" but not "orang tua" (parents, by now also "wong tuane", "mak bapak"), unless "orang tua renta"
+    "elderly": rf"\b({_ELDER[1:-1]}|(?<!orang )tua|usia (6|7|8|9)\d)\b",
 }
 
 
@@ -370,11 +431,21 @@ def _compiled() -> tuple[
 _DENIABLE = DENIABLE_WORDS = frozenset(DENIABLE)
 
 
+# A death in the family ("ibunya meninggal", "pengasuhnya sudah wafat") tells why someone is alone; it is
+# no body to collect: masked like a denied word, so the JENAZAH patterns skip it.
+_KIN_DEATH = re.compile(
+    r"\b((?:orang tua|ibu|bapak|ayah|suami|istri|pengasuh|kakek|nenek|kakak|adik)(?:nya|ne|na|e| dia| mereka)"
+    r"(?: sudah| telah)?) "
+    r"(meninggal|wafat|mati)\b"
+)
+
+
 def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, bool]:
     """The words with denied case words masked ("bukan _odgj"), so category patterns skip them; and
     whether any was denied. "tidak ada keluarga" stays as it is: it is what the reporter saw."""
     masked = [("_" + t if n and t in _DENIABLE else t) for t, n in zip(toks, neg, strict=True)]
-    return " ".join(masked), any(m.startswith("_") for m in masked)
+    text = _KIN_DEATH.sub(r"\1 _\2", " ".join(masked))
+    return text, any(m.startswith("_") for m in masked)
 
 
 @lru_cache(maxsize=4096)

@@ -46,11 +46,12 @@ PARAMS = Params()
 CRITICAL = frozenset({"ODGJ", "PASUNG", "JENAZAH", "ABT", "AT", "AJ", "AKTK"})
 # When the rules see X outright (score >= 3), X is the more specific reading of these categories: a body is
 # a body whoever it was, a shackled ODGJ is pasung, a homeless elderly man is an elderly case, a child begging
-# is a street child, a cheated migrant stranded at a port is a migrant worker.
+# is a street child, a cheated migrant stranded at a port is a migrant worker, a child whose parents went
+# abroad is a neglected child.
 OUTRANKS: dict[str, frozenset[str]] = {
     "JENAZAH": frozenset({"LUT", "OT", "GEL", "ABT", "AT", "ODGJ", "PMBS", "TRAF"}),
     "PASUNG": frozenset({"ODGJ", "LUT", "AT", "OT"}),
-    "ABT": frozenset({"AT", "AJ", "OT", "PENG"}),
+    "ABT": frozenset({"AT", "AJ", "OT", "PMBS"}),  # not PENG: a beggar with a baby in arms is the beggar
     "AKTK": frozenset({"AT", "KTK", "AJ", "OT"}),
     "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
     "LUT": frozenset({"GEL", "OT"}),
@@ -60,6 +61,10 @@ OUTRANKS: dict[str, frozenset[str]] = {
     "ADK": frozenset({"PD", "AT"}),
     "PD": frozenset({"OT"}),
     "KBS": frozenset({"KBA"}),
+    # a child caught stealing or in a brawl is a child before the law, not a brawl or a street child
+    "ABH": frozenset({"KBS", "AT", "AJ", "OT", "NAPZA"}),
+    # a child left behind by a parent who went to work abroad is the child's case, not the migrant's
+    "AT": frozenset({"PMBS", "OT"}),
 }
 CHILD = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
 # Subjects who suffer what the post tells, whatever violent words it has.

@@ -111,6 +111,9 @@ WORDS: dict[str, str] = {
     "mame": "laki",
     "batita": "balita",
     "anjal": "anak jalanan",
+    "baby": "bayi",
+    "beradik": "anak",  # Malay "3 beradik": three siblings
+    "abg": "remaja",
     # elderly
     "mbah": "nenek",
     "simbah": "nenek",
@@ -133,6 +136,8 @@ WORDS: dict[str, str] = {
     "kakung": "kakek",  # family
     "inaq": "ibu",
     "amaq": "bapak",
+    "inaqnya": "ibunya",
+    "amaqnya": "bapaknya",
     "emak": "ibu",
     "mak": "ibu",
     "mamak": "ibu",
@@ -143,6 +148,15 @@ WORDS: dict[str, str] = {
     "pak": "bapak",
     "bu": "ibu",
     "ortu": "orang tua",
+    "tuane": "tua",  # "wong tuane": his parents
+    "tuone": "tua",
+    "mama": "ibu",
+    "mamanya": "ibunya",
+    "ebu": "ibu",
+    "ebuna": "ibu",
+    "ramana": "bapak",
+    "pegatan": "cerai",
+    "pegat": "cerai",
     "bojone": "istri",
     "bojo": "istri",
     "tirine": "tiri",
@@ -239,6 +253,32 @@ WORDS: dict[str, str] = {
     "krangkeng": "kerangkeng",
     "disekep": "dikurung",
     "mlayu": "lari",
+    # the law: caught, stealing
+    "ketangkep": "ditangkap",
+    "ketangkap": "ditangkap",
+    "tertangkap": "ditangkap",
+    "ditangkep": "ditangkap",
+    "etangkep": "ditangkap",
+    "dicekel": "ditangkap",
+    "nyolong": "mencuri",
+    "nyuri": "mencuri",
+    "nyolong2": "mencuri",
+    # children's schooling, going home, street trade
+    "sakola": "sekolah",
+    "asakola": "sekolah",
+    "sekola": "sekolah",
+    "mulih": "pulang",
+    "menjajakan": "jualan",
+    "bedagang": "jualan",
+    "dicet": "dicat",
+    "maninggalakan": "meninggalkan",
+    "etenggal": "ditinggal",  # Madurese passive e-
+    "etinggal": "ditinggal",
+    "etinggalan": "ditinggal",
+    "emakna": "ibunya",
+    "begawe": "bekerja",  # Sasak
+    "gawe": "kerja",
+    "ditinggalakan": "ditinggalkan",
     "podo": "pada",
     "kabeh": "semua",
     "mesakake": "kasihan",
@@ -357,6 +397,7 @@ PHRASES: dict[str, str] = {
     "sebatang kara": "sendirian",
     "seorang diri": "sendirian",
     "sendiri diri": "sendirian",
+    "sendiri sendiri": "sendirian",  # Malay "sorang-sorang"
     "hidup sendiri": "sendirian",
     "tinggal sendiri": "sendirian",
     "sudah tua": "tua",
@@ -367,4 +408,14 @@ PHRASES: dict[str, str] = {
     "tidak ada ktp": "tanpa identitas",
     "tidak ada ic": "tanpa identitas",
     "tidak ada kartu": "tanpa identitas",
+    # parents: Malay "mak bapak", Sasak "inaq amaq" (both "ibu bapak" by now), Madurese "rama ebuna"
+    "ibu bapak": "orang tua",
+    "ibu bapaknya": "orang tuanya",
+    "rama ibu": "orang tua",
+    "anak halus": "anak kecil",  # Banjar
+    "kena tangkap": "ditangkap",
+    "tidak balik": "tidak pulang",
+    "tidak bali": "tidak pulang",
+    "dicat perak": "manusia silver",
+    "cat perak": "manusia silver",
 }

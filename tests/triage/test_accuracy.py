@@ -18,6 +18,10 @@ from app.triage.evaluate import MUST_FIND, evaluate, score, targets_missed
 # categories miss the 0.9 recall target on the frozen part (ABT 6/8, AT 4/7, AJ 7/9; most of the misses are
 # cases left "unknown" because no rule named them). They are not tuned away on the test part: fixing them
 # needs work on the train part and, to measure it, a new test part.
+# Scored a second time after 91 child posts were added to the train part and the child rules widened
+# (commits "Triage data: 91 new labelled posts ..." and "Triage: child categories read by age, ..."):
+# ABT 7/8, AT 5/7, AJ 9/9, ABH 2/2, but AKTK fell from 10/10 to 8/10 (below 0.9), so the test above fails
+# on AKTK. Not tuned on the test part; left to decide (see issue 16).
 KNOWN_MISSES = ("recall ABT", "recall AT", "recall AJ")
 
 

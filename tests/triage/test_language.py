@@ -25,6 +25,13 @@ def test_regional_words_become_standard(text: str, expected: list[str]) -> None:
     assert words(text) == expected
 
 
+def test_parents_are_not_elderly_and_a_parent_who_died_is_no_body() -> None:
+    s = suggest("Ana bocah umur 2 taun ditinggal wong tuane nang omah kosong")
+    assert "elderly" not in s.flags, s
+    s = suggest("Anak 9 tahun tinggal sendirian, ibunya sudah meninggal dan bapaknya merantau")
+    assert s.category == "AT" and "deceased" not in s.flags, s
+
+
 def test_negation_scope_stops_at_the_sentence() -> None:
     toks = tokens("Itu bukan ODGJ. Orang gila ngamuk di pasar")
     neg = dict(zip(toks, denied(toks), strict=False))
@@ -48,6 +55,20 @@ def test_negation_scope_stops_at_the_sentence() -> None:
         ("Ada mayit kintir nang kali, durung ana sing ngakoni", "JENAZAH", "deceased"),
         ("Pemuda ini ditipu calo kerja, terlantar di pelabuhan, tidak punya uang pulang", "PMBS", None),
         ("Keluarga ini tidak ada listrik dan air bersih, anak 5 makan sehari sekali", "FM", None),
+        # children: the law, absent parents, a small child by age, street trade, carried along by a beggar
+        (
+            "Budak umur 15 tahun kena tangkap polis sebab mencuri kat kedai, sekarang kat Polsek",
+            "ABH",
+            "child",
+        ),
+        (
+            "Ada anak SD tinggal sama adiknya, bapaknya dipenjara dan ibunya jadi TKW di Malaysia",
+            "AT",
+            "child",
+        ),
+        ("Ana bocah umur 2 taun ditinggal wong tuane nang omah kosong", "ABT", "child"),
+        ("Bocah-bocah cilik dodolan tisu nang lampu abang nganti bengi", "AJ", "child"),
+        ("Ibu-ibu menggendong balita minta-minta di perempatan tiap sore", "PENG", None),
     ],
 )
 def test_dialect_and_paraphrase_cases(text: str, category: str, flag: str | None) -> None:

@@ -117,9 +117,9 @@ def test_cli_users_create_and_migrate(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "created operator op1" in ok.stdout
     dup = run("users", "create", "--username", "op1", "--role", "operator", "--region", "21.71")
-    assert dup.returncode != 0 and "taken" in dup.stderr
+    assert dup.returncode != 0 and "sudah dipakai" in dup.stderr
     bad = run("users", "create", "--username", "op2", "--role", "operator", "--region", "99.99")
-    assert bad.returncode != 0 and "unknown region" in bad.stderr
+    assert bad.returncode != 0 and "tidak dikenal" in bad.stderr
     first, again = run("seed", "demo"), run("seed", "demo")
     assert first.returncode == again.returncode == 0
     assert "26 accounts, 15 reports and 90 crews" in first.stdout

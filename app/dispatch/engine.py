@@ -123,6 +123,9 @@ class Params:
     late_minutes: float = 60.0
     # A P1 already past its deadline takes a diverted crew only this close.
     diversion_late_cap_minutes: float = 30.0
+    # Minutes before a crew is on the road (answering the offer, getting into the van): counted before an
+    # arrival is judged in time.
+    setup_minutes: float = 4.0
     # An incident that can still be reached in time but with less slack than this goes first.
     urgent_slack_minutes: float = 45.0
     # Sending the last free crew that has what some cases need (a secure van for an agitated ODGJ, a
@@ -249,7 +252,10 @@ def cost(
         total += params.last_of_kind_minutes
         names = [reasons.skill_text(spare & SCARCE_SKILLS), reasons.capability_text(spare & SCARCE_VEHICLE)]
         notes.append("regu bebas terakhir dengan " + ", ".join(n for n in names if n))
-    if incident.arrive_by is not None and now + timedelta(minutes=travel) > incident.arrive_by:
+    if (
+        incident.arrive_by is not None
+        and now + timedelta(minutes=travel + params.setup_minutes) > incident.arrive_by
+    ):
         total += params.late_minutes
         notes.append("tiba setelah target temu")
     if need.wants_female_officer and female_on_duty and FEMALE_OFFICER not in crew.skills:
@@ -287,8 +293,17 @@ def _groups(
         if i.handover:
             continue
         if i.arrive_by is not None and free:
-            nearest = min(travel_minutes(i, c, params) for c in free)
-            slack = (i.arrive_by - now).total_seconds() / 60 - nearest
+            # From the nearest free crew that could take it (not one that lacks the van or declined it).
+            need = needs(i)
+            fits = [
+                t
+                for c in free
+                if fit_refusal(i, need, c, t := travel_minutes(i, c, params), now, params) is None
+            ]
+            if not fits:
+                rest.append(i)
+                continue
+            slack = (i.arrive_by - now).total_seconds() / 60 - min(fits) - params.setup_minutes
             if 0 <= slack < params.urgent_slack_minutes:
                 urgent.append(i)
                 continue

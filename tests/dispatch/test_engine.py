@@ -234,7 +234,7 @@ def test_seats_and_late_arrivals_cost_more() -> None:
     pickup = next(c for c in d.candidates if c.crew_id == "pickup")
     assert "kursi kurang: 6 orang, 3 kursi (perlu dua kali jalan)" in pickup.notes
     # Within a group, a crew goes where it can still arrive in time rather than where it is late anyway.
-    soon = incident("soon", 2, minutes_ago=20, location=near(3), arrive_by=NOW + timedelta(minutes=10))
+    soon = incident("soon", 2, minutes_ago=20, location=near(3), arrive_by=NOW + timedelta(minutes=15))
     hopeless = incident("hopeless", 2, minutes_ago=50, location=near(3), arrive_by=NOW - timedelta(minutes=5))
     one = [crew("only", 0)]
     by_id = {x.incident_id: x for x in decide([soon, hopeless], [crew("only", 0), crew("far", 30)], NOW)}

@@ -284,7 +284,8 @@ async def test_unknown_event_filters_and_foreign_agencies_are_refused(
     )
     # The agency's own account manages its endpoints; operators and crews do not touch them.
     await call(client, actors["agency"], "GET", f"/webhooks/{ok['id']}")
-    for name, code in (("operator_jember", 403), ("operator", 403), ("crew", 403), ("reporter", 403)):
+    # Another province's operator is told nothing exists (404); those of the region are refused (403).
+    for name, code in (("operator_jember", 404), ("operator", 403), ("crew", 403), ("reporter", 403)):
         r = await client.get(f"/api/v1/webhooks/{ok['id']}", headers=actors[name].headers)
         assert r.status_code == code, (name, r.text)
 

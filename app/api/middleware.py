@@ -18,30 +18,33 @@ from app.errors import PROBLEM
 from app.schemas.common import CONTROL
 
 
+async def send_problem(send: Send, problem: dict[str, object]) -> None:
+    """An application/problem+json answer sent straight from a middleware (before any route runs)."""
+    body = json.dumps(problem).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem["status"],
+            "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
+        await send_problem(
+            send,
             {
                 "type": "https://tanggap.id/problems/payload-too-large",
                 "title": "Payload too large",
                 "status": 413,
                 "detail": f"the request body exceeds {self.max_bytes} bytes",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+            },
         )
-        await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,26 +109,16 @@ class Printable:
             await send({"type": "websocket.close", "code": 4400, "reason": f"{field}: control characters"})
             return
         message = "must not contain control characters; newlines and tabs are fine"
-        body = json.dumps(
+        await send_problem(
+            send,
             {
                 "type": "https://tanggap.id/problems/validation-error",
                 "title": "Invalid request",
                 "status": 422,
                 "detail": f"{field}: {message}",
                 "errors": [{"field": field, "message": message, "type": "value_error"}],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [
-                    (b"content-type", PROBLEM.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+            },
         )
-        await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import migrate, sealing
 from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.models import Role, User
+from app.services.access import Principal
 from app.settings import get_settings
 
 T = TypeVar("T")
@@ -141,6 +143,94 @@ def users_create(
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"created {user.role} {user.username} ({user.id}) in region {user.region_code or 'ID'}")
+
+
+async def _as_admin(session: AsyncSession, username: str) -> Principal:
+    """The CLI acts as a named national or regional admin account (recorded in the audit as such)."""
+    admin = await session.scalar(select(User).where(User.username == username))
+    if admin is None or admin.role != Role.admin or not admin.is_active:
+        raise click.ClickException(
+            f"{username!r} bukan akun admin yang aktif; sebutkan satu dengan --as "
+            "(name an active admin with --as)"
+        )
+    return Principal(admin.id, f"{admin.username} (cli)", Role.admin, admin.region_code)
+
+
+def _account_command(
+    username: str, as_admin: str, act: Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[User]]
+) -> User:
+    from app.errors import DomainError
+
+    async def go(session: AsyncSession) -> User:
+        by = await _as_admin(session, as_admin)
+        target = await session.scalar(select(User).where(User.username == username))
+        if target is None:
+            raise click.ClickException(f"akun {username!r} tidak ditemukan (no such account)")
+        return await act(session, by, target.id)
+
+    try:
+        return _run_in_db(go)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+_AS = click.option(
+    "--as", "as_admin", default="admin", show_default=True, help="the admin account the change is made as"
+)
+
+
+@users.command("deactivate")
+@click.argument("username")
+@_AS
+def users_deactivate(username: str, as_admin: str) -> None:
+    """Deactivate an account: its tokens and API keys stop working at once, on every worker."""
+    from app.services import users as users_service
+
+    user = _account_command(
+        username, as_admin, lambda s, by, uid: users_service.set_active(s, by, uid, active=False)
+    )
+    click.echo(f"{user.username} dinonaktifkan (deactivated)")
+
+
+@users.command("reactivate")
+@click.argument("username")
+@_AS
+def users_reactivate(username: str, as_admin: str) -> None:
+    """Reactivate an account (its old tokens stay dead: the owner signs in again)."""
+    from app.services import users as users_service
+
+    user = _account_command(
+        username, as_admin, lambda s, by, uid: users_service.set_active(s, by, uid, active=True)
+    )
+    click.echo(f"{user.username} diaktifkan kembali (reactivated)")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@_AS
+def users_reset_password(username: str, as_admin: str) -> None:
+    """Set a new password, read from standard input (at least 10 characters): the account's tokens end and
+    a lock-out of its name is lifted. The way back in for an admin who lost his."""
+    from app.services import users as users_service
+
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        raise click.UsageError("kata sandi minimal 10 karakter, dari standard input (at least 10 characters)")
+    user = _account_command(
+        username, as_admin, lambda s, by, uid: users_service.reset_password(s, by, uid, password)
+    )
+    click.echo(f"kata sandi {user.username} diatur ulang (password reset)")
+
+
+@users.command("unlock")
+@click.argument("username")
+@_AS
+def users_unlock(username: str, as_admin: str) -> None:
+    """Lift a login lock-out of the account's name."""
+    from app.services import users as users_service
+
+    user = _account_command(username, as_admin, users_service.unlock)
+    click.echo(f"kunci masuk {user.username} dibuka (unlocked)")
 
 
 @main.command()

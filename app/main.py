@@ -15,6 +15,7 @@ from app.api import (
     admin,
     agencies,
     auth,
+    contract,
     crews,
     health,
     incidents,
@@ -29,6 +30,7 @@ from app.api import (
     users,
     webhooks,
 )
+from app.api.deps import get_principal
 from app.api.middleware import BodyLimit, KeepServerSend, Printable, SecurityHeaders
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
@@ -131,9 +133,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         reference,
     ):
+        contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(open311.router)
-    app.include_router(health.router)
+    for module in (open311, health):
+        contract.document(module.router, get_principal, public.rate_limited)
+        app.include_router(module.router)
     app.add_middleware(Printable)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outside BodyLimit, so that its early 413 carries the headers too.

@@ -61,3 +61,14 @@ def test_masks_keep_only_what_recognises() -> None:
     assert identity.mask_phone("+6281234567890") == "+62812****7890"
     assert identity.mask_nik("3171234567890001") == "3171********0001"
     assert identity.mask_name("Siti Aminah") == "S*** A*****"
+
+
+def test_a_patch_refuses_null_where_a_field_cannot_be_cleared() -> None:
+    # Found by the fuzzer: `{"name": null}` on a vehicle was written as it is and the answer was a 500.
+    from app.schemas.crews import VehiclePatch
+
+    with pytest.raises(ValidationError, match="name: tidak boleh null"):
+        VehiclePatch.model_validate({"name": None})
+    assert VehiclePatch.model_validate({"plate": None}).model_fields_set == {"plate"}
+    schema = VehiclePatch.model_json_schema()["properties"]
+    assert "anyOf" not in schema["name"] and {"type": "null"} in schema["plate"]["anyOf"]

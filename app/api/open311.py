@@ -46,17 +46,32 @@ def _render(fmt: str, root: str, item: str, rows: list[dict[str, Any]], status: 
     return Response(json.dumps(rows), status_code=status, media_type="application/json")
 
 
+# Open311 answers in the format its path names (.json or .xml); its errors are Open311's own list of
+# {code, description}, not problem details (a wrong `fmt` or a rate limit still answers problem+json).
+_BODY = {
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    "text/xml": {"schema": {"type": "string"}},
+}
+
+
+def _answers(ok: int, *errors: int) -> dict[int | str, dict[str, Any]]:
+    answers: dict[int | str, dict[str, Any]] = {ok: {"description": "Open311 GeoReport v2", "content": _BODY}}
+    return answers | {
+        e: {"description": "Open311 errors: [{code, description}]", "content": _BODY} for e in errors
+    }
+
+
 def _error(fmt: str, status: int, description: str) -> Response:
     return _render(fmt, "errors", "error", [{"code": status, "description": description}], status)
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", responses=_answers(200))
 async def list_services(fmt: Format) -> Response:
     """The PPKS categories citizens may report."""
     return _render(fmt, "services", "service", [open311.service_dict(c) for c in open311.services()])
 
 
-@router.get("/services/{code}.{fmt}")
+@router.get("/services/{code}.{fmt}", responses=_answers(200, 404))
 async def service_definition(code: str, fmt: Format) -> Response:
     if code not in {c.code for c in open311.services()}:
         return _error(fmt, 404, f"service_code {code} not found")
@@ -76,7 +91,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     return parsed
 
 
-@router.get("/requests.{fmt}", dependencies=[Depends(rate_limited)])
+@router.get("/requests.{fmt}", dependencies=[Depends(rate_limited)], responses=_answers(200, 400, 404))
 async def list_requests(fmt: Format, request: Request, session: SessionDep) -> Response:
     """Requests from citizen apps (last 90 days by default, at most 1000), open or closed."""
     p = request.query_params
@@ -102,7 +117,9 @@ async def list_requests(fmt: Format, request: Request, session: SessionDep) -> R
     return _render(fmt, "service_requests", "request", [open311.request_dict(r, i) for r, i in rows])
 
 
-@router.get("/requests/{request_id}.{fmt}", dependencies=[Depends(rate_limited)])
+@router.get(
+    "/requests/{request_id}.{fmt}", dependencies=[Depends(rate_limited)], responses=_answers(200, 404)
+)
 async def get_request(request_id: str, fmt: Format, session: SessionDep) -> Response:
     rows = await open311.find(session, Query(ids=(request_id,)))
     if not rows:
@@ -110,7 +127,7 @@ async def get_request(request_id: str, fmt: Format, session: SessionDep) -> Resp
     return _render(fmt, "service_requests", "request", [open311.request_dict(r, i) for r, i in rows])
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", status_code=201, responses=_answers(201, 400, 403))
 async def create_request(fmt: Format, request: Request, session: SessionDep) -> Response:
     """Create a request (form-encoded, as the specification says; JSON is accepted too) with `api_key`."""
     try:

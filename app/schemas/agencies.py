@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, AwareDatetime, Field, StringConstraints, field_validator
 
 from app.dispatch.referralflow import ReferralStatus
-from app.schemas.common import NOTE_MAX, CategoryCode, Name, Out, Page, Phone, RegionCode, Strict
+from app.schemas.common import NOTE_MAX, CategoryCode, Name, Out, Page, Patch, Phone, RegionCode, Strict
 from app.schemas.incidents import Outcome
 
 AgencyKind = Literal[
@@ -43,7 +43,7 @@ class AgencyIn(Strict):
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
 
 
-class AgencyPatch(Strict):
+class AgencyPatch(Patch):
     name: Annotated[str, StringConstraints(min_length=2, max_length=160)] | None = None
     contacts: list[Contact] | None = Field(default=None, max_length=20)
     active: bool | None = None
@@ -79,7 +79,7 @@ class RuleIn(Strict):
         return sorted(set(flags))
 
 
-class RulePatch(Strict):
+class RulePatch(Patch):
     name: Annotated[str, StringConstraints(min_length=2, max_length=160)] | None = None
     flags: list[Flag] | None = None
     completes_incident: bool | None = None
@@ -175,7 +175,9 @@ class EndpointIn(Strict):
     personal_data: list[PersonalField] = Field(default_factory=list)
 
 
-class EndpointPatch(Strict):
+class EndpointPatch(Patch):
+    clearable = frozenset({"description"})
+
     url: AnyHttpUrl | None = None
     description: Annotated[str, StringConstraints(max_length=200)] | None = None
     event_types: list[Annotated[str, StringConstraints(max_length=48)]] | None = Field(

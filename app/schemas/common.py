@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from app import clock, identity
@@ -101,6 +102,31 @@ class Strict(BaseModel):
         return value
 
 
+def _no_null_unless_clearable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if name not in clearable and options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            del prop["anyOf"]
+            prop.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+
+
+class Patch(Strict):
+    """A partial change: a field left out stays as it is; `null` is accepted only by the fields that can be
+    cleared (`clearable`), so a `"name": null` is a 422 naming the field, never a broken row."""
+
+    model_config = ConfigDict(json_schema_extra=_no_null_unless_clearable)
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _null_only_where_clearable(self) -> Self:
+        for name in sorted(self.model_fields_set - self.clearable):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: tidak boleh null; tinggalkan kolom ini bila tidak diubah")
+        return self
+
+
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -147,8 +173,39 @@ class Page(BaseModel):
     next_cursor: str | None = None
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "Problem details (RFC 9457); title and detail in Bahasa Indonesia",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+}
+
+DESCRIPTIONS = {
+    400: "Badan permintaan bukan JSON yang sah (malformed JSON)",
+    401: "Belum masuk, atau token/kunci tidak sah (not signed in)",
+    403: "Peran ini tidak boleh melakukannya (forbidden for this role)",
+    404: "Tidak ditemukan dalam jangkauan wilayah pemanggil (not found within the caller's reach)",
+    409: "Keadaan saat ini tidak mengizinkannya, atau sudah ada (conflict)",
+    413: "Badan permintaan terlalu besar (body too large)",
+    415: "Badan permintaan harus JSON (unsupported media type)",
+    422: "Isian tidak sah; `errors` menyebut kolomnya (invalid input)",
+    429: "Terlalu banyak permintaan; lihat Retry-After (too many requests)",
+    503: "Belum siap (not ready)",
+}
+
+
+def problem_response(status: int) -> dict[str, Any]:
     return {
-        c: {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
-        for c in codes
+        "description": DESCRIPTIONS.get(status, "Problem details (RFC 9457)"),
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
     }
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: problem_response(c) for c in codes}

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from app.dispatch.crewflow import CrewStatus
-from app.schemas.common import Latitude, Longitude, Name, Out, Phone, RegionCode, Strict
+from app.schemas.common import Latitude, Longitude, Name, Out, Patch, Phone, RegionCode, Strict
 
 Skill = Literal["driver", "medic", "counsellor", "female_officer", "body_handling", "social_worker"]
 Capability = Literal["secure_transport", "stretcher"]
@@ -28,7 +28,7 @@ class StageTargets(Strict):
     tuntas: Minutes | None = None
 
 
-class TeamPatch(Strict):
+class TeamPatch(Patch):
     name: Name | None = None
     shift_template: Literal["3x8", "2x12"] | None = Field(
         default=None, description="the shifts its rosters use unless a roster says otherwise"
@@ -100,7 +100,9 @@ class VehicleOut(Out):
     out_of_service_reason: str | None
 
 
-class VehiclePatch(Strict):
+class VehiclePatch(Patch):
+    clearable = frozenset({"plate", "out_of_service_reason"})
+
     name: Name | None = None
     plate: Annotated[str, StringConstraints(max_length=16)] | None = None
     seats: int | None = Field(default=None, ge=1, le=60)
@@ -117,7 +119,9 @@ class VehiclePatch(Strict):
         return self
 
 
-class PersonnelPatch(Strict):
+class PersonnelPatch(Patch):
+    clearable = frozenset({"home_unit", "seconded_from", "seconded_until", "phone", "user_id"})
+
     name: Name | None = None
     skills: list[Skill] | None = Field(default=None, max_length=6)
     phone: Phone | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.dispatch.lifecycle import Status
-from app.schemas.common import NOTE_MAX, CategoryCode, Out, Page, Strict
+from app.schemas.common import NOTE_MAX, CategoryCode, Out, Page, Patch, Strict
 from app.schemas.reports import ReportOut
 
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=NOTE_MAX)]
@@ -116,7 +116,7 @@ class RejectIn(Strict):
     note: Reason
 
 
-class IncidentPatch(Strict):
+class IncidentPatch(Patch):
     category: CategoryCode | None = None
     priority: int | None = Field(default=None, ge=1, le=4)
     reason: Reason

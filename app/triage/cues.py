@@ -166,6 +166,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             rf"\b{_CHILD}\b{_WIDE}\b(ditinggal|tidak diurus|yatim|piatu|tinggal sendiri|sendirian|diusir|kabur|tidak sekolah|putus sekolah|tanpa pengasuhan|tidak ada yang (urus|mengurus|merawat)|tidak ada orang tua)",
         ),
         (2, r"\b(yatim|piatu)\b"),
+        # turned out of home: a child with nowhere to go (a homeless family with children stays GEL)
+        (3, rf"\b{_CHILD}\b{_WIDE}\b(diusir|dihalau|halau|dibuang keluarga\w*)\b"),
         # left by the parents: "anak SD ditinggal orang tuanya merantau"
         (3, rf"\b{_CHILD}\w*\b{_GAP}\b(ditinggal\w*|ditelantarkan)\b{_GAP}\b{_CARER}"),
         # a child in the post and its carers gone ("mak bapak entah ke mana", "ayah dipenjara, ibu merantau")
@@ -181,6 +183,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
     ],
     "AKTK": [
+        # hurt or starved as punishment, said anywhere in the child's sentence
+        (
+            3,
+            rf"\b{_CHILD}\b{_WIDE}\b(lebam|memar|disundut|luka bakar|tidak (diberi|dikasih|dikasi) makan|dikunci di luar)",
+        ),
         (
             3,
             rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar)",
@@ -288,7 +295,10 @@ REASONS: dict[str, str] = {
     "LAIN": "Tidak ada tanda orang yang membutuhkan layanan sosial",
 }
 
-_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|polisi|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rsud|rsd|rumah aman|rumah perlindungan|pengawasan|puskesmas)"
+# Who takes a case off the TRC's hands. A clinic or hospital is first aid, not the end of the case: a found baby
+# or an unknown man "sudah dibawa ke puskesmas" still needs his identity, family and a place (_FIRST_AID).
+_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|polisi|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
+_FIRST_AID = r"(puskesmas|rsud|rsd|rumah sakit|klinik|igd)"
 _DONE = r"(dibawa|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
 
 NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
@@ -299,6 +309,7 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
             3,
             r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b",
         ),
+        (1, rf"\b(sudah|telah)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_FIRST_AID}"),
         (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
         (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
         (1, rf"\b(sudah|telah)\b(?:(?!\b(?:belum|tidak)\b)[^|]){{0,20}}\b{_DONE}\b"),

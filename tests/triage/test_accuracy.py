@@ -1,7 +1,9 @@
 """The triage on labelled posts it was not tuned on.
 
-tests/triage/data/test.jsonl is the frozen test part of issue 16's set (232 posts written blind to the
-lexicon, see tests/triage/data/README.md): the targets below are the issue's and are asserted as they are.
+tests/triage/data/test2.jsonl is the frozen test part of issue 16 (300 posts written blind to app/triage
+and to the earlier sets, see tests/triage/data/README.md): the issue's targets are asserted as they are,
+the ones it misses are listed as known, and the figures of its one scoring are floors. The first test
+part, tests/triage/data/test.jsonl, was scored twice and retired into the training data.
 tests/triage/posts.jsonl is the first set, written by the lexicon's author: its floors catch regressions."""
 
 from __future__ import annotations
@@ -14,15 +16,30 @@ from app.triage.dataset import NONE
 from app.triage.engine import Suggestion
 from app.triage.evaluate import MUST_FIND, evaluate, score, targets_missed
 
-# Scored once, after the last change (commit "Triage: flags follow the subject ..."): these three child
-# categories miss the 0.9 recall target on the frozen part (ABT 6/8, AT 4/7, AJ 7/9; most of the misses are
-# cases left "unknown" because no rule named them). They are not tuned away on the test part: fixing them
-# needs work on the train part and, to measure it, a new test part.
-# Scored a second time after 91 child posts were added to the train part and the child rules widened
-# (commits "Triage data: 91 new labelled posts ..." and "Triage: child categories read by age, ..."):
-# ABT 7/8, AT 5/7, AJ 9/9, ABH 2/2, but AKTK fell from 10/10 to 8/10 (below 0.9). Not tuned on the test
-# part: the misses are kept as known (AKTK among them, a drop stated in issue 16's note), AJ leaves the list.
-KNOWN_MISSES = ("recall ABT", "recall AT", "recall AKTK")
+# Scored once (commit "Triage: ... scored once on test2"), after the last rule change of session 8: accuracy
+# 0.800, non-cases 0.915, kecamatan 0.970, PASUNG 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11,
+# AJ 10/12, AKTK 11/13 (the first test part had said 0.90 after two rounds of tuning near it: a new blind set
+# is the honest figure). These miss the issue's targets; they are not tuned on this part.
+KNOWN_MISSES = (
+    "accuracy",
+    "recall ODGJ",
+    "recall JENAZAH",
+    "recall ABT",
+    "recall AT",
+    "recall AJ",
+    "recall AKTK",
+)
+# The measured figures, less about one post: a change that loses ground on the frozen part fails here.
+FLOORS = {"accuracy": 0.79, "not_case_recall": 0.9, "place_accuracy": 0.95}
+RECALL_FLOORS = {
+    "PASUNG": 1.0,
+    "ODGJ": 0.87,
+    "JENAZAH": 0.86,
+    "ABT": 0.86,
+    "AT": 0.81,
+    "AJ": 0.83,
+    "AKTK": 0.84,
+}
 
 
 def test_frozen_test_part_meets_the_targets() -> None:
@@ -31,10 +48,17 @@ def test_frozen_test_part_meets_the_targets() -> None:
     assert missed == [], missed
 
 
+def test_frozen_test_part_holds_its_measured_floors() -> None:
+    scores = evaluate(dataset.TEST)
+    for name, floor in FLOORS.items():
+        assert getattr(scores, name) >= floor, (name, getattr(scores, name))
+    for category, floor in RECALL_FLOORS.items():
+        assert scores.recall(category) >= floor, (category, scores.recall(category))
+
+
 @pytest.mark.xfail(strict=True, reason="known misses on the frozen test part: " + ", ".join(KNOWN_MISSES))
-def test_frozen_test_part_meets_the_child_recall_targets() -> None:
-    missed = [m for m in targets_missed(evaluate(dataset.TEST)) if m.startswith(KNOWN_MISSES)]
-    assert missed == []
+def test_frozen_test_part_meets_all_the_targets() -> None:
+    assert targets_missed(evaluate(dataset.TEST)) == []
 
 
 def test_the_target_check_can_fail() -> None:
@@ -78,4 +102,4 @@ def test_the_shipped_model_is_built_from_the_train_part_as_it_is() -> None:
     assert shipped is not None
     # Change the labelled posts or the features and forget `python -m app.triage.train`: this fails.
     assert shipped.meta["data"] == train.data_hash()
-    assert "test.jsonl" not in {p.name for p in train.SOURCES}
+    assert dataset.TEST.name not in {p.name for p in train.SOURCES}

@@ -30,7 +30,7 @@ from app.schemas.agencies import (
     RuleOut,
     RulePatch,
 )
-from app.schemas.common import problem_responses
+from app.schemas.common import bounded, problem_responses
 from app.services import agencies, dispatch, referrals
 
 router = APIRouter(tags=["agencies"])
@@ -125,7 +125,7 @@ def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
         return None
     try:
         created, rid = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        return datetime.fromisoformat(created), uuid.UUID(rid)
+        return bounded(datetime.fromisoformat(created)), uuid.UUID(rid)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise Unprocessable(
             "invalid cursor; pass next_cursor of the previous page", field="query.cursor"

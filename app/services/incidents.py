@@ -23,6 +23,7 @@ from app.models import CrewMember, Incident, IncidentNote, Offer, Personnel, Rep
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
+from app.schemas.common import bounded
 from app.schemas.incidents import (
     DuplicateCandidate,
     EventOut,
@@ -74,9 +75,14 @@ def _encode_cursor(values: list[str | int]) -> str:
 def _decode_cursor(cursor: str, order: str) -> tuple[int | None, datetime, uuid.UUID]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        # A cursor is the client's text: bounded like any query parameter, so a forged one is a 422, not a
+        # 500 from the database (a priority beyond 64 bits, a year 9999 with an offset).
         if order == "priority":
-            return int(raw[0]), datetime.fromisoformat(raw[1]), uuid.UUID(raw[2])
-        return None, datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])
+            priority = int(raw[0])
+            if not 1 <= priority <= 4:
+                raise ValueError("priority out of range")
+            return priority, bounded(datetime.fromisoformat(raw[1])), uuid.UUID(raw[2])
+        return None, bounded(datetime.fromisoformat(raw[0])), uuid.UUID(raw[1])
     except (ValueError, TypeError, IndexError, json.JSONDecodeError) as exc:
         raise Unprocessable(
             "invalid cursor; pass next_cursor of the previous page", field="query.cursor"

@@ -161,6 +161,32 @@ async def test_bad_query_and_path_parameters(client: httpx.AsyncClient, actors: 
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.cursor"
 
 
+def _forged(values: list[Any]) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+async def test_a_forged_cursor_is_422_not_a_database_error(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    # Well-formed base64 JSON, but what it holds cannot be stored: a priority beyond 64 bits, a year 9999
+    # with an offset, a year 1 (a 500 from PostgreSQL before the cursor was bounded).
+    some = str(uuid.uuid4())
+    for path, order, values in (
+        ("/api/v1/incidents", "priority", [10**30, "2026-11-29T00:00:00+00:00", some]),
+        ("/api/v1/incidents", "priority", [1, "9999-12-31T23:59:59-23:00", some]),
+        ("/api/v1/incidents", "newest", ["0001-01-01T00:00:00+14:00", some]),
+        ("/api/v1/agency/referrals", None, ["9999-12-31T23:59:59-23:00", some]),
+    ):
+        who = actors["agency" if "agency" in path else "operator"]
+        params = {"cursor": _forged(values), **({"order": order} if order else {})}
+        r = await client.get(path, params=params, headers=who.headers)
+        assert r.status_code == 422, (path, values, r.text)
+        assert r.json()["errors"][0]["field"] == "query.cursor"
+
+
 # ---- input that can't hurt (issue 12): control characters, ids beyond 64 bits, instants out of range ----
 
 PUBLIC_REPORT = {k: v for k, v in factories.report().items() if k not in {"channel"}}

@@ -175,10 +175,10 @@ async def websocket_stream(websocket: WebSocket) -> None:
             async for delivery in hub.replay(subscription, since, head):
                 pending.append(delivery)
                 if len(pending) >= BATCH_EVENTS:
-                    await _send(send, pending, batched)
+                    await _send(send, pending, batched, subscription.staff)
                     pending = []
             if pending:
-                await _send(send, pending, batched)
+                await _send(send, pending, batched, subscription.staff)
         # The live part runs as a task of its own: each wake-up resumes two frames, not the twenty of the
         # middleware stack under this endpoint (about a tenth of a worker's time with 500 clients).
         forwarder = asyncio.create_task(_forward(websocket, send, client, hub, last, batched))
@@ -215,7 +215,7 @@ async def _forward(
             await websocket.close(code=4008, reason=f"too slow; reconnect with since={last}")
             return
         if batch:
-            last = await _send(send, batch, batched)
+            last = await _send(send, batch, batched, client.subscription.staff)
         elif client.beat:
             client.beat = False
             await websocket.send_text(json.dumps({"op": "heartbeat", "head": max(last, hub.head)}))
@@ -236,7 +236,7 @@ def _server_send(websocket: WebSocket) -> Send:
     return via_starlette
 
 
-async def _send(send: Send, deliveries: list[Delivery], batched: bool) -> int:
+async def _send(send: Send, deliveries: list[Delivery], batched: bool, staff: bool) -> int:
     """Sends the events in order; returns the last seq sent.
 
     Batched: up to BATCH_EVENTS per frame, newline-delimited (a new report is two events: one frame, one
@@ -246,13 +246,13 @@ async def _send(send: Send, deliveries: list[Delivery], batched: bool) -> int:
         if batched:
             for start in range(0, len(deliveries), BATCH_EVENTS):
                 chunk = deliveries[start : start + BATCH_EVENTS]
-                text = chunk[0].text if len(chunk) == 1 else "\n".join(d.text for d in chunk)
+                text = "\n".join(d.text_for(staff) for d in chunk)
                 await send({"type": "websocket.send", "text": text})
         else:
             for i, delivery in enumerate(deliveries):
                 if i:
                     await asyncio.sleep(0)
-                await send({"type": "websocket.send", "text": delivery.text})
+                await send({"type": "websocket.send", "text": delivery.text_for(staff)})
     except OSError as exc:  # the server's "client disconnected"
         raise WebSocketDisconnect(code=1006) from exc
     return deliveries[-1].seq
@@ -307,7 +307,7 @@ async def sse_stream(
                 yield ServerSentEvent(event="resync", data={"detail": problem})
                 return
             async for d in hub.replay(subscription, resume, head):
-                yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
+                yield ServerSentEvent(raw_data=d.text_for(subscription.staff), id=str(d.seq), event=d.type)
         while True:
             await client.wait()
             if client.gone:
@@ -323,6 +323,6 @@ async def sse_stream(
                 )
                 return
             for d in batch:
-                yield ServerSentEvent(raw_data=d.text, id=str(d.seq), event=d.type)
+                yield ServerSentEvent(raw_data=d.text_for(subscription.staff), id=str(d.seq), event=d.type)
     finally:
         hub.detach(client)

@@ -528,9 +528,10 @@ def diversions(
     min_slack_minutes: float = 60.0,
 ) -> list[Diversion]:
     """A P1 that no free crew can take goes to a crew on its way to a P3 or P4 case instead, when that crew
-    is not yet with the person, reaches the P1 in time (or, already late, within `late_cap` minutes), and the
-    lesser case can wait (its own temu deadline at least `min_slack_minutes` away). The lesser case goes back
-    to the waiting list. Oldest P1 first; each crew diverted once."""
+    is not yet with the person, reaches the P1 within the time its temu target leaves or within
+    `diversion_late_cap_minutes`, whichever is longer (a P1 reached a little late beats one left waiting),
+    and the lesser case can wait (its own temu deadline at least `min_slack_minutes` away). The lesser
+    case goes back to the waiting list. Oldest P1 first; each crew diverted once."""
     params = params or Params()
     taken: set[str] = set()
     out = []

@@ -44,6 +44,20 @@ class Delivery:
     type: str
     row: dict[str, Any]
     text: str
+    # The text for those who are not console staff: the same string unless the event weighs other crews.
+    narrow_text: str
+
+    def text_for(self, staff: bool) -> str:
+        return self.text if staff else self.narrow_text
+
+
+def make_delivery(row: dict[str, Any]) -> Delivery:
+    text = envelope(row)
+    data = row.get("data")
+    narrow = data if not isinstance(data, dict) else events.narrowed(data)
+    return Delivery(
+        row["seq"], row["type"], row, text, text if narrow is data else envelope({**row, "data": narrow})
+    )
 
 
 def envelope(row: dict[str, Any]) -> str:
@@ -318,7 +332,7 @@ class Hub:
                 return
             for row in rows:
                 if subscription.matches(row):
-                    yield Delivery(row["seq"], row["type"], row, envelope(row))
+                    yield make_delivery(row)
             after = rows[-1]["seq"]
 
     async def _read(self, after: int, upto: int | None = None) -> list[dict[str, Any]]:
@@ -385,7 +399,7 @@ class Hub:
             found = [listeners for key in event_keys(row) if (listeners := index.get(key))]
             if not found:
                 continue
-            delivery = Delivery(row["seq"], row["type"], row, envelope(row))
+            delivery = make_delivery(row)
             # A client listening on two of the event's keys gets it once.
             for client in found[0] if len(found) == 1 else set().union(*found):
                 client.offer(delivery)

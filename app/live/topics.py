@@ -82,6 +82,8 @@ class Subscription:
     crews: frozenset[str] = frozenset()
     # With `agency`: the agency whose referrals the caller follows.
     agency_id: str | None = None
+    # Console staff (admins, supervisors, operators) see why a crew was chosen over the others.
+    staff: bool = False
     keys: frozenset[Key] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

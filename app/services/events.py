@@ -129,3 +129,15 @@ async def number(
             if numbered < batch:
                 rows.sort(key=lambda r: int(r["seq"]))
                 return total, rows
+
+
+# What a dispatch decision in an event weighs: the other crews, their costs, why they were refused. Console
+# staff (TRIAGE roles) see it, to know why this crew; a crew's phone, an agency or a reporter does not.
+STAFF_ONLY = ("candidates", "refusals")
+
+
+def narrowed(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data without what only console staff see (the same dict when there is nothing to drop)."""
+    if not any(key in data for key in STAFF_ONLY):
+        return data
+    return {k: v for k, v in data.items() if k not in STAFF_ONLY}

@@ -19,7 +19,7 @@ from app.dispatch import fourct, lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
-from app.models import CrewMember, Incident, IncidentNote, Offer, Personnel, Report, Role
+from app.models import CrewMember, Event, Incident, IncidentNote, Offer, Personnel, Report, Role
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
@@ -220,6 +220,11 @@ async def assigned_to_caller(session: AsyncSession, principal: Principal, incide
     return member is not None
 
 
+def _timeline_entry(event: Event, *, staff: bool) -> EventOut:
+    out = EventOut.model_validate(event)
+    return out if staff else out.model_copy(update={"data": events.narrowed(out.data)})
+
+
 async def get_detail(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> IncidentDetail:
     incident = await get_visible(session, principal, incident_id, with_reports=True)
     require(principal, READ_INCIDENTS, "read incidents")
@@ -263,7 +268,7 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
         rejection_reason=incident.rejection_reason,
         outcome=incident.outcome,
         reports=[render_report(r, reveal=reveal) for r in incident.reports],
-        timeline=[EventOut.model_validate(e) for e in timeline],
+        timeline=[_timeline_entry(e, staff=principal.role in TRIAGE) for e in timeline],
         likely_duplicates=duplicates,
     )
 

@@ -59,7 +59,13 @@ async def subscription(session: AsyncSession, principal: Principal, topics: list
         )
         crews = frozenset(str(c) for c in rows)
     return Subscription(
-        principal.user_id, tuple(region_prefixes), frozenset(incidents), mine, crews, agency_id=agency_id
+        principal.user_id,
+        tuple(region_prefixes),
+        frozenset(incidents),
+        mine,
+        crews,
+        agency_id=agency_id,
+        staff=principal.role in (Role.admin, Role.supervisor, Role.operator),
     )
 
 

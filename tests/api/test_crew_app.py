@@ -47,6 +47,13 @@ async def test_me_offers_and_assignment(
     # Before the crew takes it, its members see the contacts masked.
     masked = (await client.get(f"/api/v1/incidents/{incident}", headers=phone)).json()
     assert masked["reports"][0]["reporter"]["phone"] == "+62812****7890"
+    # Why this crew, in words, but not the other crews it was weighed against (the operator sees those).
+    [made] = [e for e in masked["timeline"] if e["type"] == "offer.made"]
+    assert made["data"]["reasons"] and "candidates" not in made["data"] and "refusals" not in made["data"]
+    operator = actors["operator"].headers
+    staff = (await client.get(f"/api/v1/incidents/{incident}", headers=operator)).json()
+    [made] = [e for e in staff["timeline"] if e["type"] == "offer.made"]
+    assert made["data"]["candidates"][0]["crew_id"] == crew_id
     assert (await client.get("/api/v1/me/assignment", headers=phone)).json() == {
         "offer": None,
         "incident": None,

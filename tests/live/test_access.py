@@ -4,6 +4,7 @@ a WebSocket from a page of another origin is refused when TANGGAP_CORS_ORIGINS i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 
@@ -27,14 +28,16 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 async def workers_seen(server: Server, tok: str) -> set[int]:
-    """The worker processes fresh connections land on (the WebSocket's hello names its worker)."""
+    """The worker processes fresh connections land on (the WebSocket's hello names its worker). On a loaded
+    machine the second worker may still be starting when the first answers /readyz: up to 30 s."""
     seen: set[int] = set()
-    for _ in range(30):
+    for _ in range(150):
         ws = await open_ws(server, tok, "region:21.71")
         seen.add(int((await next_op(ws, "hello"))["worker"]))
         await ws.close()
         if len(seen) == 2:
             break
+        await asyncio.sleep(0.2)
     return seen
 
 

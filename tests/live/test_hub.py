@@ -192,3 +192,47 @@ async def test_fan_out_reaches_exactly_the_listeners(engine: AsyncEngine) -> Non
         assert sorted({int(str(r["seq"])) for r in rows if subs[name].matches(r)}) == got[name], name
         hub.detach(client)
     assert hub._index == {} and hub.clients == set()
+
+
+def test_a_crew_is_not_shown_the_other_crews_a_decision_weighed() -> None:
+    import json
+
+    from app.live.hub import make_delivery
+
+    row = {
+        "seq": 7,
+        "type": "offer.made",
+        "occurred_at": datetime(2026, 11, 29, tzinfo=UTC),
+        "incident_id": uuid.uuid4(),
+        "crew_id": uuid.uuid4(),
+        "region_code": "21.71",
+        "actor": "system",
+        "data": {
+            "offer_id": "o",
+            "reasons": ["P1"],
+            "candidates": [{"crew_id": "other", "cost_min": 12.0}],
+            "refusals": {"third": {"code": "busy"}},
+        },
+    }
+    d = make_delivery(row)
+    staff, crew = json.loads(d.text_for(True)), json.loads(d.text_for(False))
+    assert staff["data"]["candidates"] and staff["data"]["refusals"]
+    assert "candidates" not in crew["data"] and "refusals" not in crew["data"]
+    assert crew["data"]["reasons"] == ["P1"] and crew["seq"] == 7
+    # An event that weighs nobody is one text for all.
+    plain = make_delivery({**row, "type": "crew.on_duty", "data": {"crew": "A"}})
+    assert plain.text_for(False) is plain.text_for(True)
+
+
+@pytest.mark.parametrize(("role", "staff"), [("operator", True), ("supervisor", True), ("crew", False)])
+async def test_only_console_staff_subscribe_as_staff(
+    engine: AsyncEngine, actors: dict[str, Actor], role: str, staff: bool
+) -> None:
+    from app.live.topics import parse
+    from app.services import live
+
+    actor = actors[role]
+    principal = Principal(actor.id, actor.username, actor.role, actor.region)
+    async with make_sessionmaker(engine)() as session:
+        sub = await live.subscription(session, principal, [parse("mine")])
+    assert sub.staff is staff

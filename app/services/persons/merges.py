@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import Incident, IncidentSubject, Person, PersonLink, PersonMerge
 from app.models.base import utcnow
 from app.services import audit, events, scoped
@@ -203,7 +203,7 @@ async def split(
         .with_for_update()
     )
     if record is None or absorbed.merged_into_id != kept.id:
-        raise NotFound(f"klien {absorbed.id} tidak digabung ke {kept.id} (no such merge to split)")
+        raise Conflict(f"klien {absorbed.id} tidak digabung ke {kept.id} (no such merge to split)")
     copied = record.copied
     for field, value in copied.get("fields", {}).items():
         if _plain(getattr(kept, field)) == value:

@@ -3,13 +3,18 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.models import PersonLink
 from app.models.base import utcnow
 from tests import factories
 from tests.conftest import Actor, count
@@ -61,8 +66,6 @@ async def _backdate(db: async_sessionmaker[AsyncSession], incident_id: str, days
 
 
 def _id(s: AsyncSession, value: str) -> Any:
-    import uuid
-
     u = uuid.UUID(value)
     return u.hex if s.bind.dialect.name == "sqlite" else u
 
@@ -376,3 +379,69 @@ async def test_access_by_role_and_region(client: httpx.AsyncClient, actors: dict
         await client.get(f"{B}/incidents/{j.json()['incident_id']}/subjects/1/matches", headers=jember)
     ).json()
     assert m["matches"] == []
+
+
+async def test_concurrent_confirmations_make_one_link(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two operators confirm at the same moment: the same link twice is one link (both told so); the same
+    person for two subjects of one incident is one link and a 409."""
+    op, sup = actors["operator"], actors["supervisor"]
+    person = (
+        await client.post(f"{B}/persons", json={"name": "Joko Susilo", "nik": NIK}, headers=op.headers)
+    ).json()
+    report = await _incident(client, op, name="Joko", nik=NIK)
+    await client.post(
+        f"{B}/incidents/{report['incident_id']}/subjects",
+        json={"subjects": [{"name": "Joko"}, {"name": "Joko S"}]},
+        headers=op.headers,
+    )
+    url = f"{B}/incidents/{report['incident_id']}/subjects"
+    same = await asyncio.gather(
+        *[
+            client.post(f"{url}/1/link", json={"person_id": person["id"]}, headers=h.headers)
+            for h in (op, sup)
+        ]
+    )
+    assert [r.status_code for r in same] == [200, 200], [r.text for r in same]
+    assert same[0].json()["id"] == same[1].json()["id"]
+    await client.post(f"{url}/1/unlink", json={"reason": "uji ulang"}, headers=op.headers)
+    both = await asyncio.gather(
+        *[
+            client.post(f"{url}/{n}/link", json={"person_id": person["id"]}, headers=h.headers)
+            for n, h in ((1, op), (2, sup))
+        ]
+    )
+    assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+    async with db() as s:
+        active = (
+            await s.execute(text("SELECT count(*) FROM person_links WHERE unlinked_at IS NULL"))
+        ).scalar_one()
+    assert active == 1
+
+
+async def test_the_database_refuses_a_second_active_link(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Whatever the code does: one active link per subject, one per person in an incident."""
+    op = actors["operator"]
+    report = await _incident(client, op, name="Joko")
+    await _subjects_from_report(client, op, report)
+    link = (
+        await client.post(
+            f"{B}/incidents/{report['incident_id']}/subjects/1/person", json={}, headers=op.headers
+        )
+    ).json()
+    other = (await client.post(f"{B}/persons", json={"name": "Lain"}, headers=op.headers)).json()
+    for person_id in (other["id"], link["person_id"]):
+        async with db() as s:
+            s.add(
+                PersonLink(
+                    subject_id=uuid.UUID(link["subject_id"]),
+                    incident_id=uuid.UUID(link["incident_id"]),
+                    person_id=uuid.UUID(person_id),
+                    how="confirmed",
+                )
+            )
+            with pytest.raises(IntegrityError):
+                await s.commit()

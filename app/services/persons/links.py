@@ -28,7 +28,7 @@ PLACE_CANDIDATES = 100
 
 def seen_of_subject(subject: IncidentSubject, incident: Incident) -> match.Seen:
     lo, hi = match.birth_years(subject.approx_age, incident.first_received_at.date())
-    return match.Seen(
+    seen = match.Seen(
         names=tuple(n for n in [subject.name, *subject.aliases] if n),
         nik=subject.nik,
         sex=subject.sex,
@@ -39,6 +39,7 @@ def seen_of_subject(subject: IncidentSubject, incident: Incident) -> match.Seen:
         lon=incident.lon,
         description=subject.description,
     )
+    return match.with_nik(seen, incident.first_received_at.date())
 
 
 def seen_of_person(p: Person) -> match.Seen:

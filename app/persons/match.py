@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -22,6 +23,8 @@ from app.persons import nik as nik_rules
 PROPOSE = 0.4
 STRONG = 0.65
 MAX_PROPOSALS = 5
+# score() stops at another name: -0.2 and everything else agreeing (+0.5 at most) stays under PROPOSE.
+assert PROPOSE > 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +124,33 @@ def _name_points(sim: float, single: bool, common: bool) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=4096)
 def _common(names_: tuple[str, ...]) -> bool:
     ws = [nm.phonetic(w) for n in names_ for w in nm.words(n)]
     return len(ws) == 1 and (ws[0] in nm.COMMON or len(ws[0]) <= 2)
 
 
 _STOP = frozenset(
-    ["di", "ke", "dan", "yang", "dekat", "depan", "pinggir", "bawah", "sering", "selalu", "memakai", "membawa", "tidak", "jalan"]
+    [
+        "di",
+        "ke",
+        "dan",
+        "yang",
+        "dekat",
+        "depan",
+        "pinggir",
+        "bawah",
+        "sering",
+        "selalu",
+        "memakai",
+        "membawa",
+        "tidak",
+        "jalan",
+    ]
 )
 
 
+@lru_cache(maxsize=65536)
 def _features(text: str) -> str:
     return " ".join(w for w in nm.normalize(text).split() if w not in _STOP and len(w) > 2)
 
@@ -192,6 +212,9 @@ def score(query: Seen, cand: Seen) -> Scored:
         total += _name_points(sim, single, _common(query.names))
         if sim < 0.55:
             how = "nama berbeda"
+            if not nik_match:
+                # Nothing else adds enough to propose someone of another name: no need to weigh the rest.
+                return Scored(0.0, [how])
         if how:
             reasons.append(how)
     if query.sex != "unknown" and cand.sex != "unknown":

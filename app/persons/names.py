@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Words that are not the name itself: honorifics, kinship terms used as titles, religious and academic titles.
 TITLES = frozenset(
@@ -95,6 +96,8 @@ _FOLDS = (
 _VOWELS = frozenset("aeiouy")
 
 
+# Cached: matching compares the same names again and again (namesakes, one report against 200 records).
+@lru_cache(maxsize=65536)
 def normalize(name: str) -> str:
     """Lower case, ASCII, titles dropped, one space between words: "Bpk. H. Achmad  Yani" -> "achmad yani"."""
     ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -102,6 +105,7 @@ def normalize(name: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def phonetic(word: str) -> str:
     """The consonant skeleton of one word, its first letter kept (a vowel as "a")."""
     w = word
@@ -119,10 +123,12 @@ def phonetic(word: str) -> str:
     return "".join(out)
 
 
-def words(name: str) -> list[str]:
-    return [w for w in normalize(name).split() if w not in JOINERS]
+@lru_cache(maxsize=65536)
+def words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in normalize(name).split() if w not in JOINERS)
 
 
+@lru_cache(maxsize=65536)
 def phonetic_name(name: str) -> str:
     return " ".join(p for p in (phonetic(w) for w in words(name)) if p)
 

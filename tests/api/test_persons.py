@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import PersonLink
+from app.models import Incident, PersonLink
 from app.models.base import utcnow
 from tests import factories
 from tests.conftest import Actor, count
@@ -56,18 +56,9 @@ async def _backdate(db: async_sessionmaker[AsyncSession], incident_id: str, days
     async with db() as s:
         at = utcnow() - timedelta(days=days)
         await s.execute(
-            text("UPDATE incidents SET first_received_at = :at WHERE id = :id"),
-            {
-                "at": at.replace(tzinfo=None) if s.bind.dialect.name == "sqlite" else at,
-                "id": _id(s, incident_id),
-            },
+            update(Incident).where(Incident.id == uuid.UUID(incident_id)).values(first_received_at=at)
         )
         await s.commit()
-
-
-def _id(s: AsyncSession, value: str) -> Any:
-    u = uuid.UUID(value)
-    return u.hex if s.bind.dialect.name == "sqlite" else u
 
 
 async def test_create_read_masked_and_audited(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:

@@ -73,15 +73,16 @@ def _seen(r: dict[str, Any]) -> match.Seen:
 
 def _candidates(q: match.Seen, known: list[Known], city: str) -> list[Known]:
     """What the service's indexed queries return: same kab/kota; NIK, shared name keys (most shared first,
-    200 at most), or the same kelurahan last seen (100 most recent)."""
+    120 at most), or the same kelurahan last seen (100 most recent)."""
     here = [k for k in known if (k.seen.region_code or "")[:5] == city]
     out = {id(k): k for k in here if q.nik and k.seen.nik == q.nik}
     qkeys = names.keys(list(q.names))
     shared = sorted(
         ((len(qkeys & k.keys), i, k) for i, k in enumerate(here) if qkeys & k.keys), key=lambda t: -t[0]
     )
-    out.update({id(k): k for _, _, k in shared[:200]})
-    place = sorted((k for k in here if k.seen.region_code == q.region_code), key=lambda k: k.last_seen)[-100:]
+    out.update({id(k): k for _, _, k in shared[:120]})
+    near = sorted((k for k in here if k.seen.region_code == q.region_code), key=lambda k: k.last_seen)
+    place = near[-(30 if qkeys else 100) :]
     out.update({id(k): k for k in place})
     return list(out.values())
 
@@ -119,12 +120,12 @@ def evaluate(records: list[dict[str, Any]] | None = None) -> Result:
             res.new += 1
             res.new_with_proposal += bool(proposals)
         # The operator's answer: link to the true person (or create it); the register learns.
-        k = by_person.get(r["person"])
-        if k is None:
+        if r["person"] not in by_person:
             k = Known(r["person"], replace(q, home_region_code=r["region_code"]), r["day"])
             known.append(k)
             by_person[r["person"]] = k
         else:
+            k = by_person[r["person"]]
             extra = tuple(n for n in q.names if n not in k.seen.names)
             k.seen = replace(
                 k.seen,

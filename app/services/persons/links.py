@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -22,8 +25,9 @@ from app.services import audit, events, incidents, scoped
 from app.services.access import TRIAGE, Principal, require
 from app.services.persons import records, subjects
 
-NAME_CANDIDATES = 200
+NAME_CANDIDATES = 120
 PLACE_CANDIDATES = 100
+PLACE_CANDIDATES_NAMED = 30
 
 
 def seen_of_subject(subject: IncidentSubject, incident: Incident) -> match.Seen:
@@ -57,44 +61,95 @@ def seen_of_person(p: Person) -> match.Seen:
     )
 
 
-async def candidates(session: AsyncSession, principal: Principal, seen: match.Seen) -> Sequence[Person]:
-    """Persons in the caller's reach sharing the NIK, a name key, or the place last seen."""
-    ids: set[uuid.UUID] = set()
+# What scoring reads of a person: a light row, not the whole record (hundreds are read per report).
+_MATCH_COLUMNS = (
+    Person.id,
+    Person.created_at,
+    Person.name,
+    Person.aliases,
+    Person.nik,
+    Person.sex,
+    Person.birth_year_min,
+    Person.birth_year_max,
+    Person.last_seen_region_code,
+    Person.home_region_code,
+    Person.last_seen_lat,
+    Person.last_seen_lon,
+    Person.description,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: uuid.UUID
+    created_at: datetime
+    seen: match.Seen
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(
+        row.id,
+        row.created_at,
+        match.Seen(
+            names=tuple(n for n in [row.name, *row.aliases] if n),
+            nik=row.nik,
+            sex=row.sex,
+            birth_year_min=row.birth_year_min,
+            birth_year_max=row.birth_year_max,
+            region_code=row.last_seen_region_code,
+            home_region_code=row.home_region_code,
+            lat=row.last_seen_lat,
+            lon=row.last_seen_lon,
+            description=row.description,
+        ),
+    )
+
+
+async def candidates(session: AsyncSession, principal: Principal, seen: match.Seen) -> list[Candidate]:
+    """Persons in the caller's reach sharing the NIK, a name key, or the place last seen: one statement,
+    every part of it through an index (a union of bounded id lists, then the rows)."""
+    scope = records.in_scope(Person.region_code, principal)
+    live = [Person.merged_into_id.is_(None), *([scope] if scope is not None else [])]
+    parts: list[Select[Any]] = []
     if seen.nik:
-        q = select(Person.id).where(Person.nik == seen.nik, Person.merged_into_id.is_(None))
-        scope = records.in_scope(Person.region_code, principal)
-        ids.update(await session.scalars(q if scope is None else q.where(scope)))
+        parts.append(select(Person.id.label("id")).where(Person.nik == seen.nik, *live))
     keys = names.keys(list(seen.names))
     if keys:
-        q2 = select(PersonKey.person_id).where(PersonKey.key.in_(sorted(keys)))
-        scope = records.in_scope(PersonKey.region_code, principal)
-        if scope is not None:
-            q2 = q2.where(scope)
-        q2 = q2.group_by(PersonKey.person_id).order_by(func.count().desc()).limit(NAME_CANDIDATES)
-        ids.update(await session.scalars(q2))
-    if seen.region_code and seen.region_code.count(".") == 3:
-        q3 = (
-            select(Person.id)
-            .where(Person.last_seen_region_code == seen.region_code, Person.merged_into_id.is_(None))
-            .order_by(Person.last_seen_at.desc())
-            .limit(PLACE_CANDIDATES)
+        key_scope = records.in_scope(PersonKey.region_code, principal)
+        by_name = (
+            select(PersonKey.person_id.label("id"))
+            .where(PersonKey.key.in_(sorted(keys)), *([key_scope] if key_scope is not None else []))
+            .group_by(PersonKey.person_id)
+            .order_by(func.count().desc())
+            .limit(NAME_CANDIDATES)
+            .subquery()
         )
-        scope = records.in_scope(Person.region_code, principal)
-        ids.update(await session.scalars(q3 if scope is None else q3.where(scope)))
-    if not ids:
+        parts.append(select(by_name.c.id))
+    # The place finds people reported without a name; with one, the name keys do most of the work.
+    if seen.region_code and seen.region_code.count(".") == 3:
+        by_place = (
+            select(Person.id.label("id"))
+            .where(Person.last_seen_region_code == seen.region_code, *live)
+            .order_by(Person.last_seen_at.desc())
+            .limit(PLACE_CANDIDATES if not keys else PLACE_CANDIDATES_NAMED)
+            .subquery()
+        )
+        parts.append(select(by_place.c.id))
+    if not parts:
         return []
-    rows = await session.scalars(
-        select(Person).where(Person.id.in_(list(ids)), Person.merged_into_id.is_(None))
+    ids = union(*parts).subquery()
+    rows = await session.execute(
+        select(*_MATCH_COLUMNS).where(Person.id.in_(select(ids.c.id)), Person.merged_into_id.is_(None))
     )
-    return rows.all()
+    return [_candidate(r) for r in rows]
 
 
 def rank(
-    seen: match.Seen, persons: Sequence[Person], *, skip: set[uuid.UUID]
-) -> list[tuple[Person, match.Scored]]:
-    scored = [(p, match.score(seen, seen_of_person(p))) for p in persons if p.id not in skip]
-    good = [(p, s) for p, s in scored if s.score >= match.PROPOSE]
-    good.sort(key=lambda ps: (-ps[1].score, ps[0].created_at))
+    seen: match.Seen, found: Sequence[Candidate], *, skip: set[uuid.UUID]
+) -> list[tuple[Candidate, match.Scored]]:
+    scored = [(c, match.score(seen, c.seen)) for c in found if c.id not in skip]
+    good = [(c, s) for c, s in scored if s.score >= match.PROPOSE]
+    good.sort(key=lambda cs: (-cs[1].score, cs[0].created_at))
     return good[: match.MAX_PROPOSALS]
 
 
@@ -111,9 +166,13 @@ async def propose(
     )
     skip = rejected | ({subject.person_id} if subject.person_id else set())
     best = rank(seen, found, skip=skip)
-    history = await records.histories(session, [p.id for p, _ in best])
+    history = await records.histories(session, [c.id for c, _ in best])
+    loaded = {
+        p.id: p for p in await session.scalars(select(Person).where(Person.id.in_([c.id for c, _ in best])))
+    }
     out = []
-    for person, scored in best:
+    for cand, scored in best:
+        person = loaded[cand.id]
         records.audit_read(session, principal, person, reveal=False, purpose="match proposal")
         out.append(
             MatchOut(

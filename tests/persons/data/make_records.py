@@ -176,7 +176,8 @@ def typo(name: str, rng: random.Random) -> str:
 
 def nik_for(village: str, born: date, sex: str, rng: random.Random) -> str:
     day = born.day + (40 if sex == "female" else 0)
-    return f"{village[:5].replace('.', '')}{village[6:8]}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randrange(1, 9999):04d}"
+    region = village[:5].replace(".", "") + village[6:8]
+    return f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randrange(1, 9999):04d}"
 
 
 def main(seed: int = 14, people: int = 130) -> None:
@@ -237,7 +238,7 @@ def main(seed: int = 14, people: int = 130) -> None:
                     "region_code": where,
                     "lat": lat,
                     "lon": lon,
-                    "description": ", ".join(rng.sample(features, rng.randint(1, 2)) + [rng.choice(NOISE)]),
+                    "description": ", ".join([*rng.sample(features, rng.randint(1, 2)), rng.choice(NOISE)]),
                 }
             )
             n += 1

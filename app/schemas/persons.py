@@ -5,13 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app import clock
 from app.persons import nik as nik_rules
-from app.schemas.common import DESCRIPTION_MAX, Name, Out, Phone, RegionCode, Strict
+from app.schemas.common import DESCRIPTION_MAX, Name, Out, Phone, RegionCode, Strict, _printable_within
 from app.schemas.reports import Sex
 
 REASON_MAX = 500
@@ -88,6 +96,14 @@ class PersonFields(Strict):
     home_region_code: RegionCode | None = None
     family_contacts: list[FamilyContact] = Field(default_factory=list, max_length=20)
     vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=len(Vulnerability))
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable_and_bounded(cls, value: Any, info: ValidationInfo) -> Any:
+        # Strict's bounds (1970-2099) are for instants of the service; people were born long before 1970.
+        if info.field_name != "birth_date" and not isinstance(value, BaseModel):
+            _printable_within(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> PersonFields:

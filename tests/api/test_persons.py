@@ -436,3 +436,19 @@ async def test_the_database_refuses_a_second_active_link(
             )
             with pytest.raises(IntegrityError):
                 await s.commit()
+
+
+async def test_the_elderly_were_born_before_1970(client: httpx.AsyncClient, actors: dict[str, Actor]) -> None:
+    """Dates of the service are bounded to 1970-2099; birth dates are not (a neglected elderly woman, LUT)."""
+    op = actors["operator"]
+    r = await client.post(
+        f"{B}/persons",
+        json={"name": "Mbah Sarni", "birth_date": "1950-05-01", "birth_precision": "year", "sex": "female"},
+        headers=op.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["birth_year_min"] == 1950
+    # A NIK of a woman born on 5 May 1945 (day + 40).
+    r = await client.post(f"{B}/persons", json={"nik": "3509014505450003"}, headers=op.headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["birth_date"] == "1945-05-05" and r.json()["sex"] == "female"

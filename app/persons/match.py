@@ -19,7 +19,7 @@ from app.persons import names as nm
 from app.persons import nik as nik_rules
 
 # A proposal is shown from PROPOSE up; STRONG is "very likely the same person". Chosen on the labelled
-# records (tests/persons/): PROPOSE finds ~85 % of the known people, STRONG is right ~96 % of the time.
+# records (tests/persons/): PROPOSE finds ~87 % of the known people, STRONG is right ~94 % of the time.
 PROPOSE = 0.4
 STRONG = 0.65
 MAX_PROPOSALS = 5
@@ -152,7 +152,7 @@ _STOP = frozenset(
 
 @lru_cache(maxsize=65536)
 def _features(text: str) -> str:
-    return " ".join(w for w in nm.normalize(text).split() if w not in _STOP and len(w) > 2)
+    return " ".join(w for w in nm.plain(text) if w not in _STOP and len(w) > 2)
 
 
 def _distance_m(a: Seen, b: Seen) -> float | None:

@@ -71,8 +71,8 @@ TITLES = frozenset(
 )
 # Joining words of patronymics: kept in the normal form, never a key.
 JOINERS = frozenset({"bin", "binti", "bt", "bn"})
-# Name parts so common that their key finds thousands of people: no key unless the name has nothing else.
-COMMON = frozenset({"mmd", "st", "nr", "abdl", "amd", "mhmd"})
+# Name parts so common that, alone, they say little of who someone is (the score weighs them less).
+COMMON = frozenset({"md", "st", "nr", "abdl", "amd", "sr"})  # Muhammad/Made, Siti, Nur, Abdul, Ahmad, Sri
 _SPACES = re.compile(r"[^a-z]+")
 _FOLDS = (
     ("oe", "u"),
@@ -96,13 +96,18 @@ _FOLDS = (
 _VOWELS = frozenset("aeiouy")
 
 
+def plain(text: str) -> list[str]:
+    """Lower-case ASCII words of any text."""
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [w for w in _SPACES.split(ascii_) if w]
+
+
 # Cached: matching compares the same names again and again (namesakes, one report against 200 records).
 @lru_cache(maxsize=65536)
 def normalize(name: str) -> str:
-    """Lower case, ASCII, titles dropped, one space between words: "Bpk. H. Achmad  Yani" -> "achmad yani"."""
-    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    words = [w for w in _SPACES.split(ascii_) if w and w not in TITLES]
-    return " ".join(words)
+    """Lower case, ASCII, titles dropped, one space between words: "Bpk. H. Achmad  Yani" -> "achmad yani".
+    Academic titles follow a comma ("Budi Santoso, S.Pd"): the name is what comes before."""
+    return " ".join(w for w in plain(name.split(",")[0]) if w not in TITLES)
 
 
 @lru_cache(maxsize=65536)
@@ -134,10 +139,5 @@ def phonetic_name(name: str) -> str:
 
 
 def keys(names: list[str]) -> set[str]:
-    """Blocking keys of a person's names and aliases: one per distinctive word ("n:" + its skeleton)."""
-    out: set[str] = set()
-    for name in names:
-        skeletons = [p for p in (phonetic(w) for w in words(name)) if len(p) >= 2]
-        rare = [p for p in skeletons if p not in COMMON]
-        out.update(f"n:{p}" for p in (rare or skeletons))
-    return out
+    """Blocking keys of a person's names and aliases: one per word ("n:" + its skeleton), common ones too."""
+    return {f"n:{p}" for name in names for p in (phonetic(w) for w in words(name)) if len(p) >= 2}

@@ -99,7 +99,7 @@ class PersonFields(Strict):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _printable_and_bounded(cls, value: Any, info: ValidationInfo) -> Any:
+    def _printable_and_bounded(cls, value: Any, info: ValidationInfo) -> Any:  # type: ignore[override]
         # Strict's bounds (1970-2099) are for instants of the service; people were born long before 1970.
         if info.field_name != "birth_date" and not isinstance(value, BaseModel):
             _printable_within(value)

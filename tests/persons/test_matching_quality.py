@@ -14,14 +14,14 @@ def test_precision_and_recall_of_proposed_links() -> None:
         print(f"  {name:18s} {value:.3f}")
     assert res.queries >= 200 and res.with_true >= 80
     # Every proposal shown (up to 5 per report, from PROPOSE up): the operator finds the right person there.
-    assert f["recall"] >= 0.83
-    assert f["precision"] >= 0.35
-    assert f["top1_precision"] >= 0.63
+    assert f["recall"] >= 0.85
+    assert f["precision"] >= 0.33
+    assert f["top1_precision"] >= 0.6
     # "kuat" proposals: almost always right.
-    assert f["strong_precision"] >= 0.93
+    assert f["strong_precision"] >= 0.92
     assert f["strong_recall"] >= 0.45
     # A new person is seldom shown someone else.
-    assert f["new_with_proposal"] <= 0.3
+    assert f["new_with_proposal"] <= 0.32
 
 
 def test_a_nik_settles_it_and_a_contradiction_weighs() -> None:

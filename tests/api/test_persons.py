@@ -167,6 +167,10 @@ async def test_same_odgj_three_months_later_by_nik(
     person = (await client.get(f"{B}/persons/{person_id}", headers=op.headers)).json()
     assert [h["incident_id"] for h in person["history"]] == [later["incident_id"], first["incident_id"]]
     assert "person.linked" in await _timeline(client, op, later["incident_id"])
+    links = await _audit(client, actors["admin"], entity_id=person_id, action="link")
+    assert [a["actor"] for a in links] == [op.username, op.username]  # created for the first, confirmed now
+    proposals = await _audit(client, actors["admin"], entity_id=person_id, action="read")
+    assert "match proposal" in [a["purpose"] for a in proposals]
 
 
 async def test_same_odgj_three_months_later_without_nik(

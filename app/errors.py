@@ -97,7 +97,14 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     body_expected = any(e["loc"] and e["loc"][0] == "body" for e in errors)
-    if body_expected and request.method in {"POST", "PUT", "PATCH"} and not _is_json(request):
+    # A bad path or query parameter is named first, whatever the body (a POST to /subjects/{ordinal}/...).
+    params_bad = any(e["loc"] and e["loc"][0] in {"path", "query"} for e in errors)
+    if (
+        body_expected
+        and not params_bad
+        and request.method in {"POST", "PUT", "PATCH"}
+        and not _is_json(request)
+    ):
         return problem(
             415,
             code="unsupported-media-type",

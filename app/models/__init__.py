@@ -9,6 +9,14 @@ from app.models.event import Event, EventCounter
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
+from app.models.person import (
+    IncidentSubject,
+    MatchRejection,
+    Person,
+    PersonKey,
+    PersonLink,
+    PersonMerge,
+)
 from app.models.push import PushMessage, PushSubscription
 from app.models.report import Report
 from app.models.social import SocialPost
@@ -38,9 +46,15 @@ __all__ = [
     "InboundSource",
     "Incident",
     "IncidentNote",
+    "IncidentSubject",
     "LoginFailures",
+    "MatchRejection",
     "Offer",
     "OutboxCursor",
+    "Person",
+    "PersonKey",
+    "PersonLink",
+    "PersonMerge",
     "Personnel",
     "PushMessage",
     "PushSubscription",

@@ -24,7 +24,9 @@ from app.models import (
     Crew,
     CrewMember,
     Incident,
+    IncidentSubject,
     Offer,
+    Person,
     Personnel,
     PushSubscription,
     Referral,
@@ -49,7 +51,9 @@ NAMES: dict[type[Any], str] = {
     ApiKey: "API key",
     Crew: "crew",
     Incident: "incident",
+    IncidentSubject: "subject",
     Offer: "offer",
+    Person: "person (klien)",
     Personnel: "personnel",
     PushSubscription: "push subscription",
     Referral: "referral",
@@ -139,6 +143,9 @@ async def reaches(session: AsyncSession, principal: Principal, row: object) -> b
         case Incident():
             return _within(principal, row.region_code) or await mutual_aid(session, principal, row)
         case Team():
+            return _serves(principal, row.region_code)
+        case Person():
+            # Held by a kab/kota: its staff (down to a kecamatan's) and those above reach it.
             return _serves(principal, row.region_code)
         case Personnel() | Vehicle():
             return _serves(principal, await _team_region(session, row.team_id))

@@ -25,7 +25,9 @@ from app.models import (
     Crew,
     CrewMember,
     Event,
+    IncidentSubject,
     Offer,
+    Person,
     Personnel,
     PushSubscription,
     Referral,
@@ -134,6 +136,41 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     "POST /api/v1/users/{user_id}/unlock": ("user", MANAGE, None),
     "POST /api/v1/api-keys/{key_id}/revoke": ("key", ADMIN, None),
     "POST /api/v1/api-keys/{key_id}/rotate": ("key", ADMIN, {}),
+    "GET /api/v1/persons/{person_id}": ("klien", CONSOLE, None),
+    "PATCH /api/v1/persons/{person_id}": (
+        "klien",
+        CONSOLE,
+        {"description": "baju merah", "reason": "koreksi"},
+    ),
+    "POST /api/v1/persons/{person_id}/merge": (
+        "klien",
+        CONSOLE,
+        {"absorbed_id": "{klien2}", "reason": "sama"},
+    ),
+    "POST /api/v1/persons/{person_id}/split": (
+        "klien",
+        CONSOLE,
+        {"absorbed_id": "{klien2}", "reason": "beda"},
+    ),
+    "GET /api/v1/incidents/{incident_id}/subjects": ("incident", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/subjects": ("incident", CONSOLE, {"subjects": [{"name": "Andi"}]}),
+    "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/matches": ("incident", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/link": (
+        "incident",
+        CONSOLE,
+        {"person_id": "{klien}"},
+    ),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/person": ("incident", CONSOLE, {}),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/reject": (
+        "incident",
+        CONSOLE,
+        {"person_id": "{klien}"},
+    ),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/unlink": (
+        "incident",
+        CONSOLE,
+        {"reason": "salah"},
+    ),
     "POST /api/v1/webhooks/{endpoint_id}/replay": (
         "endpoint",
         HOOKS,
@@ -244,7 +281,10 @@ async def _world(
         s.add(account)
         await s.flush()
         key = ApiKey(user_id=account.id, name="integrasi", prefix="tgp_x", key_hash=uuid.uuid4().hex * 2)
-        s.add_all([offer, endpoint, event, rule, post, referral, subscription, key])
+        klien = Person(name="Andi", region_code=region, sex="male")
+        klien2 = Person(name="Andi S", region_code=region, sex="male")
+        subject = IncidentSubject(incident_id=incident_id, ordinal=1, name="Andi", sex="male")
+        s.add_all([offer, endpoint, event, rule, post, referral, subscription, key, klien, klien2, subject])
         await s.flush()
         delivery = WebhookDelivery(
             endpoint_id=endpoint.id,
@@ -276,6 +316,8 @@ async def _world(
             "subscription": str(subscription.id),
             "user": str(account.id),
             "key": str(key.id),
+            "klien": str(klien.id),
+            "klien2": str(klien2.id),
         }
 
 
@@ -292,7 +334,7 @@ def _fill(value: Any, world: dict[str, str]) -> Any:
 async def _call(client: httpx.AsyncClient, route: str, world: dict[str, str], actor: Actor) -> httpx.Response:
     method, path = route.split(" ", 1)
     kind, _, body = POLICY[route]
-    url = path.split("{")[0] + world[kind] + path.split("}", 1)[1]
+    url = (path.split("{")[0] + world[kind] + path.split("}", 1)[1]).replace("{ordinal}", "1")
     params = (
         {"since": NOW.isoformat(), "until": (NOW + timedelta(days=1)).isoformat()}
         if path.endswith("/crews") and method == "GET"

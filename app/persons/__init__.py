@@ -1,0 +1,1 @@
+"""Persons (klien): pure rules for NIK, names and matching. No FastAPI, no SQLAlchemy."""

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
 from app.models.dispatch import DispatchRegion
 from app.models.event import Event, EventCounter
+from app.models.facility import Facility, FacilityUnit, Placement
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
@@ -41,6 +42,8 @@ __all__ = [
     "DispatchRegion",
     "Event",
     "EventCounter",
+    "Facility",
+    "FacilityUnit",
     "IdempotencyKey",
     "InboundMessage",
     "InboundSource",
@@ -56,6 +59,7 @@ __all__ = [
     "PersonLink",
     "PersonMerge",
     "Personnel",
+    "Placement",
     "PushMessage",
     "PushSubscription",
     "RateLimitWindow",

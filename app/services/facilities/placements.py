@@ -396,17 +396,12 @@ async def render_many(session: AsyncSession, rows: Sequence[Placement]) -> list[
         f.id: f
         for f in await session.scalars(select(Facility).where(Facility.id.in_({p.facility_id for p in rows})))
     }
-    ordinals = dict(
-        (
-            await session.execute(
-                select(IncidentSubject.id, IncidentSubject.ordinal).where(
-                    IncidentSubject.id.in_({p.subject_id for p in rows})
-                )
-            )
+    found = await session.execute(
+        select(IncidentSubject.id, IncidentSubject.ordinal).where(
+            IncidentSubject.id.in_({p.subject_id for p in rows})
         )
-        .tuples()
-        .all()
     )
+    ordinals = {subject_id: ordinal for subject_id, ordinal in found}
     return [
         PlacementOut(
             id=p.id,

@@ -240,7 +240,8 @@ async def test_suggestions_by_rules_group_and_capacity(
     assert any(x.startswith("jarak ") and x.endswith(" km") for x in top["reasons"])
     refused = {x["unit"]: x["reasons"] for x in got["refused"] if x["facility"] == near["name"]}
     assert refused["Dewasa Laki-laki"] == [
-        "anak terpisah dari orang dewasa: anak (di bawah 18 tahun) tidak boleh ditempatkan di unit dewasa (umum)"
+        "anak terpisah dari orang dewasa: "
+        "anak (di bawah 18 tahun) tidak boleh ditempatkan di unit dewasa (umum)"
     ]
     assert any("perempuan" in x for x in refused["Anak Putri"])
     # A crew not working the incident may not ask; another province's incident is not found.

@@ -57,7 +57,8 @@ RULE_SETS = [frozenset(c) for n in range(4) for c in itertools.combinations(list
 
 
 def test_every_person_into_every_empty_unit_under_every_set_of_rules() -> None:
-    """108 kinds of person x 20 kinds of unit x 8 sets of rules: admitted exactly when the unit may hold him."""
+    """108 kinds of person x 20 kinds of unit x 8 sets of rules: admitted exactly when the unit may
+    hold him."""
     for person, unit, rules in itertools.product(RESIDENTS, UNITS, RULE_SETS):
         refusals = check(person, unit, [], rules)
         assert (not refusals) == valid(unit, [person], rules), (person, unit, rules, refusals)
@@ -155,4 +156,4 @@ def test_suggestion_reasons_in_indonesian() -> None:
         refused[0].refusals[0].detail
         == "anak (di bawah 18 tahun) tidak boleh ditempatkan di unit dewasa (umum)"
     )
-    assert ALL_RULES == frozenset(Rule)
+    assert frozenset(Rule) == ALL_RULES

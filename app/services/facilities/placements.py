@@ -401,7 +401,7 @@ async def render_many(session: AsyncSession, rows: Sequence[Placement]) -> list[
             IncidentSubject.id.in_({p.subject_id for p in rows})
         )
     )
-    ordinals = {subject_id: ordinal for subject_id, ordinal in found}
+    ordinals = {row.id: row.ordinal for row in found}
     return [
         PlacementOut(
             id=p.id,

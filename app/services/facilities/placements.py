@@ -165,6 +165,14 @@ def _admissible(
         )
 
 
+async def occupy(session: AsyncSession, unit: FacilityUnit, delta: int) -> None:
+    """Count a bed taken or freed as `occupied + delta` in SQL (not a value computed here): even a writer
+    that skipped the unit's lock cannot push the count past the check constraint unseen."""
+    unit.occupied = FacilityUnit.occupied + delta
+    await session.flush()
+    await session.refresh(unit, ["occupied"])
+
+
 async def _person_elsewhere(session: AsyncSession, person_id: uuid.UUID | None) -> None:
     if person_id is None:
         return
@@ -268,9 +276,8 @@ async def admit(
     _admissible(person, unit, facility, (await occupants(session, [unit.id]))[unit.id])
     placement = _new_placement(principal, incident, subject, facility, unit, body.note)
     placement.referral_id = await _refer(session, principal, incident, facility)
-    unit.occupied += 1
     session.add(placement)
-    await session.flush()
+    await occupy(session, unit, +1)
     _event(session, principal, "placement.admitted", incident, subject, placement, facility, unit)
     return placement
 
@@ -320,8 +327,8 @@ async def transfer(
     )
     placement.end_note = body.reason
     placement.destination = f"{facility.name} / {unit.name}"
-    old.occupied -= 1
-    await session.flush()  # the old placement ends before the new one begins (one active per subject)
+    # The old placement ends before the new one begins (one active per subject).
+    await occupy(session, old, -1)
     moved = _new_placement(principal, incident, subject, facility, unit, body.reason)
     moved.transferred_from_id = placement.id
     if facility.id != old_facility.id:
@@ -329,9 +336,8 @@ async def transfer(
     else:
         moved.referral_id, moved.stay_due_at = placement.referral_id, placement.stay_due_at
         moved.stay_alerted_at = placement.stay_alerted_at
-    unit.occupied += 1
     session.add(moved)
-    await session.flush()
+    await occupy(session, unit, +1)
     _event(
         session,
         principal,
@@ -361,8 +367,7 @@ async def discharge(
     placement.destination = body.destination
     placement.destination_region_code = body.destination_region_code
     placement.end_note = body.note
-    unit.occupied -= 1
-    await session.flush()
+    await occupy(session, unit, -1)
     _event(
         session,
         principal,

@@ -44,6 +44,7 @@ async def alert_overdue(maker: async_sessionmaker[AsyncSession], now: datetime) 
                 select(IncidentSubject.ordinal).where(IncidentSubject.id == placement.subject_id)
             )
             days = (now - placement.admitted_at).days
+            limit = (placement.stay_due_at - placement.admitted_at).days if placement.stay_due_at else 0
             kind = FACILITY_LABELS[FacilityKind(facility.kind)]
             events.record(
                 session,
@@ -61,8 +62,10 @@ async def alert_overdue(maker: async_sessionmaker[AsyncSession], now: datetime) 
                     "unit": unit.name,
                     "admitted_at": placement.admitted_at.isoformat(),
                     "days": days,
+                    "limit_days": limit,
                     "message": (
-                        f"subjek {ordinal} sudah {days} hari di {kind} {facility.name}, melewati batas"
+                        f"subjek {ordinal} sudah {days} hari di {facility.name} ({kind}), "
+                        f"melewati batas {limit} hari"
                     ),
                 },
             )

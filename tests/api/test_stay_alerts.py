@@ -4,8 +4,9 @@ limit (a rumah singgah's 7 days, a facility's own), with the server's clock move
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from tests.facilities.helpers import B, admit, facility, incident, timeline, uni
 
 
 @pytest.fixture
-def later() -> Iterator[object]:
+def later() -> Iterator[Callable[[float], None]]:
     """Moves the server's clock: `later(days)` makes it that many days from now; real time again after."""
 
     def move(days: float) -> None:
@@ -29,7 +30,7 @@ def later() -> Iterator[object]:
 
 
 async def test_a_stay_past_the_limit_is_an_event_once(
-    client: httpx.AsyncClient, app: FastAPI, actors: dict[str, Actor], later: object
+    client: httpx.AsyncClient, app: FastAPI, actors: dict[str, Actor], later: Callable[[float], None]
 ) -> None:
     sup, op = actors["supervisor"], actors["operator"]
     singgah = await facility(client, sup)
@@ -53,12 +54,11 @@ async def test_a_stay_past_the_limit_is_an_event_once(
     for n, fac in enumerate((singgah, panti, own), start=1):
         assert (await admit(client, op, inc, n, unit(fac, "Anak Putra"))).status_code == 201
 
-    def alerts(events: list[dict[str, object]]) -> list[object]:
-        return [e["data"] for e in events if e["type"] == "placement.stay_exceeded"]  # type: ignore[index]
+    def alerts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [e["data"] for e in events if e["type"] == "placement.stay_exceeded"]
 
     maker = app.state.sessionmaker
     move = later
-    assert callable(move)
     move(6.9)
     await scheduler.tick(maker)
     assert alerts(await timeline(client, op, inc)) == []
@@ -69,7 +69,6 @@ async def test_a_stay_past_the_limit_is_an_event_once(
     raised = alerts(await timeline(client, op, inc))
     assert len(raised) == 1, raised
     first = raised[0]
-    assert isinstance(first, dict)
     assert first["ordinal"] == 1 and first["days"] == 7
     assert first["message"] == (
         "subjek 1 sudah 7 hari di Rumah Singgah Sekupang (Rumah Singgah), melewati batas 7 hari"
@@ -77,6 +76,6 @@ async def test_a_stay_past_the_limit_is_an_event_once(
     move(30)
     await scheduler.tick(maker)
     # The facility's own 10 days; the panti has no limit.
-    assert [a["ordinal"] for a in alerts(await timeline(client, op, inc))] == [1, 3]  # type: ignore[index]
+    assert [a["ordinal"] for a in alerts(await timeline(client, op, inc))] == [1, 3]
     r = await client.get(f"{B}/incidents/{inc}/subjects/1/placements", headers=op.headers)
     assert r.json()[0]["stay_alerted_at"] is not None

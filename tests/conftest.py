@@ -202,6 +202,7 @@ async def truncate(engine: AsyncEngine) -> None:
                 "inbound_messages",
                 "inbound_sources",
                 "social_posts",
+                "assessments",
                 "placements",
                 "facility_units",
                 "facilities",

@@ -13,6 +13,8 @@ from app.facilities.kinds import FacilityKind
 from app.schemas.common import RegionCode, problem_responses
 from app.schemas.facilities import (
     AdmitIn,
+    AssessmentIn,
+    AssessmentOut,
     DischargeIn,
     FacilityIn,
     FacilityOut,
@@ -24,7 +26,7 @@ from app.schemas.facilities import (
     UnitOut,
     UnitPatch,
 )
-from app.services.facilities import placements, registry
+from app.services.facilities import assessments, placements, registry
 
 router = APIRouter(tags=["facilities"])
 _errors = problem_responses(401, 403, 404, 409, 415, 422)
@@ -153,3 +155,41 @@ async def discharge(
     """End a placement with a reason and where he went; the bed is free again."""
     placement = await placements.discharge(session, principal, placement_id, body)
     return (await placements.render_many(session, [placement]))[0]
+
+
+@router.post(
+    "/incidents/{incident_id}/subjects/{ordinal}/assessments",
+    status_code=201,
+    response_model=AssessmentOut,
+    responses=_errors,
+)
+async def record_assessment(
+    incident_id: uuid.UUID,
+    ordinal: Ordinal,
+    body: AssessmentIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> AssessmentOut:
+    """A new version of the subject's assessment (the console, or the crew working the case); audited."""
+    made = await assessments.record(session, principal, incident_id, ordinal, body)
+    return (await assessments.render(session, [made]))[0]
+
+
+@router.get(
+    "/incidents/{incident_id}/subjects/{ordinal}/assessments",
+    response_model=list[AssessmentOut],
+    responses=_errors,
+)
+async def subject_assessments(
+    incident_id: uuid.UUID, ordinal: Ordinal, principal: CurrentPrincipal, session: SessionDep
+) -> list[AssessmentOut]:
+    """Every version, newest (current) first; health data, every read audited."""
+    return await assessments.of_subject(session, principal, incident_id, ordinal)
+
+
+@router.get("/persons/{person_id}/assessments", response_model=list[AssessmentOut], responses=_errors)
+async def person_assessments(
+    person_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[AssessmentOut]:
+    """A person's assessments across his incidents, newest first (the console; audited)."""
+    return await assessments.of_person(session, principal, person_id)

@@ -6,7 +6,7 @@ from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
 from app.models.dispatch import DispatchRegion
 from app.models.event import Event, EventCounter
-from app.models.facility import Facility, FacilityUnit, Placement
+from app.models.facility import Assessment, Facility, FacilityUnit, Placement
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
@@ -34,6 +34,7 @@ from app.models.webhook import (
 __all__ = [
     "Agency",
     "ApiKey",
+    "Assessment",
     "AuditEntry",
     "Base",
     "Crew",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -115,3 +116,26 @@ class Placement(Base):
     # When the length-of-stay alert is due (None: the facility has no limit), and when it was raised.
     stay_due_at: Mapped[datetime | None]
     stay_alerted_at: Mapped[datetime | None]
+
+
+class Assessment(Base):
+    """One version of a subject's assessment (asesmen): versions 1..n per subject, each a whole form; the
+    newest is the current one, the others stay (who assessed what, when, where)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("subject_id", "version", name="uq_assessments_version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident_subjects.id"))
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    version: Mapped[int]
+    # app/facilities/assessment.py: Place, AssessorRole
+    place: Mapped[str] = mapped_column(String(16))
+    assessor_name: Mapped[str] = mapped_column(String(120))
+    assessor_role: Mapped[str] = mapped_column(String(16))
+    assessed_at: Mapped[datetime]
+    # The form (app/schemas/facilities.py: AssessmentForm), health data: specific personal data (UU PDP).
+    form: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

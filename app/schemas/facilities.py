@@ -8,9 +8,30 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from app.facilities.assessment import (
+    AssessorRole,
+    Condition,
+    Consent,
+    LegalBasis,
+    MentalSign,
+    Need,
+    PhysicalSign,
+    Place,
+    Risk,
+)
 from app.facilities.kinds import DischargeReason, FacilityKind, UnitGroup, UnitSex
 from app.facilities.rules import Rule
-from app.schemas.common import ADDRESS_MAX, NOTE_MAX, Latitude, Longitude, Name, Out, RegionCode, Strict
+from app.schemas.common import (
+    ADDRESS_MAX,
+    NOTE_MAX,
+    Latitude,
+    Longitude,
+    Name,
+    Out,
+    PastTime,
+    RegionCode,
+    Strict,
+)
 
 FacilityName = Annotated[str, StringConstraints(min_length=2, max_length=160)]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=NOTE_MAX)]
@@ -195,3 +216,79 @@ class SuggestionsOut(Out):
     subject_id: uuid.UUID
     suggestions: list[SuggestionOut]
     refused: list[RefusedOut]
+
+
+# ---- assessment ----------------------------------------------------------------------------------------
+
+
+class Assessor(Strict):
+    name: Name
+    role: AssessorRole
+
+
+class AssessmentIn(Strict):
+    """One whole assessment (a new version; the earlier ones stay)."""
+
+    place: Place
+    assessor: Assessor
+    assessed_at: PastTime | None = Field(default=None, description="when it was done (default: now)")
+    condition: Condition
+    physical_signs: list[PhysicalSign] = Field(default_factory=list, max_length=len(PhysicalSign))
+    mental_signs: list[MentalSign] = Field(default_factory=list, max_length=len(MentalSign))
+    needs: list[Need] = Field(default_factory=list, max_length=len(Need))
+    identity_found: bool
+    identity_note: Note | None = None
+    family_known: bool
+    family_note: Note | None = None
+    risk: Risk
+    risk_note: Note | None = None
+    consent: Consent
+    legal_basis: LegalBasis = Field(
+        description="the basis for processing: consent only when consent is given"
+    )
+    notes: Note | None = None
+
+    @model_validator(mode="after")
+    def _basis(self) -> AssessmentIn:
+        if self.legal_basis == LegalBasis.consent and self.consent != Consent.given:
+            raise ValueError(
+                "legal_basis consent needs consent given; otherwise name the basis (public_service, ...)"
+            )
+        for name in ("physical_signs", "mental_signs", "needs"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists a value twice")
+        return self
+
+
+class Labelled(Out):
+    code: str
+    label: str
+
+
+class AssessmentOut(Out):
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    subject_id: uuid.UUID
+    ordinal: int
+    person_id: uuid.UUID | None
+    version: int
+    current: bool
+    place: Labelled
+    assessor_name: str
+    assessor_role: Labelled
+    assessed_at: datetime
+    recorded_at: datetime
+    condition: Labelled
+    physical_signs: list[Labelled]
+    mental_signs: list[Labelled]
+    needs: list[Labelled]
+    identity_found: bool
+    identity_note: str | None
+    family_known: bool
+    family_note: str | None
+    risk: Labelled
+    risk_note: str | None
+    consent: Labelled
+    legal_basis: Labelled
+    notes: str | None

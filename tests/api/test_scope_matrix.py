@@ -201,6 +201,23 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
         {"unit_id": "{unit2}", "reason": "pindah kamar"},
     ),
     "POST /api/v1/placements/{placement_id}/discharge": ("placement", CONSOLE, {"reason": "other"}),
+    # Health data: the console, and the crew working the case (the world's crew only has an offer).
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/assessments": (
+        "incident",
+        CONSOLE,
+        {
+            "place": "shelter",
+            "assessor": {"name": "Dewi", "role": "social_worker"},
+            "condition": "stable",
+            "identity_found": False,
+            "family_known": False,
+            "risk": "low",
+            "consent": "given",
+            "legal_basis": "consent",
+        },
+    ),
+    "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/assessments": ("incident", CONSOLE, None),
+    "GET /api/v1/persons/{person_id}/assessments": ("klien", CONSOLE, None),
     "POST /api/v1/webhooks/{endpoint_id}/replay": (
         "endpoint",
         HOOKS,

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
 from app.models.dispatch import DispatchRegion
 from app.models.event import Event, EventCounter
+from app.models.facility import Assessment, Facility, FacilityUnit, Placement
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
@@ -33,6 +34,7 @@ from app.models.webhook import (
 __all__ = [
     "Agency",
     "ApiKey",
+    "Assessment",
     "AuditEntry",
     "Base",
     "Crew",
@@ -41,6 +43,8 @@ __all__ = [
     "DispatchRegion",
     "Event",
     "EventCounter",
+    "Facility",
+    "FacilityUnit",
     "IdempotencyKey",
     "InboundMessage",
     "InboundSource",
@@ -56,6 +60,7 @@ __all__ = [
     "PersonLink",
     "PersonMerge",
     "Personnel",
+    "Placement",
     "PushMessage",
     "PushSubscription",
     "RateLimitWindow",

@@ -96,6 +96,21 @@ async def route(session: AsyncSession, actor: Principal | None, incident: Incide
     return made
 
 
+async def for_placement(
+    session: AsyncSession, actor: Principal, incident: Incident, agency: Agency, *, reason: str
+) -> Referral:
+    """A placement in a facility another agency runs: the incident is referred to it (an open referral
+    stays as it is), whatever the incident's stage."""
+    made = await _open(session, actor, incident, agency, reason=reason, rule=None)
+    if made is not None:
+        return made
+    referral = await session.scalar(
+        select(Referral).where(Referral.incident_id == incident.id, Referral.agency_id == agency.id)
+    )
+    assert referral is not None
+    return referral
+
+
 async def _incident(session: AsyncSession, principal: Principal, incident_id: uuid.UUID) -> Incident:
     return await scoped.find(session, principal, Incident, incident_id)
 

@@ -19,6 +19,7 @@ from app.db import unit_of_work
 from app.models import CrewPosition, InboundMessage, UsedTicket, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
 from app.services import dispatch, idempotency, logins, timers
+from app.services.facilities import stays
 from app.settings import Settings
 
 HOUSEKEEPING_SECONDS = 600
@@ -40,6 +41,7 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     done = await dispatch.end_shifts(maker, now)
     done += await dispatch.start_shifts(maker, now)
     done += await dispatch.expire_offers(maker, now)
+    done += await stays.alert_overdue(maker, now)
     async with unit_of_work(maker) as session:
         return done + await timers.record_breaches(session, now)
 

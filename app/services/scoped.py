@@ -23,11 +23,14 @@ from app.models import (
     ApiKey,
     Crew,
     CrewMember,
+    Facility,
+    FacilityUnit,
     Incident,
     IncidentSubject,
     Offer,
     Person,
     Personnel,
+    Placement,
     PushSubscription,
     Referral,
     Report,
@@ -50,11 +53,14 @@ NAMES: dict[type[Any], str] = {
     Agency: "agency",
     ApiKey: "API key",
     Crew: "crew",
+    Facility: "facility",
+    FacilityUnit: "facility unit",
     Incident: "incident",
     IncidentSubject: "subject",
     Offer: "offer",
     Person: "person (klien)",
     Personnel: "personnel",
+    Placement: "placement",
     PushSubscription: "push subscription",
     Referral: "referral",
     Report: "report",
@@ -147,6 +153,15 @@ async def reaches(session: AsyncSession, principal: Principal, row: object) -> b
         case Person():
             # Held by a kab/kota: its staff (down to a kecamatan's) and those above reach it.
             return _serves(principal, row.region_code)
+        case Facility():
+            # Held by a kab/kota's Dinas Sosial: its staff (down to a kecamatan's) and those above.
+            return _serves(principal, row.region_code)
+        case FacilityUnit():
+            region = await session.scalar(select(Facility.region_code).where(Facility.id == row.facility_id))
+            return _serves(principal, region)
+        case Placement():
+            incident = await session.get(Incident, row.incident_id)
+            return incident is not None and _within(principal, incident.region_code)
         case Personnel() | Vehicle():
             return _serves(principal, await _team_region(session, row.team_id))
         case Crew():

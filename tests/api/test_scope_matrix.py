@@ -25,10 +25,13 @@ from app.models import (
     Crew,
     CrewMember,
     Event,
+    Facility,
+    FacilityUnit,
     IncidentSubject,
     Offer,
     Person,
     Personnel,
+    Placement,
     PushSubscription,
     Referral,
     RoutingRule,
@@ -171,6 +174,50 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
         CONSOLE,
         {"reason": "salah"},
     ),
+    "GET /api/v1/facilities/{facility_id}": ("facility", READ, None),
+    "PATCH /api/v1/facilities/{facility_id}": ("facility", MANAGE, {"stay_limit_days": 5}),
+    "POST /api/v1/facilities/{facility_id}/units": (
+        "facility",
+        MANAGE,
+        {"name": "Isolasi", "sex": "mixed", "group": "isolation", "capacity": 1},
+    ),
+    "PATCH /api/v1/facility-units/{unit_id}": ("unit", MANAGE, {"capacity": 6}),
+    "GET /api/v1/facility-units/{unit_id}/placements": ("unit", CONSOLE, None),
+    "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/placement-suggestions": (
+        "incident",
+        CONSOLE,
+        None,
+    ),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/placements": (
+        "incident",
+        CONSOLE,
+        {"unit_id": "{unit}"},
+    ),
+    "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/placements": ("incident", CONSOLE, None),
+    "GET /api/v1/persons/{person_id}/placements": ("klien", CONSOLE, None),
+    "POST /api/v1/placements/{placement_id}/transfer": (
+        "placement",
+        CONSOLE,
+        {"unit_id": "{unit2}", "reason": "pindah kamar"},
+    ),
+    "POST /api/v1/placements/{placement_id}/discharge": ("placement", CONSOLE, {"reason": "other"}),
+    # Health data: the console, and the crew working the case (the world's crew only has an offer).
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/assessments": (
+        "incident",
+        CONSOLE,
+        {
+            "place": "shelter",
+            "assessor": {"name": "Dewi", "role": "social_worker"},
+            "condition": "stable",
+            "identity_found": False,
+            "family_known": False,
+            "risk": "low",
+            "consent": "given",
+            "legal_basis": "consent",
+        },
+    ),
+    "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/assessments": ("incident", CONSOLE, None),
+    "GET /api/v1/persons/{person_id}/assessments": ("klien", CONSOLE, None),
     "POST /api/v1/webhooks/{endpoint_id}/replay": (
         "endpoint",
         HOOKS,
@@ -284,7 +331,38 @@ async def _world(
         klien = Person(name="Andi", region_code=region, sex="male")
         klien2 = Person(name="Andi S", region_code=region, sex="male")
         subject = IncidentSubject(incident_id=incident_id, ordinal=1, name="Andi", sex="male")
-        s.add_all([offer, endpoint, event, rule, post, referral, subscription, key, klien, klien2, subject])
+        facility = Facility(name="Rumah Singgah", kind="rumah_singgah", region_code=region, rules=[])
+        s.add_all(
+            [
+                offer,
+                endpoint,
+                event,
+                rule,
+                post,
+                referral,
+                subscription,
+                key,
+                klien,
+                klien2,
+                subject,
+                facility,
+            ]
+        )
+        await s.flush()
+        units = [
+            FacilityUnit(facility_id=facility.id, name=n, sex="male", group="general", capacity=5, occupied=o)
+            for n, o in (("Pria A", 1), ("Pria B", 0))
+        ]
+        s.add_all(units)
+        await s.flush()
+        placement = Placement(
+            subject_id=subject.id,
+            incident_id=incident_id,
+            person_id=klien.id,
+            facility_id=facility.id,
+            unit_id=units[0].id,
+        )
+        s.add(placement)
         await s.flush()
         delivery = WebhookDelivery(
             endpoint_id=endpoint.id,
@@ -318,6 +396,10 @@ async def _world(
             "key": str(key.id),
             "klien": str(klien.id),
             "klien2": str(klien2.id),
+            "facility": str(facility.id),
+            "unit": str(units[0].id),
+            "unit2": str(units[1].id),
+            "placement": str(placement.id),
         }
 
 

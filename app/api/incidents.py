@@ -11,6 +11,7 @@ from app.models import Incident
 from app.reference.regions import CODE_PATTERN
 from app.schemas.common import AnyInstant, problem_responses
 from app.schemas.incidents import (
+    FourCTStage,
     IncidentDetail,
     IncidentPage,
     IncidentPatch,
@@ -41,11 +42,20 @@ async def list_incidents(
     channel: Channel | None = None,
     created_since: AnyInstant | None = None,
     created_until: AnyInstant | None = None,
+    breached: Annotated[
+        list[FourCTStage | Literal["any"]] | None,
+        Query(description="4CT: incidents that breached any of these stages (`any`: at least one stage)"),
+    ] = None,
+    deadline_before: Annotated[
+        AnyInstant | None,
+        Query(description="4CT: incidents whose next unmet deadline falls before this instant"),
+    ] = None,
     order: Literal["newest", "priority"] = "newest",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> IncidentPage:
-    """Incidents in the caller's region. `order=priority` is the work queue: P1 first, oldest first."""
+    """Incidents in the caller's region, each with its 4CT stamps, deadlines and breached stages.
+    `order=priority` is the work queue: P1 first, oldest first. No personal data: not audited as a read."""
     filters = IncidentFilters(
         status=status or (),
         category=category,
@@ -54,11 +64,13 @@ async def list_incidents(
         channel=channel,
         created_since=created_since,
         created_until=created_until,
+        breached=[str(b) for b in breached or ()],
+        deadline_before=deadline_before,
     )
     rows, next_cursor = await incidents.list_incidents(
         session, principal, filters, order=order, cursor=cursor, limit=limit
     )
-    return IncidentPage(items=[IncidentSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return IncidentPage(items=[incidents.list_item(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=problem_responses(401, 403, 404))

@@ -26,6 +26,7 @@ from app.api import (
     reference,
     reports,
     social,
+    statistics,
     users,
     webhooks,
 )
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin,
         users,
         reference,
+        statistics,
     ):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(open311.router)

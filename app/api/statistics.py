@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from app.api.deps import CurrentPrincipal, SessionDep
+from app.api.exports import file_response
 from app.dispatch.lifecycle import Status
 from app.reference.regions import CODE_PATTERN
+from app.reporting import files, tables
 from app.schemas.common import AnyInstant, problem_responses
 from app.schemas.reports import Channel
 from app.schemas.statistics import (
@@ -22,7 +25,10 @@ from app.services import statistics
 from app.services.statistics import Filters, Scope
 
 router = APIRouter(prefix="/statistics", tags=["statistics"])
-_errors = problem_responses(401, 403, 404, 422)
+_errors = {
+    200: {"content": {"text/csv": {}, files.XLSX_TYPE: {}}},
+    **problem_responses(401, 403, 404, 422),
+}
 
 Region = Annotated[
     str | None, Query(pattern=CODE_PATTERN, description="region code prefix (default: the caller's region)")
@@ -32,6 +38,17 @@ Month = Annotated[
     Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a calendar month in the region's time zone"),
 ]
 PeriodQ = Annotated[Literal["day", "week", "month"], Query(description="time buckets for by=period")]
+
+
+Format = Annotated[
+    Literal["json", "csv", "xlsx"],
+    Query(description="json, or a file with Indonesian headers: csv or xlsx (the same figures, a total row)"),
+]
+
+
+async def _file(fmt: Literal["csv", "xlsx"], name: str, table: tables.Table) -> StreamingResponse:
+    headers, rows = table
+    return await file_response(fmt, name, headers, files.rows_of(rows))
 
 
 def _scope(
@@ -72,12 +89,16 @@ async def incident_counts(
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     status: Annotated[list[Status] | None, Query()] = None,
     channel: Channel | None = None,
-) -> IncidentCounts:
+    format: Format = "json",
+) -> IncidentCounts | StreamingResponse:
     """Incidents by first report in the span, counted by up to four dimensions (`by=period&by=kecamatan`);
     periods are days, ISO weeks (their Monday) or months in each kab/kota's own time zone."""
     where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, status, channel)
-    return await statistics.incident_counts(session, where, filters, list(by or ()), period)
+    stat = await statistics.incident_counts(session, where, filters, list(by or ()), period)
+    if format == "json":
+        return stat
+    return await _file(format, "statistik-insiden", tables.counts_table(stat))
 
 
 @router.get("/four-ct", response_model=FourCTCompliance, responses=_errors)
@@ -93,14 +114,18 @@ async def four_ct(
     category: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     channel: Channel | None = None,
-) -> FourCTCompliance:
+    format: Format = "json",
+) -> FourCTCompliance | StreamingResponse:
     """4CT compliance per stage (temu, tanggap, tindak, tuntas): met in time, breached, pending, and the
     median and p90 minutes from the first report, overall and per group (`by=kecamatan`, `crew`,
     `category`...). E.g. the month's compliance by kecamatan: `?month=2026-11&by=kecamatan`. Rejected,
     cancelled and merged incidents owe no stage."""
     where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, None, channel)
-    return await statistics.four_ct_compliance(session, where, filters, list(by or ()), period)
+    stat = await statistics.four_ct_compliance(session, where, filters, list(by or ()), period)
+    if format == "json":
+        return stat
+    return await _file(format, "kepatuhan-4ct", tables.compliance_table(stat))
 
 
 @router.get("/dispatch", response_model=DispatchStatistics, responses=_errors)
@@ -114,8 +139,12 @@ async def dispatch(
     category: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     channel: Channel | None = None,
-) -> DispatchStatistics:
+    format: Format = "json",
+) -> DispatchStatistics | StreamingResponse:
     """Offers per incident offered, how offers ended (decline and expiry rates), escalations by reason."""
     where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, None, channel)
-    return await statistics.dispatch_statistics(session, where, filters)
+    stat = await statistics.dispatch_statistics(session, where, filters)
+    if format == "json":
+        return stat
+    return await _file(format, "statistik-penugasan", tables.dispatch_table(stat))

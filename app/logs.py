@@ -124,6 +124,18 @@ class TextFormatter(logging.Formatter):
 _HANDLER_NAME = "tanggap"
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test runner swaps it), never to a closed copy."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure(fmt: LogFormat, level: str = "INFO") -> None:
     """Installs one handler on the root logger (stderr), in the format asked for; uvicorn's own loggers
     hand their lines to it. Idempotent: a second call replaces the handler."""
@@ -131,7 +143,7 @@ def configure(fmt: LogFormat, level: str = "INFO") -> None:
     for handler in list(root.handlers):
         if handler.get_name() == _HANDLER_NAME:
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_WithRequest())

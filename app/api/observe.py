@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import logs, metrics
@@ -23,6 +24,8 @@ _QUIET = frozenset({"/metrics", "/healthz", "/readyz"})
 UNMATCHED = "<unmatched>"
 
 
+# The labelled series of each (method, route, status) seen: `labels()` costs more than the increment.
+_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 # A route's prefix (where the application included its router, e.g. /api/v1), by route: the matched route
 # knows only its own path; the prefix is found once, as the part of a path its pattern does not cover.
 _prefixes: dict[int, str] = {}
@@ -84,9 +87,15 @@ class Observe:
             seconds = time.perf_counter() - started
             route = _route(scope)
             method = scope["method"]
-            code = str(status)
-            metrics.HTTP_REQUESTS.labels(method, route, code).inc()
-            metrics.HTTP_LATENCY.labels(method, route, code).observe(seconds)
+            counted = _series.get((method, route, status))
+            if counted is None:
+                code = str(status)
+                counted = _series[(method, route, status)] = (
+                    metrics.HTTP_REQUESTS.labels(method, route, code),
+                    metrics.HTTP_LATENCY.labels(method, route, code),
+                )
+            counted[0].inc()
+            counted[1].observe(seconds)
             if scope["path"] not in _QUIET:
                 access_log.info(
                     "%s %s %s",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import sys
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,13 +21,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import migrate, sealing
+from app import logs, migrate, sealing
 from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.models import Role, User
 from app.services.access import Principal
 from app.settings import get_settings
 
 T = TypeVar("T")
+# prometheus-client's multiprocess directory (not imported from app.metrics: it must not be imported yet).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _run_in_db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -86,20 +91,50 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     settings = get_settings()
     if settings.is_sqlite and workers > 1:
         raise click.UsageError("the SQLite default runs one worker; use PostgreSQL for --workers > 1")
-    migrate.upgrade(settings.database_url)
-    if demo:
-        _seed_and_report()
-    # No per-message deflate: events are a few hundred bytes, and deflate doubles an idle connection's memory.
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-        ws_per_message_deflate=False,
-    )
+    logs.configure(settings.log_format, settings.log_level)
+    with _metrics_dir():
+        migrate.upgrade(settings.database_url)
+        if demo:
+            _seed_and_report()
+        # No per-message deflate: events are a few hundred bytes, and deflate doubles an idle connection's
+        # memory. No uvicorn access log and no uvicorn logging set-up: the application writes one access
+        # line per request with its request id, in the configured format (app/logs.py).
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+            ws_per_message_deflate=False,
+        )
+
+
+@contextlib.contextmanager
+def _metrics_dir() -> Iterator[None]:
+    """prometheus-client's multiprocess directory, shared by the workers (app/metrics.py): the one in
+    PROMETHEUS_MULTIPROC_DIR, emptied (a previous run's counters would add to this one's), or a temporary
+    one removed afterwards. Set before the application (and prometheus-client) is imported."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its multiprocess directory was set")
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="tanggap-metrics-"))
+        os.environ[MULTIPROC_ENV] = str(directory)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(directory, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
 
 
 @main.group()

@@ -315,7 +315,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_EVENT_FIELDS = ("type", "occurred_at", "incident_id", "crew_id", "region_code", "actor_id", "actor", "data")
+_EVENT_FIELDS = (
+    "type",
+    "occurred_at",
+    "incident_id",
+    "crew_id",
+    "region_code",
+    "actor_id",
+    "actor",
+    "data",
+    "request_id",
+)
 
 
 @lru_cache(maxsize=256)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app import clock, db, errors, sealing
+from app import clock, db, errors, logs, metrics, sealing
 from app.api import (
     admin,
     agencies,
@@ -29,11 +29,16 @@ from app.api import (
     reference,
     reports,
     social,
+    statistics,
     users,
     webhooks,
 )
 from app.api.deps import get_principal
+from app.api import (
+    metrics as metrics_api,
+)
 from app.api.middleware import BodyLimit, KeepServerSend, Printable, SecurityHeaders
+from app.api.observe import Observe
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
@@ -52,12 +57,14 @@ Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) or an `X-API-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logs.configure(settings.log_format, settings.log_level)
     sealing.configure(settings)
     clock.configure(settings.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
+        metrics.watch_pool(engine)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         regions.warm_up()
@@ -112,7 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db.on_push_queued.remove(pusher.wake)
             db.on_events_committed.remove(hub.committed)
             await hub.stop()
+            metrics.unwatch_pool(engine)
             await engine.dispose()
+            metrics.process_exited()
 
     app = FastAPI(title="Tanggap", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -136,10 +145,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin,
         users,
         reference,
+        statistics,
     ):
         contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router, prefix="/api/v1")
-    for module in (open311, health):
+    for module in (open311, health, metrics_api):
         contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router)
     app.add_middleware(Printable)
@@ -154,8 +164,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "Last-Event-ID"],
-            expose_headers=["Retry-After", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-API-Key",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=["Retry-After", "Location", "X-Request-ID"],
             max_age=600,
         )
+    # Outermost: the request id is set before anything else runs, and every answer (a 413, a preflight) has
+    # its access line and its count.
+    app.add_middleware(Observe)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -82,6 +83,15 @@ class Settings(BaseSettings):
     push_worker: bool = True
     push_retry_delays: list[float] = Field(default_factory=lambda: [2.0, 10.0, 30.0, 60.0])
     push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Logs: "text" for a terminal, "json" (one object per line) for a log pipeline; every line of a request
+    # carries its request id (app/logs.py).
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Who may read GET /metrics: clients from these addresses or networks (the machine itself by default,
+    # e.g. a Prometheus beside it or behind the same proxy), or anyone sending `Authorization: Bearer
+    # <metrics_token>` when a token is set. Not public: the figures say how busy each kab/kota is.
+    metrics_allow: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    metrics_token: str = ""
     # The server's clock: "real", or "sim:<ISO start>@<speed>" for `tanggap simulate` (app/clock.py).
     clock: str = "real"
 
@@ -97,6 +107,16 @@ class Settings(BaseSettings):
                     "each of TANGGAP_DATA_KEYS must be a Fernet key: 32 bytes, url-safe base64"
                 ) from None
         return keys
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"TANGGAP_METRICS_ALLOW: {entry!r} is not an address or network") from None
+        return entries
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import security
+from app import logs, security
 from app.db import commit, rollback
 from app.errors import Unauthorized
 from app.services import api_keys, users
@@ -70,12 +70,14 @@ async def get_principal(
         principal = await users.principal_for_token(engine, claims, client_ip(request)) if claims else None
         if principal is None:
             raise Unauthorized("token tidak sah, sudah kedaluwarsa, atau akunnya dinonaktifkan")
+        logs.set_user(principal.user_id)
         return principal
     if api_key:
         use = await api_keys.principal_for_key(engine, api_key, client_ip(request))
         if use is None:
             raise Unauthorized("kunci API tidak sah, sudah dicabut atau kedaluwarsa")
         await api_keys.note_use(request.app.state.sessionmaker, use)
+        logs.set_user(use.principal.user_id)
         return use.principal
     raise Unauthorized("masuk dengan token (POST /api/v1/auth/token) atau header X-API-Key")
 

@@ -3,14 +3,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 
-from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
+from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep, SessionmakerDep
+from app.api.exports import FileFormat, file_response
 from app.dispatch.lifecycle import Status
 from app.models import Incident
 from app.reference.regions import CODE_PATTERN
+from app.reporting import tables
+from app.reporting.files import XLSX_TYPE
 from app.schemas.common import AnyInstant, problem_responses
 from app.schemas.incidents import (
+    FourCTStage,
     IncidentDetail,
     IncidentPage,
     IncidentPatch,
@@ -23,17 +28,14 @@ from app.schemas.incidents import (
     VerifyIn,
 )
 from app.schemas.reports import Channel
-from app.services import dispatch, idempotency, incidents
+from app.services import dispatch, exports, idempotency, incidents
 from app.services.incidents import IncidentFilters
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 _errors = problem_responses(401, 403, 404, 409, 415, 422)
 
 
-@router.get("", response_model=IncidentPage, responses=problem_responses(401, 403, 404, 422))
-async def list_incidents(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+def _filters(
     status: Annotated[list[Status] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
@@ -41,12 +43,16 @@ async def list_incidents(
     channel: Channel | None = None,
     created_since: AnyInstant | None = None,
     created_until: AnyInstant | None = None,
-    order: Literal["newest", "priority"] = "newest",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> IncidentPage:
-    """Incidents in the caller's region. `order=priority` is the work queue: P1 first, oldest first."""
-    filters = IncidentFilters(
+    breached: Annotated[
+        list[FourCTStage | Literal["any"]] | None,
+        Query(description="4CT: incidents that breached any of these stages (`any`: at least one stage)"),
+    ] = None,
+    deadline_before: Annotated[
+        AnyInstant | None,
+        Query(description="4CT: incidents whose next unmet deadline falls before this instant"),
+    ] = None,
+) -> IncidentFilters:
+    return IncidentFilters(
         status=status or (),
         category=category,
         priority=priority,
@@ -54,11 +60,53 @@ async def list_incidents(
         channel=channel,
         created_since=created_since,
         created_until=created_until,
+        breached=[str(b) for b in breached or ()],
+        deadline_before=deadline_before,
     )
+
+
+Filters = Annotated[IncidentFilters, Depends(_filters)]
+Order = Literal["newest", "priority"]
+
+
+@router.get("", response_model=IncidentPage, responses=problem_responses(401, 403, 404, 422))
+async def list_incidents(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    filters: Filters,
+    order: Order = "newest",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> IncidentPage:
+    """Incidents in the caller's region, each with its 4CT stamps, deadlines and breached stages.
+    `order=priority` is the work queue: P1 first, oldest first. No personal data: not audited as a read."""
     rows, next_cursor = await incidents.list_incidents(
         session, principal, filters, order=order, cursor=cursor, limit=limit
     )
-    return IncidentPage(items=[IncidentSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return IncidentPage(items=[incidents.list_item(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_TYPE: {}}},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def export_incidents(
+    principal: CurrentPrincipal,
+    maker: SessionmakerDep,
+    filters: Filters,
+    format: FileFormat = "csv",
+    order: Order = "newest",
+) -> StreamingResponse:
+    """The incident list with the same filters as a file (operators, supervisors, admins): CSV streamed as
+    it is read, or XLSX; Indonesian headers, times in UTC, the 4CT fields; no personal data and no
+    coordinates."""
+    exports.check(principal, filters)
+    rows = exports.incident_rows(maker, principal, filters, order)
+    return await file_response(format, "insiden", tables.INCIDENT_HEADERS, rows)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=problem_responses(401, 403, 404))

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import Message, Send
 
-from app import security
+from app import metrics, security
 from app.api.deps import CurrentPrincipal, SessionDep, SessionmakerDep, SettingsDep, client_ip
 from app.api.middleware import SERVER_SEND
 from app.errors import DomainError, Forbidden, Unauthorized, Unprocessable
@@ -159,6 +159,8 @@ async def websocket_stream(websocket: WebSocket) -> None:
     client = Client(subscription, settings.stream_queue_limit)
     send = _server_send(websocket)
     head = await hub.attach(client)
+    streams = metrics.LIVE_CONNECTIONS.labels("websocket")
+    streams.inc()
     receiver = asyncio.create_task(_until_disconnect(websocket, client))
     try:
         await websocket.send_text(
@@ -190,6 +192,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
         return
     finally:
         hub.detach(client)
+        streams.dec()
         receiver.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
@@ -299,6 +302,8 @@ async def sse_stream(
     settings: Settings = request.app.state.settings
     client = Client(subscription, settings.stream_queue_limit)
     head = await hub.attach(client)
+    streams = metrics.LIVE_CONNECTIONS.labels("sse")
+    streams.inc()
     try:
         yield ServerSentEvent(event="hello", data={"head": head, "worker": os.getpid()})
         if resume is not None:
@@ -326,3 +331,4 @@ async def sse_stream(
                 yield ServerSentEvent(raw_data=d.text_for(subscription.staff), id=str(d.seq), event=d.type)
     finally:
         hub.detach(client)
+        streams.dec()

@@ -47,6 +47,9 @@ class Event(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The id of the HTTP request that recorded it (X-Request-ID; app/logs.py), to find its log lines; None for
+    # what the scheduler or a dispatch round did on its own. Not indexed: looked up rarely, by hand.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class EventCounter(Base):

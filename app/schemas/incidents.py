@@ -77,6 +77,13 @@ class EventOut(Out):
     data: dict[str, Any]
 
 
+class FourCTStage(StrEnum):
+    temu = "temu"
+    tanggap = "tanggap"
+    tindak = "tindak"
+    tuntas = "tuntas"
+
+
 class DuplicateCandidate(Out):
     id: uuid.UUID
     status: Status
@@ -103,8 +110,15 @@ class IncidentDetail(IncidentSummary):
     likely_duplicates: list[DuplicateCandidate]
 
 
+class IncidentListItem(IncidentSummary):
+    """A row of the incident list: the summary and its 4CT stamps, deadlines and breached stages (no
+    personal data: the list is not a read of anyone's data)."""
+
+    four_ct: FourCT
+
+
 class IncidentPage(Page):
-    items: list[IncidentSummary]
+    items: list[IncidentListItem]
 
 
 class VerifyIn(Strict):

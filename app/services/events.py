@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app import logs
 from app.db import PENDING_EVENTS
 from app.models import Event
 from app.models.base import utcnow
@@ -40,6 +41,7 @@ def record(
             "actor_id": actor.user_id if isinstance(actor, Principal) else None,
             "actor": actor.username if isinstance(actor, Principal) else actor or "public",
             "data": data or {},
+            "request_id": logs.request_id(),
         }
     )
 

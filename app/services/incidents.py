@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, String, and_, cast, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,7 @@ from app.schemas.incidents import (
     EventOut,
     FourCT,
     IncidentDetail,
+    IncidentListItem,
     IncidentPatch,
     IncidentSummary,
     MergeIn,
@@ -66,6 +67,41 @@ class IncidentFilters:
     channel: str | None = None
     created_since: datetime | None = None
     created_until: datetime | None = None
+    # 4CT: breached any of these stages ("any": any stage); the next unmet deadline before this instant.
+    breached: Sequence[str] = ()
+    deadline_before: datetime | None = None
+
+
+def four_ct_of(incident: Incident) -> FourCT:
+    """The 4CT stamps, deadlines (the team's targets, held in memory: no query) and breached stages."""
+    return FourCT(
+        found_at=incident.found_at,
+        responded_at=incident.responded_at,
+        acted_at=incident.acted_at,
+        completed_at=incident.completed_at,
+        breached=incident.four_ct_breaches or [],
+        deadlines={
+            s.name: at
+            for s, at in fourct.deadlines(
+                incident.priority, incident.first_received_at, timers.targets_for(incident.region_code)
+            ).items()
+        },
+    )
+
+
+def list_item(incident: Incident) -> IncidentListItem:
+    return IncidentListItem(
+        **IncidentSummary.model_validate(incident).model_dump(), four_ct=four_ct_of(incident)
+    )
+
+
+def breached_any(stages: Sequence[str]) -> ColumnElement[bool]:
+    """Incidents that breached any of these stages ("any": at least one). The stages list is JSON on both
+    databases; its text holds each name in quotes, and no stage name is part of another."""
+    text_of = cast(Incident.four_ct_breaches, String)
+    if "any" in stages:
+        return and_(Incident.four_ct_breaches.is_not(None), text_of.like('%"%'))
+    return or_(*(text_of.like(f'%"{stage}"%') for stage in stages))
 
 
 def _encode_cursor(values: list[str | int]) -> str:
@@ -118,6 +154,10 @@ async def list_incidents(
         q = q.where(Incident.created_at >= filters.created_since)
     if filters.created_until:
         q = q.where(Incident.created_at < filters.created_until)
+    if filters.breached:
+        q = q.where(breached_any(filters.breached))
+    if filters.deadline_before:
+        q = q.where(Incident.four_ct_next_due < filters.deadline_before)
     if filters.channel:
         q = q.where(exists().where(Report.incident_id == Incident.id, Report.channel == filters.channel))
     if order == "priority":
@@ -252,19 +292,7 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
         landmark=incident.landmark,
         verified_at=incident.verified_at,
         dispatched_at=incident.dispatched_at,
-        four_ct=FourCT(
-            found_at=incident.found_at,
-            responded_at=incident.responded_at,
-            acted_at=incident.acted_at,
-            completed_at=incident.completed_at,
-            breached=incident.four_ct_breaches or [],
-            deadlines={
-                s.name: at
-                for s, at in fourct.deadlines(
-                    incident.priority, incident.first_received_at, timers.targets_for(incident.region_code)
-                ).items()
-            },
-        ),
+        four_ct=four_ct_of(incident),
         rejection_reason=incident.rejection_reason,
         outcome=incident.outcome,
         reports=[render_report(r, reveal=reveal) for r in incident.reports],

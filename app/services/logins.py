@@ -5,19 +5,21 @@ account exists."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import security
+from app import logs, security
 from app.errors import TooManyRequests, Unauthorized
 from app.models import LoginFailures, User
 from app.models.base import utcnow
 from app.services import ratelimit
 from app.settings import Settings
 
+log = logging.getLogger("tanggap.logins")
 WRONG = "nama pengguna atau kata sandi salah, atau akun dinonaktifkan"
 
 
@@ -43,11 +45,14 @@ async def login(
         user = await session.scalar(select(User).where(User.username == username))
     now = utcnow()
     if state is not None and state.locked_until is not None and state.locked_until > now:
+        log.warning("login refused: the name is locked", extra={"reason": "locked"})
         _refuse_locked(int((state.locked_until - now).total_seconds()) + 1)
     # An unknown name is checked against a dummy hash: as slow as a known one.
     ok = security.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         locked_for = await _failed(maker, key, settings)
+        # Neither the name, nor whether it exists, nor the address: only that a login failed.
+        log.warning("login refused", extra={"reason": "credentials", "locks_name": bool(locked_for)})
         if locked_for:
             _refuse_locked(locked_for)
         raise Unauthorized(WRONG)
@@ -55,6 +60,7 @@ async def login(
         async with maker() as session:
             await clear(session, username)
             await session.commit()
+    logs.set_user(user.id)
     return user
 
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import clock
-from app.db import unit_of_work
+from app import clock, metrics
+from app.db import PENDING_EVENTS, unit_of_work
 from app.models import CrewPosition, InboundMessage, UsedTicket, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
 from app.services import dispatch, idempotency, logins, timers
@@ -32,6 +32,7 @@ LOGIN_FAILURE_MEMORY = timedelta(days=1)
 DELIVERY_BATCH = 5000
 
 log = logging.getLogger("tanggap.scheduler")
+BREACHED = "incident.4ct_breached"
 
 
 async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
@@ -43,7 +44,11 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     done += await dispatch.expire_offers(maker, now)
     done += await stays.alert_overdue(maker, now)
     async with unit_of_work(maker) as session:
-        return done + await timers.record_breaches(session, now)
+        breached = await timers.record_breaches(session, now)
+        stages = [e["data"]["stage"] for e in session.info.get(PENDING_EVENTS, ()) if e["type"] == BREACHED]
+    for stage in stages:  # counted once committed
+        metrics.FOURCT_BREACHES.labels(stage).inc()
+    return done + breached
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,10 @@ async def run(
 ) -> None:
     last_housekeeping = time.monotonic()  # the first ten minutes after a start are left alone
     last_targets = 0.0
+    due = time.monotonic()
     while not stop.is_set():
+        # Lag: how much later than planned this pass starts (a blocked event loop, a slow previous pass).
+        metrics.SCHEDULER_LAG.set(max(time.monotonic() - due, 0.0))
         try:
             if time.monotonic() - last_targets > TARGETS_SECONDS:
                 last_targets = time.monotonic()
@@ -115,5 +123,9 @@ async def run(
                 await housekeeping(maker, retention)
         except Exception:  # the next tick tries again; nothing is lost, the deadlines are rows
             log.exception("scheduler tick failed")
+        else:
+            metrics.SCHEDULER_LAST_PASS.set(time.time())
+        pause = max(clock.real_seconds(every), 0.05)
+        due = time.monotonic() + pause
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), max(clock.real_seconds(every), 0.05))
+            await asyncio.wait_for(stop.wait(), pause)

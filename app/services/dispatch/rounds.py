@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import clock
+from app import clock, metrics
 from app.db import unit_of_work
 from app.dispatch import engine, fourct, policy, reasons
 from app.dispatch.crewflow import ACTIVE_OFFERS, ENGAGED, CrewStatus, OfferStatus, ReleaseReason
@@ -551,6 +552,7 @@ async def run_due(
     ran = 0
     for regency in due:
         try:
+            started = time.perf_counter()
             async with unit_of_work(maker) as session:
                 await locks.hold(session, regency)
                 region = await session.get(DispatchRegion, regency, populate_existing=True)
@@ -558,6 +560,7 @@ async def run_due(
                     continue
                 await run_round(session, regency, now or utcnow(), policy_name=policy_name)
                 ran += 1
+            metrics.DISPATCH_ROUNDS.observe(time.perf_counter() - started)
         except Exception:  # one kab/kota failing does not hold up the others; it is tried again later
             log.exception("dispatch round of %s failed", regency)
             await _postpone(maker, regency)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.db import unit_of_work
 from app.dispatch.crewflow import ACTIVE_OFFERS, FINISHED, CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Status
@@ -44,10 +45,13 @@ async def expire_offers(maker: async_sessionmaker[AsyncSession], now: datetime) 
         groups[key].append(offer_id)
     done = 0
     for regions, ids in sorted(groups.items()):
+        expired = 0
         async with unit_of_work(maker) as session:
             await locks.hold(session, *regions)
             for offer_id in ids:
-                done += await _expire(session, offer_id, now)
+                expired += await _expire(session, offer_id, now)
+        metrics.OFFERS_EXPIRED.inc(expired)  # counted once committed
+        done += expired
     return done
 
 

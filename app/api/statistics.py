@@ -1,0 +1,150 @@
+"""Statistics for supervisors and admins of a region: counts, 4CT compliance, dispatch (no personal data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from app.api.deps import CurrentPrincipal, SessionDep
+from app.api.exports import file_response
+from app.dispatch.lifecycle import Status
+from app.reference.regions import CODE_PATTERN
+from app.reporting import files, tables
+from app.schemas.common import AnyInstant, problem_responses
+from app.schemas.reports import Channel
+from app.schemas.statistics import (
+    Dimension,
+    DispatchStatistics,
+    FourCTCompliance,
+    FourCTDimension,
+    IncidentCounts,
+)
+from app.services import statistics
+from app.services.statistics import Filters, Scope
+
+router = APIRouter(prefix="/statistics", tags=["statistics"])
+_errors = {
+    200: {"content": {"text/csv": {}, files.XLSX_TYPE: {}}},
+    **problem_responses(401, 403, 404, 422),
+}
+
+Region = Annotated[
+    str | None, Query(pattern=CODE_PATTERN, description="region code prefix (default: the caller's region)")
+]
+Month = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a calendar month in the region's time zone"),
+]
+PeriodQ = Annotated[Literal["day", "week", "month"], Query(description="time buckets for by=period")]
+
+
+Format = Annotated[
+    Literal["json", "csv", "xlsx"],
+    Query(description="json, or a file with Indonesian headers: csv or xlsx (the same figures, a total row)"),
+]
+
+
+async def _file(fmt: Literal["csv", "xlsx"], name: str, table: tables.Table) -> StreamingResponse:
+    headers, rows = table
+    return await file_response(fmt, name, headers, files.rows_of(rows))
+
+
+def _scope(
+    principal: CurrentPrincipal,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+) -> Scope:
+    return statistics.scope(principal, region=region, month=month, since=since, until=until)
+
+
+def _filters(
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    channel: Channel | None = None,
+) -> Filters:
+    return Filters(
+        category=category,
+        priority=priority,
+        status=[str(s) for s in status or ()],
+        channel=str(channel) if channel else None,
+    )
+
+
+@router.get("/incidents", response_model=IncidentCounts, responses=_errors)
+async def incident_counts(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    by: Annotated[list[Dimension] | None, Query(max_length=4)] = None,
+    period: PeriodQ = "day",
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    channel: Channel | None = None,
+    format: Format = "json",
+) -> IncidentCounts | StreamingResponse:
+    """Incidents by first report in the span, counted by up to four dimensions (`by=period&by=kecamatan`);
+    periods are days, ISO weeks (their Monday) or months in each kab/kota's own time zone."""
+    where = _scope(principal, region, month, since, until)
+    filters = _filters(category, priority, status, channel)
+    stat = await statistics.incident_counts(session, where, filters, list(by or ()), period)
+    if format == "json":
+        return stat
+    return await _file(format, "statistik-insiden", tables.counts_table(stat))
+
+
+@router.get("/four-ct", response_model=FourCTCompliance, responses=_errors)
+async def four_ct(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    by: Annotated[list[FourCTDimension] | None, Query(max_length=3)] = None,
+    period: PeriodQ = "day",
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    channel: Channel | None = None,
+    format: Format = "json",
+) -> FourCTCompliance | StreamingResponse:
+    """4CT compliance per stage (temu, tanggap, tindak, tuntas): met in time, breached, pending, and the
+    median and p90 minutes from the first report, overall and per group (`by=kecamatan`, `crew`,
+    `category`...). E.g. the month's compliance by kecamatan: `?month=2026-11&by=kecamatan`. Rejected,
+    cancelled and merged incidents owe no stage."""
+    where = _scope(principal, region, month, since, until)
+    filters = _filters(category, priority, None, channel)
+    stat = await statistics.four_ct_compliance(session, where, filters, list(by or ()), period)
+    if format == "json":
+        return stat
+    return await _file(format, "kepatuhan-4ct", tables.compliance_table(stat))
+
+
+@router.get("/dispatch", response_model=DispatchStatistics, responses=_errors)
+async def dispatch(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    channel: Channel | None = None,
+    format: Format = "json",
+) -> DispatchStatistics | StreamingResponse:
+    """Offers per incident offered, how offers ended (decline and expiry rates), escalations by reason."""
+    where = _scope(principal, region, month, since, until)
+    filters = _filters(category, priority, None, channel)
+    stat = await statistics.dispatch_statistics(session, where, filters)
+    if format == "json":
+        return stat
+    return await _file(format, "statistik-penugasan", tables.dispatch_table(stat))

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app import clock, db, errors, sealing
+from app import clock, console, db, errors, sealing
 from app.api import (
     admin,
     agencies,
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(open311.router)
     app.include_router(health.router)
+    console.install(app)
     app.add_middleware(Printable)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outside BodyLimit, so that its early 413 carries the headers too.

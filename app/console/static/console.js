@@ -152,15 +152,20 @@
       clearTimeout(offlineTimer);
       offlineTimer = null;
       if (lastSeq === null) lastSeq = msg.head;
+      conn.dataset.lastSeq = String(lastSeq);
       setConn("live");
       refresh(); // what happened while away is on the server: draw it (a replay follows, too)
     } else if (msg.op === "event") {
       if (lastSeq !== null && msg.seq <= lastSeq) return; // seen already: never announced twice
       lastSeq = msg.seq;
+      // What the page has taken in, for anyone checking that nothing was missed or taken twice.
+      conn.dataset.lastSeq = String(msg.seq);
+      conn.dataset.events = String(parseInt(conn.dataset.events || "0", 10) + 1);
       lastEventAt = Date.parse(msg.occurred_at);
       setConn("live");
       notice(msg);
-      refreshSoon();
+      var page = document.getElementById("incident");
+      if (!page || msg.incident_id === page.dataset.incident) refreshSoon();
     }
   }
 
@@ -204,10 +209,14 @@
         .then(function (html) {
           if (html === null) return;
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("incident");
-          if (fresh && document.activeElement && incident.contains(document.activeElement) &&
-              document.activeElement.tagName === "INPUT" && document.activeElement.value) return; // typing
+          var focused = document.activeElement;
+          if (focused && incident.contains(focused) && (focused.tagName === "INPUT" || focused.tagName === "TEXTAREA") &&
+              focused.value && focused.type !== "hidden") return; // the operator is typing: keep it
+          var focusId = focused && incident.contains(focused) ? focused.id : "";
           if (fresh) {
             incident.innerHTML = fresh.innerHTML;
+            // Where the keyboard was stays where it was.
+            if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
             localTimes(incident);
             tick();
           }
@@ -245,7 +254,7 @@
   showSound();
   var call = document.getElementById("call");
   if (call && document.getElementById("place").value && window.htmx) {
-    window.htmx.trigger(call, "change");
+    window.htmx.trigger(document.getElementById("place"), "change");
   }
   if (conn) {
     setConn("reconnecting");

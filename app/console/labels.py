@@ -82,3 +82,16 @@ ERROR_TITLES = (
     N_("Too many requests"),
     N_("Bad request"),
 )
+
+CREW_STATUS = {
+    "available": N_("Available"),
+    "offered": N_("Offered"),
+    "dispatched": N_("Dispatched"),
+    "en_route": N_("En route"),
+    "on_scene": N_("On scene"),
+    "handling": N_("Handling"),
+    "transporting": N_("Transporting"),
+    "at_facility": N_("At a facility"),
+    "out_of_service": N_("Out of service"),
+    "off_shift": N_("Off shift"),
+}

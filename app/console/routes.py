@@ -206,6 +206,23 @@ async def queue_page(
     )
 
 
+# ---- the dispatch board ------------------------------------------------------------------------------
+
+
+@router.get("/papan", response_class=HTMLResponse)
+async def board_page(request: Request, sess: Session, db: SessionDep, bagian: bool = False) -> Response:
+    seq = request.app.state.hub.head
+    board = await console.board(db, sess.principal)
+    return render(
+        request,
+        "_board.html" if bagian else "board.html",
+        sess,
+        board=board,
+        seq=seq,
+        place_name=console.place_name,
+    )
+
+
 # ---- taking a call ------------------------------------------------------------------------------------
 
 

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.dispatch import fourct
 from app.dispatch.lifecycle import OPEN_STATUSES, Stage, Status
 from app.errors import Unprocessable
-from app.models import Crew, Incident, Report
+from app.models import Crew, Event, Incident, Offer, Report
 from app.models.base import new_id, utcnow
 from app.reference import regions
+from app.schemas.crews import CrewOut
 from app.schemas.incidents import DuplicateCandidate
-from app.services import incidents, timers
+from app.services import crews as crews_service
+from app.services import dispatch, incidents, timers
 from app.services.access import TRIAGE, Principal, require
 from app.services.incidents import IncidentFilters
 
@@ -120,3 +122,52 @@ def place_name(code: str) -> tuple[str, str]:
     kec = regions.get_region(".".join(parts[:3])) if len(parts) >= 3 else None
     kel = regions.get_region(code) if len(parts) == 4 else None
     return (kec.name if kec else ""), (kel.name if kel else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The dispatch board: crews on duty with their engagement, offers waiting for an answer, escalations
+    with their reasons."""
+
+    crews: list[CrewOut]
+    # crew id → (incident, offer) of its active engagement (pending or accepted)
+    engaged: dict[uuid.UUID, tuple[Incident, Offer]]
+    pending: list[tuple[Offer, Incident, str]]
+    escalations: list[tuple[Incident, str]]
+
+
+async def board(session: AsyncSession, principal: Principal) -> Board:
+    require(principal, TRIAGE, "read the dispatch board")
+    crews = await crews_service.render(
+        session, await crews_service.on_duty(session, principal, region=None, at=None)
+    )
+    names = {c.id: c.name for c in crews}
+    engaged: dict[uuid.UUID, tuple[Incident, Offer]] = {}
+    pending: list[tuple[Offer, Incident, str]] = []
+    if names:
+        rows = await session.execute(
+            select(Offer, Incident)
+            .join(Incident, Incident.id == Offer.incident_id)
+            .where(
+                Offer.crew_id.in_(list(names)),
+                Offer.status.in_(["pending", "accepted"]),
+                Offer.released_at.is_(None),
+            )
+            .order_by(Offer.expires_at)
+        )
+        for offer, incident in rows.tuples():
+            engaged[offer.crew_id] = (incident, offer)
+            if offer.status == "pending":
+                pending.append((offer, incident, names[offer.crew_id]))
+    escalated = await dispatch.escalations(session, principal)
+    reasons: dict[uuid.UUID, str] = {}
+    if escalated:
+        events_of = await session.execute(
+            select(Event.incident_id, Event.data)
+            .where(Event.type == "incident.escalated", Event.incident_id.in_([i.id for i in escalated]))
+            .order_by(Event.occurred_at)
+        )
+        for incident_id, data in events_of.tuples():
+            if incident_id is not None:
+                reasons[incident_id] = str((data or {}).get("reason", ""))
+    return Board(crews, engaged, pending, [(i, reasons.get(i.id, "")) for i in escalated])

@@ -115,6 +115,24 @@ async def test_a_call_taken_by_keyboard_appears_on_a_supervisor_s_console_within
     await operator.keyboard.press("Enter")
     await expect(operator.locator("#incident")).to_contain_text("Terverifikasi")
     await expect(row).not_to_contain_text("Diterima", timeout=2000)
+    # The round's offer shows on the board; the crew accepts (its radio call taken by the supervisor, who
+    # acts for the crews of his region through the API): the board and the operator's page follow.
+    await supervisor.goto(server.base + "/konsol/papan")
+    offer = supervisor.locator(f'li[data-offer]:has(a[href="/konsol/insiden/{incident_id}"])')
+    await expect(offer).to_be_visible(timeout=3000)
+    await expect(offer).to_contain_text("kedaluwarsa dalam")
+    await expect(supervisor.locator("#conn")).to_have_attribute("data-state", "live")
+    offer_id = await offer.get_attribute("data-offer")
+    bearer = {"Authorization": f"Bearer {await token(server, 'supervisor.batam')}"}
+    async with httpx.AsyncClient(base_url=server.base + "/api/v1", headers=bearer) as c:
+        r = await c.post(f"/offers/{offer_id}/accept", json={})
+        assert r.status_code == 200, r.text
+    await expect(offer).to_have_count(0, timeout=1000)
+    crew_row = supervisor.locator(f'tr[data-crew]:has(a[href="/konsol/insiden/{incident_id}"])')
+    await expect(crew_row).to_be_visible(timeout=1000)
+    await expect(crew_row).not_to_contain_text("ditawarkan")
+    await expect(operator.locator("#incident")).to_contain_text("Regu menerima", timeout=1000)
+    await expect(operator.locator("#incident")).to_contain_text("Diberangkatkan")
     await operator.context.close()
     await supervisor.context.close()
 
@@ -175,6 +193,7 @@ async def test_no_serious_accessibility_violations_and_screenshots_of_every_page
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
     await page.screenshot(path=str(SHOTS / "panggilan.png"))
     await check(page, "insiden", f"/konsol/insiden/{incident}", "#incident")
+    await check(page, "papan", "/konsol/papan", "#board tr[data-crew]")
     await check(page, "galat-404", "/konsol/insiden/00000000-0000-4000-8000-000000000000", "main h1")
     await signin.close()
     await page.context.close()

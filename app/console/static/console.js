@@ -191,13 +191,15 @@
   }
 
   function refresh() {
-    var table = document.getElementById("queue");
-    if (table) {
-      fetch(table.dataset.rowsUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    // The queue's rows, the board: drawn again by the server, so a replay never shows anything twice.
+    var live = document.querySelector("[data-live-url]");
+    if (live) {
+      fetch(live.dataset.liveUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
         .then(function (r) { return r.ok && r.status === 200 ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
-          document.getElementById("queue-rows").innerHTML = html;
+          live.innerHTML = html;
+          localTimes(live);
           tick();
         });
       return;

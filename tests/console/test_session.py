@@ -167,3 +167,30 @@ async def test_english_switch(client: httpx.AsyncClient) -> None:
     assert "Open incidents" in page and "Antrean" not in page
     evil = await client.get("/konsol/bahasa/id", params={"kembali": "https://evil.example/"})
     assert evil.headers["location"] == "/konsol/antrean"
+
+
+async def test_another_region_s_incident_is_not_found_on_the_console(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    body = {
+        "channel": "call_center",
+        "location": {"region_code": BATAM_VILLAGE},
+        "category": "LUT",
+        "description": "Nenek terlantar",
+    }
+    created = await client.post("/api/v1/reports", json=body, headers=actors["operator"].headers)
+    incident_id = created.json()["incident_id"]
+    await sign_in(client, "t.operator_jember")
+    csrf = await page_csrf(client)
+    page = await client.get(f"/konsol/insiden/{incident_id}")
+    assert page.status_code == 404 and "Tidak ditemukan" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert incident_id not in (await client.get("/konsol/antrean")).text
+    verify = await client.post(f"/konsol/insiden/{incident_id}/verifikasi", data={"csrf": csrf})
+    assert verify.status_code == 404
+    dups = await client.post(
+        "/konsol/panggilan/duplikat", data={"csrf": csrf, "place": BATAM_VILLAGE, "category": "LUT"}
+    )
+    assert incident_id not in dups.text
+    detail = await client.get(f"/api/v1/incidents/{incident_id}", headers=actors["operator"].headers)
+    assert detail.json()["status"] == "received"

@@ -22,7 +22,7 @@ from app.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 from app.live.hub import Hub
 from app.reference import regions
 from app.reference.categories import CATEGORIES
-from app.schemas.incidents import RejectIn
+from app.schemas.incidents import MergeIn, NoteIn, RejectIn
 from app.services import console, dispatch, incidents, intake, live, logins
 from app.services.access import TRIAGE
 from app.services.incidents import IncidentFilters
@@ -306,6 +306,31 @@ async def reject(request: Request, incident_id: uuid.UUID, sess: Session, db: Se
     except ValidationError:
         raise DomainError("pilih alasan dan tulis catatan (minimal 3 huruf)") from None
     await dispatch.reject(db, sess.principal, incident_id, body)
+    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
+
+
+@router.post("/insiden/{incident_id}/gabung")
+async def merge(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    """Merges this incident into the one chosen (a likely duplicate); opens the one merged into."""
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = MergeIn(into_incident_id=form.get("into", ""), note=form.get("note") or None)
+    except ValidationError:
+        raise DomainError("pilih insiden tujuan penggabungan") from None
+    target = await dispatch.merge(db, sess.principal, incident_id, body)
+    return RedirectResponse(f"/konsol/insiden/{target.id}", status_code=303)
+
+
+@router.post("/insiden/{incident_id}/catatan")
+async def add_note(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = NoteIn(text=form.get("text", ""))
+    except ValidationError:
+        raise DomainError("catatan tidak boleh kosong") from None
+    await incidents.add_note(db, sess.principal, incident_id, body.text)
     return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
 
 

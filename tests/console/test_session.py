@@ -194,3 +194,34 @@ async def test_another_region_s_incident_is_not_found_on_the_console(
     assert incident_id not in dups.text
     detail = await client.get(f"/api/v1/incidents/{incident_id}", headers=actors["operator"].headers)
     assert detail.json()["status"] == "received"
+
+
+async def test_merge_and_notes_from_the_incident_page(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    body = {
+        "channel": "call_center",
+        "location": {"region_code": BATAM_VILLAGE},
+        "category": "GEL",
+        "description": "Gelandangan tidur di halte",
+    }
+    ids = []
+    for _ in range(2):
+        r = await client.post("/api/v1/reports", json=body, headers=actors["operator"].headers)
+        ids.append(r.json()["incident_id"])
+    earlier, later = ids
+    await sign_in(client, "t.operator")
+    page = await client.get(f"/konsol/insiden/{later}")
+    assert f'name="into" value="{earlier}"' in page.text
+    csrf = await page_csrf(client, f"/konsol/insiden/{later}")
+    r = await client.post(f"/konsol/insiden/{later}/gabung", data={"csrf": csrf, "into": earlier})
+    assert r.status_code == 303 and r.headers["location"] == f"/konsol/insiden/{earlier}"
+    merged = (await client.get(f"/api/v1/incidents/{later}", headers=actors["operator"].headers)).json()
+    assert merged["merged_into_id"] == earlier
+    r = await client.post(
+        f"/konsol/insiden/{earlier}/catatan", data={"csrf": csrf, "text": "Sudah ditelepon balik"}
+    )
+    assert r.status_code == 303
+    page = await client.get(f"/konsol/insiden/{earlier}")
+    assert "Catatan ditambahkan" in page.text and "Sudah ditelepon balik" in page.text
+    assert "Digabung" in page.text

@@ -14,6 +14,13 @@ DOCS_CSP = (
     "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+# The operator's console (/konsol): its own scripts and styles only, no inline script or style, forms and
+# connections (the live WebSocket) to this origin only.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+CONSOLE_PREFIX = "/konsol"
 
 
 def _encode(pairs: list[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
@@ -29,9 +36,12 @@ _COMMON = [
 ]
 API = _encode([*_COMMON, ("Content-Security-Policy", STRICT_CSP)])
 DOCS = _encode([*_COMMON, ("Content-Security-Policy", DOCS_CSP)])
+CONSOLE = _encode([*_COMMON, ("Content-Security-Policy", CONSOLE_CSP)])
 # Added unless the answer chose its own caching.
 NO_STORE = (b"cache-control", b"no-store")
 
 
 def for_path(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    if path.startswith(CONSOLE_PREFIX):
+        return CONSOLE
     return DOCS if path in DOCS_PATHS else API

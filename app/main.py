@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app import clock, db, errors, logs, metrics, sealing
+from app import clock, console, db, errors, logs, metrics, sealing
 from app.api import (
     admin,
     agencies,
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (open311, health, metrics_api):
         contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router)
+    console.install(app)
     app.add_middleware(Printable)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outside BodyLimit, so that its early 413 carries the headers too.

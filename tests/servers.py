@@ -59,9 +59,10 @@ def tanggap_server(
     demo: bool = True,
     env: dict[str, str] | None = None,
     database_url: str | None = None,
+    port: int | None = None,
 ) -> Iterator[Server]:
     """kind: "sqlite" or "postgresql" (a fresh database, dropped afterwards), or an existing database_url
-    (left as it is: a second server over the same database)."""
+    (left as it is: a second server over the same database); `port` to restart a server where it was."""
     pg_name = None
     if database_url is not None:
         url = database_url
@@ -72,7 +73,7 @@ def tanggap_server(
         if pg_name is None:
             pytest.skip("PostgreSQL unreachable")
         url = pg_url(pg_name)
-    port = free_port()
+    port = port or free_port()
     cli = str(Path(sys.executable).parent / "tanggap")
     args = [cli, "serve", "--port", str(port), "--workers", str(workers), *(["--demo"] if demo else [])]
     log_path = tmp_path / f"server-{port}.log"

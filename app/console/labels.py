@@ -1,0 +1,97 @@
+"""Words for the console: statuses, flags, priorities and timeline events, marked for translation (N_) and
+translated when a page is drawn."""
+
+from __future__ import annotations
+
+from app.console.i18n import N_
+
+STATUS = {
+    "received": N_("Received"),
+    "verified": N_("Verified"),
+    "dispatched": N_("Dispatched"),
+    "en_route": N_("En route"),
+    "on_scene": N_("On scene"),
+    "handling": N_("Handling"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "rejected": N_("Rejected"),
+    "cancelled": N_("Cancelled"),
+}
+
+PRIORITY = {1: N_("Emergency"), 2: N_("Urgent"), 3: N_("Normal"), 4: N_("Low")}
+
+# The questions that decide priority, asked while taking a call (app/dispatch/priority.py reads the flags).
+FLAGS = {
+    "agitated": N_("Danger to self or others (raging, violent)"),
+    "injured": N_("Injured"),
+    "child": N_("A child"),
+    "alone": N_("Alone, no one with them"),
+    "elderly": N_("Elderly"),
+    "sick": N_("Sick"),
+    "pregnant": N_("Pregnant"),
+    "shackled": N_("Shackled or confined (pasung)"),
+    "deceased": N_("Deceased"),
+}
+
+SEX = {"unknown": N_("Unknown"), "male": N_("Male"), "female": N_("Female")}
+
+REJECTION = {
+    "hoax": N_("Hoax"),
+    "duplicate": N_("Duplicate"),
+    "out_of_scope": N_("Out of scope"),
+}
+
+STAGES = {"temu": N_("Find"), "tanggap": N_("Respond"), "tindak": N_("Act"), "tuntas": N_("Finish")}
+
+EVENTS = {
+    "incident.created": N_("Incident opened"),
+    "report.received": N_("Report received"),
+    "incident.reports_added": N_("Reports added"),
+    "incident.status_changed": N_("Status changed"),
+    "incident.category_changed": N_("Category changed"),
+    "incident.priority_changed": N_("Priority changed"),
+    "incident.merged": N_("Merged"),
+    "incident.note_added": N_("Note added"),
+    "incident.escalated": N_("Escalated to the supervisor"),
+    "incident.escalation_cleared": N_("Escalation cleared"),
+    "incident.dispatched_manually": N_("Dispatched by hand"),
+    "incident.diverted": N_("Crew diverted"),
+    "incident.handed_over": N_("Handed over"),
+    "incident.reopened": N_("Reopened"),
+    "offer.made": N_("Offered to a crew"),
+    "offer.accepted": N_("Crew accepted"),
+    "offer.declined": N_("Crew declined"),
+    "offer.expired": N_("Offer expired"),
+    "offer.withdrawn": N_("Offer withdrawn"),
+    "referral.created": N_("Referred to an agency"),
+    "referral.acknowledged": N_("Agency acknowledged"),
+    "referral.accepted": N_("Agency accepted"),
+    "referral.declined": N_("Agency declined"),
+    "referral.completed": N_("Agency completed"),
+    "referral.cancelled": N_("Referral cancelled"),
+}
+
+# The titles of app/errors.py's problems, shown on the console's error page.
+ERROR_TITLES = (
+    N_("Not found"),
+    N_("Forbidden"),
+    N_("Authentication required"),
+    N_("Conflict"),
+    N_("State change not allowed"),
+    N_("Invalid request"),
+    N_("Too many requests"),
+    N_("Bad request"),
+)
+
+CREW_STATUS = {
+    "available": N_("Available"),
+    "offered": N_("Offered"),
+    "dispatched": N_("Dispatched"),
+    "en_route": N_("En route"),
+    "on_scene": N_("On scene"),
+    "handling": N_("Handling"),
+    "transporting": N_("Transporting"),
+    "at_facility": N_("At a facility"),
+    "out_of_service": N_("Out of service"),
+    "off_shift": N_("Off shift"),
+}

@@ -1,0 +1,353 @@
+"""The operator's console (pages under /konsol): sign-in, the queue, taking a call, the incident page.
+
+Like the API's routers these are thin: they check the session and the CSRF token, read the form and call
+the same services as the API (intake.submit, dispatch.verify, ...): there is no second way to change data."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app import security
+from app.api.deps import SessionDep, client_ip
+from app.console import calls, session
+from app.console.pages import render
+from app.console.session import ConsoleSession, SignInRequired
+from app.dispatch.lifecycle import OPEN_STATUSES, Status
+from app.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from app.live.hub import Hub
+from app.reference import regions
+from app.reference.categories import CATEGORIES
+from app.schemas.incidents import MergeIn, NoteIn, RejectIn
+from app.services import console, dispatch, incidents, intake, live, logins
+from app.services.access import TRIAGE
+from app.services.incidents import IncidentFilters
+from app.settings import Settings
+
+router = APIRouter(prefix="/konsol", include_in_schema=False)
+root = APIRouter(include_in_schema=False)
+Session = Annotated[ConsoleSession, Depends(session.current)]
+HOME = "/konsol/antrean"
+
+
+@root.get("/")
+async def index() -> RedirectResponse:
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.get("/")
+async def console_index() -> RedirectResponse:
+    return RedirectResponse(HOME, status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _check_csrf(request: Request, sess: ConsoleSession, form: dict[str, str] | None = None) -> None:
+    given = request.headers.get("x-csrf-token") or (form or {}).get("csrf")
+    if not session.csrf_ok(sess.csrf, given):
+        raise Forbidden("token formulir (CSRF) tidak cocok; muat ulang halaman")
+
+
+def _safe_next(raw: str | None) -> str:
+    # Only a path of the console: never another site (an open redirect).
+    if raw and raw.startswith("/konsol/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return HOME
+
+
+# ---- sign-in ------------------------------------------------------------------------------------------
+
+
+@router.get("/masuk")
+async def sign_in_form(request: Request, lanjut: str | None = None) -> Response:
+    if await session.optional(request) is not None:
+        return RedirectResponse(_safe_next(lanjut), status_code=303)
+    token = session.pre_token(request)
+    response = render(request, "signin.html", csrf=token, next=_safe_next(lanjut), error=None)
+    session.keep_pre_token(response, request, token)
+    return response
+
+
+@router.post("/masuk")
+async def sign_in(request: Request) -> Response:
+    form = await _form(request)
+    settings: Settings = request.app.state.settings
+    token = request.cookies.get(session.PRE_COOKIE, "")
+    response: Response
+    target = _safe_next(form.get("next"))
+    error, status = None, 200
+    if not token or not session.csrf_ok(token, form.get("csrf")):
+        error, status = "Formulir kedaluwarsa; coba sekali lagi.", 403
+    else:
+        try:
+            user = await logins.login(
+                request.app.state.sessionmaker,
+                settings,
+                username=form.get("username", "").strip(),
+                password=form.get("password", ""),
+                client_ip=client_ip(request),
+            )
+        except Unauthorized:
+            error, status = "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan.", 401
+        except TooManyRequests as exc:
+            error, status = exc.detail[:1].upper() + exc.detail[1:] + ".", 429
+        else:
+            if user.role not in TRIAGE:
+                error, status = "Konsol ini untuk operator, supervisor dan admin.", 403
+            else:
+                response = RedirectResponse(target, status_code=303)
+                session.start(response, request, settings, user)
+                return response
+    token = session.pre_token(request)
+    response = render(
+        request,
+        "signin.html",
+        csrf=token,
+        next=target,
+        error=error,
+        username=form.get("username", ""),
+        status_code=status,
+    )
+    session.keep_pre_token(response, request, token)
+    return response
+
+
+@router.post("/keluar")
+async def sign_out(request: Request, sess: Session) -> RedirectResponse:
+    _check_csrf(request, sess, await _form(request))
+    response = RedirectResponse("/konsol/masuk", status_code=303)
+    session.end(response)
+    return response
+
+
+@router.get("/bahasa/{lang}")
+async def set_language(lang: str, kembali: str | None = None) -> RedirectResponse:
+    """A preference, not a change of data: a plain link switches it."""
+    from app.console import i18n
+
+    response = RedirectResponse(_safe_next(kembali), status_code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, path="/konsol", samesite="strict")
+    return response
+
+
+@router.post("/tiket")
+async def live_ticket(request: Request, sess: Session, db: SessionDep) -> JSONResponse:
+    """A one-minute ticket for the live stream of the operator's region (the API's tickets, for a session)."""
+    _check_csrf(request, sess)
+    topic = f"region:{sess.principal.region_code}"
+    settings: Settings = request.app.state.settings
+    ticket = await live.issue_ticket(db, settings, sess.principal, [topic])
+    return JSONResponse({"ticket": ticket, "topic": topic, "expires_in": security.TICKET_SECONDS})
+
+
+# ---- the queue ----------------------------------------------------------------------------------------
+
+
+def _queue_filters(
+    prioritas: int | None, kategori: str | None, status: str | None, wilayah: str | None
+) -> IncidentFilters:
+    return IncidentFilters(
+        status=(Status(status),) if status in {s.value for s in OPEN_STATUSES} else (),
+        category=kategori if kategori in CATEGORIES else None,
+        priority=prioritas if prioritas in (1, 2, 3, 4) else None,
+        region=wilayah if wilayah and regions.exists(wilayah) else None,
+    )
+
+
+QueueQuery = Annotated[int | None, Query(ge=1, le=4)]
+
+
+@router.get("/antrean", response_class=HTMLResponse)
+async def queue_page(
+    request: Request,
+    sess: Session,
+    db: SessionDep,
+    prioritas: QueueQuery = None,
+    kategori: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    wilayah: Annotated[str | None, Query(max_length=13)] = None,
+    urut: Annotated[str, Query(pattern="^(prioritas|terbaru)$")] = "prioritas",
+    baris: bool = False,
+) -> Response:
+    hub: Hub = request.app.state.hub
+    # Read before the queue: events after this seq are replayed by the live stream, never lost.
+    seq = hub.head
+    filters = _queue_filters(prioritas, kategori, status, wilayah)
+    rows = await console.queue(
+        db, sess.principal, filters, order="priority" if urut == "prioritas" else "newest"
+    )
+    kabkota = ".".join(sess.principal.region_code.split(".")[:2])
+    template = "_queue_rows.html" if baris else "queue.html"
+    return render(
+        request,
+        template,
+        sess,
+        rows=rows,
+        seq=seq,
+        filters={
+            "prioritas": prioritas,
+            "kategori": kategori or "",
+            "status": status or "",
+            "wilayah": wilayah or "",
+            "urut": urut,
+        },
+        kecamatan=regions.children(kabkota) if kabkota.count(".") == 1 else [],
+        categories=list(CATEGORIES.values()),
+        open_statuses=[s for s in Status if s in OPEN_STATUSES],
+        place_name=console.place_name,
+    )
+
+
+# ---- the dispatch board ------------------------------------------------------------------------------
+
+
+@router.get("/papan", response_class=HTMLResponse)
+async def board_page(request: Request, sess: Session, db: SessionDep, bagian: bool = False) -> Response:
+    seq = request.app.state.hub.head
+    board = await console.board(db, sess.principal)
+    return render(
+        request,
+        "_board.html" if bagian else "board.html",
+        sess,
+        board=board,
+        seq=seq,
+        place_name=console.place_name,
+    )
+
+
+# ---- taking a call ------------------------------------------------------------------------------------
+
+
+@router.get("/panggilan", response_class=HTMLResponse)
+async def call_form(request: Request, sess: Session) -> Response:
+    return render(request, "call.html", sess, **calls.form_context(sess, {}, {}))
+
+
+@router.post("/panggilan/duplikat", response_class=HTMLResponse)
+async def call_duplicates(request: Request, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    place = calls.parse_place(sess, form)
+    found = []
+    if place.region_code:
+        found = list(
+            await console.duplicates_for_call(
+                db,
+                sess.principal,
+                region_code=place.region_code,
+                lat=place.lat,
+                lon=place.lon,
+                category=form.get("category") or "unknown",
+            )
+        )
+    return render(request, "_duplicates.html", sess, found=found, place_name=console.place_name)
+
+
+@router.post("/panggilan", response_class=HTMLResponse)
+async def take_call(request: Request, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = calls.report_from_form(sess, form)
+    except ValidationError as exc:
+        errors = calls.errors_of(exc)
+        return render(request, "call.html", sess, status_code=422, **calls.form_context(sess, form, errors))
+    except calls.FormError as exc:
+        return render(
+            request,
+            "call.html",
+            sess,
+            status_code=422,
+            **calls.form_context(sess, form, {exc.field: exc.message}),
+        )
+    report = await intake.submit(db, sess.principal, body, client_ip=client_ip(request))
+    return RedirectResponse(f"/konsol/insiden/{report.incident_id}", status_code=303)
+
+
+# ---- the incident page --------------------------------------------------------------------------------
+
+
+@router.get("/insiden/{incident_id}", response_class=HTMLResponse)
+async def incident_page(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    detail = await incidents.get_detail(db, sess.principal, incident_id)
+    return render(
+        request,
+        "incident.html",
+        sess,
+        incident=detail,
+        seq=request.app.state.hub.head,
+        place_name=console.place_name,
+        can_triage=detail.status in (Status.received, Status.verified),
+    )
+
+
+@router.post("/insiden/{incident_id}/verifikasi")
+async def verify(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    await dispatch.verify(db, sess.principal, incident_id, form.get("note") or None)
+    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
+
+
+@router.post("/insiden/{incident_id}/tolak")
+async def reject(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = RejectIn(reason=form.get("reason", ""), note=form.get("note", ""))
+    except ValidationError:
+        raise DomainError("pilih alasan dan tulis catatan (minimal 3 huruf)") from None
+    await dispatch.reject(db, sess.principal, incident_id, body)
+    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
+
+
+@router.post("/insiden/{incident_id}/gabung")
+async def merge(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    """Merges this incident into the one chosen (a likely duplicate); opens the one merged into."""
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = MergeIn(into_incident_id=form.get("into", ""), note=form.get("note") or None)
+    except ValidationError:
+        raise DomainError("pilih insiden tujuan penggabungan") from None
+    target = await dispatch.merge(db, sess.principal, incident_id, body)
+    return RedirectResponse(f"/konsol/insiden/{target.id}", status_code=303)
+
+
+@router.post("/insiden/{incident_id}/catatan")
+async def add_note(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
+    form = await _form(request)
+    _check_csrf(request, sess, form)
+    try:
+        body = NoteIn(text=form.get("text", ""))
+    except ValidationError:
+        raise DomainError("catatan tidak boleh kosong") from None
+    await incidents.add_note(db, sess.principal, incident_id, body.text)
+    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
+
+
+# ---- errors -------------------------------------------------------------------------------------------
+
+
+def signed_out(request: Request) -> Response:
+    target = "/konsol/masuk?lanjut=" + request.url.path if request.method == "GET" else "/konsol/masuk"
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    if request.url.path == "/konsol/tiket":
+        return JSONResponse({"detail": "sesi berakhir"}, status_code=401)
+    return RedirectResponse(target, status_code=303)
+
+
+def error_page(request: Request, exc: DomainError) -> Response:
+    return render(request, "error.html", None, status_code=exc.status, error=exc)
+
+
+__all__ = ["SignInRequired", "error_page", "root", "router", "signed_out"]

@@ -33,10 +33,10 @@ from app.api import (
     users,
     webhooks,
 )
-from app.api.deps import get_principal
 from app.api import (
     metrics as metrics_api,
 )
+from app.api.deps import get_principal
 from app.api.middleware import BodyLimit, KeepServerSend, Printable, SecurityHeaders
 from app.api.observe import Observe
 from app.db import make_engine, make_sessionmaker

@@ -3,7 +3,7 @@ occupancy (a check constraint keeps occupied within capacity), placements of inc
 per subject and per person: partial unique indexes), length-of-stay alerts; versioned assessments
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-29 22:38:38.162096
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import app.models.base
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -41,10 +41,15 @@ def accept_request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def begin(request_id: str) -> RequestContext:
+def begin(request_id: str) -> tuple[RequestContext, Token[RequestContext | None]]:
+    """The request's context, until `end(token)` (a caller in the same task, such as a test client, must
+    not go on with the request's id)."""
     ctx = RequestContext(request_id)
-    _current.set(ctx)
-    return ctx
+    return ctx, _current.set(ctx)
+
+
+def end(token: Token[RequestContext | None]) -> None:
+    _current.reset(token)
 
 
 def current() -> RequestContext | None:

@@ -139,7 +139,19 @@ def test_metrics_of_a_two_worker_server_add_up(tmp_path: Path) -> None:
             assert set(await asyncio.gather(*(one("/api/v1/categories") for _ in range(n)))) == {200}
             assert set(await asyncio.gather(*(one("/api/v1/incidents") for _ in range(n)))) == {401}
             assert (await c.get("/api/v1/no-such-thing")).status_code == 404
-            return before, await c.get("/metrics")
+            r = await c.post(
+                "/api/v1/auth/token", data={"username": "operator.batam", "password": DEMO_PASSWORD}
+            )
+            h = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            # An open live stream is counted (on whichever worker holds it) while it is open.
+            async with c.stream(
+                "GET", "/api/v1/events", params={"topic": "region:21.71"}, headers=h
+            ) as stream:
+                lines = stream.aiter_lines()  # kept: a generator let go of would close the stream
+                while not (await anext(lines)).startswith("event: hello"):
+                    pass
+                scraped = await c.get("/metrics")
+            return before, scraped
 
     with tanggap_server("postgresql", tmp_path, workers=2, env=env) as server:
         before, scraped = asyncio.run(requests(server.base))
@@ -150,6 +162,8 @@ def test_metrics_of_a_two_worker_server_add_up(tmp_path: Path) -> None:
         assert _count(text, "/api/v1/categories") == n
         assert _count(text, "/api/v1/incidents", "401") == n
         assert _count(text, "<unmatched>", "404") == 1
+        streams = {labels["transport"]: v for labels, v in _samples(text, "tanggap_live_connections")}
+        assert streams.get("sse") == 1.0, streams
         latency = _samples(text, "tanggap_http_request_duration_seconds_count")
         assert sum(v for labels, v in latency if labels["route"] == "/api/v1/categories") == n
         # Both workers answered some, and the scrape (answered by one) summed their counts.

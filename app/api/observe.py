@@ -65,7 +65,13 @@ class Observe:
             if name == HEADER:
                 incoming = value.decode("latin-1")
                 break
-        ctx = logs.begin(logs.accept_request_id(incoming))
+        ctx, token = logs.begin(logs.accept_request_id(incoming))
+        try:
+            await self._observe(ctx, scope, receive, send)
+        finally:
+            logs.end(token)
+
+    async def _observe(self, ctx: logs.RequestContext, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             # A stream lives for hours: its lines carry the id, but it has no access line or latency.
             await self.app(scope, receive, send)

@@ -35,7 +35,10 @@ Region = Annotated[
 ]
 Month = Annotated[
     str | None,
-    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a calendar month in the region's time zone"),
+    Query(
+        pattern=r"^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$",
+        description="a calendar month (1970-2099) in the region's time zone",
+    ),
 ]
 PeriodQ = Annotated[Literal["day", "week", "month"], Query(description="time buckets for by=period")]
 

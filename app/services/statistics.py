@@ -79,6 +79,8 @@ def scope(
     """Who may ask, about which region and which span. `month` (YYYY-MM) is that calendar month in the
     region's zone; without month or since/until, the current month there."""
     code = region if region is not None else principal.region_code
+    if code and not regions.exists(code):
+        raise Unprocessable(f"kode wilayah {code} tidak dikenal", field="query.region")
     # Outside the caller's reach is "not found" whatever the role; the role is checked after.
     if code and not regions.within(code, principal.region_code):
         raise NotFound(f"region {code} is outside your region")

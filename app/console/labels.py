@@ -95,3 +95,13 @@ CREW_STATUS = {
     "out_of_service": N_("Out of service"),
     "off_shift": N_("Off shift"),
 }
+
+CHANNEL = {
+    "call_center": N_("Call center"),
+    "social_media": N_("Social media"),
+    "patrol": N_("Patrol"),
+    "referral": N_("Referral"),
+    "public_app": N_("Public app"),
+    "community": N_("Community reporter"),
+    "walk_in": N_("Walk-in"),
+}

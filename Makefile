@@ -20,7 +20,7 @@ install-test: $(BIN)/python
 	@# The console's browser tests drive Debian's chromium (never `playwright install`, which downloads).
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-## Install and run Tanggap on SQLite with demo data at http://127.0.0.1:$(PORT)/docs
+## Install and run Tanggap on SQLite with demo data: the console at http://127.0.0.1:$(PORT)/, the API at /docs
 run: install
 	$(BIN)/tanggap serve --demo --port $(PORT)
 

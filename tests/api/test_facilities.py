@@ -121,6 +121,10 @@ async def test_admit_transfer_discharge_occupancy_and_timeline(
         ("Anak Putra", "transferred"),
         ("Keluarga", "discharged"),
     ]
+    # Linked to a person afterwards: his history holds these placements.
+    link = (await client.post(f"{B}/incidents/{inc}/subjects/1/person", json={}, headers=op.headers)).json()
+    his = (await client.get(f"{B}/persons/{link['person_id']}/placements", headers=op.headers)).json()
+    assert [p["id"] for p in his] == [p["id"] for p in history]
     types = [e["type"] for e in await timeline(client, op, inc)]
     assert [t for t in types if t.startswith("placement.")] == [
         "placement.admitted",

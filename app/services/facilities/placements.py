@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict
@@ -400,7 +400,11 @@ async def of_person(session: AsyncSession, principal: Principal, person_id: uuid
     require(principal, records.HANDLE, "read placements")
     rows = (
         await session.scalars(
-            select(Placement).where(Placement.person_id == person.id).order_by(Placement.admitted_at)
+            select(Placement)
+            .join(IncidentSubject, IncidentSubject.id == Placement.subject_id)
+            # Placed before the subject was linked to him, or linked since: both are his.
+            .where(or_(Placement.person_id == person.id, IncidentSubject.person_id == person.id))
+            .order_by(Placement.admitted_at)
         )
     ).all()
     _audit(session, principal, rows, person.region_code, "person placements")

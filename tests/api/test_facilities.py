@@ -47,6 +47,10 @@ async def test_supervisors_manage_operators_and_crews_read(
     assert [x["label"] for x in r.json()["rules"]] == [
         "laki-laki dan perempuan terpisah kecuali unit keluarga"
     ]
+    r = await client.patch(
+        f"{B}/facilities/{fac['id']}", json={"name": None, "stay_limit_days": None}, headers=sup.headers
+    )
+    assert r.status_code == 200 and r.json()["name"] == fac["name"] and r.json()["stay_limit_days"] == 7
     r = await client.post(
         f"{B}/facilities/{fac['id']}/units",
         json={"name": "Isolasi 1", "sex": "mixed", "group": "isolation", "capacity": 1},

@@ -26,7 +26,7 @@ from app.schemas.facilities import (
     UnitOut,
     UnitPatch,
 )
-from app.services.facilities import assessments, placements, registry
+from app.services.facilities import assessments, placements, registry, suggestions
 
 router = APIRouter(tags=["facilities"])
 _errors = problem_responses(401, 403, 404, 409, 415, 422)
@@ -101,7 +101,7 @@ async def placement_suggestions(
 ) -> SuggestionsOut:
     """Units of the kab/kota the separation rules allow with a free bed, best first, with reasons; and the
     units refused, with the rule (the console, and the crew working the incident)."""
-    return await placements.suggestions(session, principal, incident_id, ordinal)
+    return await suggestions.suggestions(session, principal, incident_id, ordinal)
 
 
 @router.post(

@@ -95,7 +95,7 @@ class Placement(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident_subjects.id"), index=True)
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
-    # The subject's person when he was admitted (linked later: set when read).
+    # The subject's person when he was admitted (a link made later is followed through the subject).
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"), index=True)
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), index=True)
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facility_units.id"))

@@ -112,7 +112,9 @@ async def test_concurrent_assessments_get_their_own_versions(
     r = await client.post(url, json=FIELD, headers=op.headers)
     assert r.status_code == 201
     mine = (await client.get(f"{B}/persons/{link['person_id']}/assessments", headers=op.headers)).json()
-    assert [a["version"] for a in mine] == [4]
+    # Those made before the link are his too.
+    assert [a["version"] for a in mine] == [4, 3, 2, 1]
+    assert [a["person_id"] for a in mine] == [link["person_id"], None, None, None]
 
 
 async def test_a_bad_form_is_refused_and_nothing_is_saved(

@@ -47,6 +47,10 @@ async def test_supervisors_manage_operators_and_crews_read(
     assert [x["label"] for x in r.json()["rules"]] == [
         "laki-laki dan perempuan terpisah kecuali unit keluarga"
     ]
+    r = await client.patch(
+        f"{B}/facilities/{fac['id']}", json={"name": None, "stay_limit_days": None}, headers=sup.headers
+    )
+    assert r.status_code == 200 and r.json()["name"] == fac["name"] and r.json()["stay_limit_days"] == 7
     r = await client.post(
         f"{B}/facilities/{fac['id']}/units",
         json={"name": "Isolasi 1", "sex": "mixed", "group": "isolation", "capacity": 1},
@@ -121,6 +125,10 @@ async def test_admit_transfer_discharge_occupancy_and_timeline(
         ("Anak Putra", "transferred"),
         ("Keluarga", "discharged"),
     ]
+    # Linked to a person afterwards: his history holds these placements.
+    link = (await client.post(f"{B}/incidents/{inc}/subjects/1/person", json={}, headers=op.headers)).json()
+    his = (await client.get(f"{B}/persons/{link['person_id']}/placements", headers=op.headers)).json()
+    assert [p["id"] for p in his] == [p["id"] for p in history]
     types = [e["type"] for e in await timeline(client, op, inc)]
     assert [t for t in types if t.startswith("placement.")] == [
         "placement.admitted",
@@ -375,3 +383,48 @@ async def test_bad_input_is_a_problem_and_changes_nothing(
     r = await admit(client, sup, inc, 1, str(uuid.uuid4()))
     assert r.status_code == 404
     assert await count(db, "placements") == 0
+
+
+async def test_a_raid_six_children_three_in_the_shelter_one_in_a_panti(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Issue 14's raid: six street children become six subjects; three boys fill the shelter's boys' unit
+    (which refuses the girl and the adult brought with them), one goes to a panti, the girl to the girls'
+    unit; each has his own path on the timeline."""
+    sup, op = actors["supervisor"], actors["operator"]
+    shelter = await facility(client, sup)
+    panti = await facility(
+        client,
+        sup,
+        name="Panti Asuhan Nurul Iman",
+        kind="panti",
+        units=[{"name": "Putra", "sex": "male", "group": "children", "capacity": 20}],
+    )
+    kids = [{"name": f"Anak {i}", "sex": "male", "approx_age": 9 + i} for i in range(4)]
+    kids += [
+        {"name": "Sari", "sex": "female", "approx_age": 11},
+        {"name": "Pendamping", "sex": "male", "approx_age": 19},
+    ]
+    inc = await incident(client, op, kids, category="AJ")
+    boys = unit(shelter, "Anak Putra")
+    assert [(await admit(client, op, inc, n, boys)).status_code for n in (1, 2, 3)] == [201, 201, 201]
+    girl = await admit(client, op, inc, 5, boys)
+    assert (
+        girl.status_code == 409
+        and "perempuan tidak boleh ditempatkan di unit laki-laki" in girl.json()["detail"]
+    )
+    adult = await admit(client, op, inc, 6, boys)
+    assert (
+        adult.status_code == 409
+        and "orang dewasa tidak boleh ditempatkan di unit anak" in adult.json()["detail"]
+    )
+    assert (await admit(client, op, inc, 4, boys)).json()["type"].endswith("/unit-full")
+    assert (await admit(client, op, inc, 4, unit(panti, "Putra"))).status_code == 201
+    assert (await admit(client, op, inc, 5, unit(shelter, "Anak Putri"))).status_code == 201
+    assert (await admit(client, op, inc, 6, unit(shelter, "Dewasa Laki-laki"))).status_code == 201
+    admitted = [
+        e["data"]["ordinal"] for e in await timeline(client, op, inc) if e["type"] == "placement.admitted"
+    ]
+    assert sorted(admitted) == [1, 2, 3, 4, 5, 6]
+    occ = await occupancy(client, op, shelter["id"])
+    assert (occ["Anak Putra"], occ["Anak Putri"], occ["Dewasa Laki-laki"]) == (3, 1, 1)

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facilities.assessment import LABELS
@@ -190,7 +190,8 @@ async def of_person(session: AsyncSession, principal: Principal, person_id: uuid
     rows = (
         await session.scalars(
             select(Assessment)
-            .where(Assessment.person_id == person.id)
+            .join(IncidentSubject, IncidentSubject.id == Assessment.subject_id)
+            .where(or_(Assessment.person_id == person.id, IncidentSubject.person_id == person.id))
             .order_by(Assessment.recorded_at.desc(), Assessment.version.desc())
         )
     ).all()

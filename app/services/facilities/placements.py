@@ -1,4 +1,4 @@
-"""Placement of an incident's subjects in facility units: admission, transfer, discharge, suggestions.
+"""Placement of an incident's subjects in facility units: admission, transfer, discharge, reading.
 
 Locks, always in this order: the subject's row, then the units' rows in id order. Under the unit's lock the
 rules see who is in it now and `occupied` is read and written: concurrent admissions into one unit queue
@@ -9,45 +9,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.dispatch.engine import Point, haversine_km
 from app.errors import Conflict
 from app.facilities import rules as separation
-from app.facilities import suggest
-from app.facilities.kinds import (
-    DISCHARGE_LABELS,
-    FACILITY_LABELS,
-    PLACEMENT_LABELS,
-    UNIT_GROUP_LABELS,
-    DischargeReason,
-    FacilityKind,
-    PlacementStatus,
-    UnitGroup,
-    UnitSex,
-)
+from app.facilities.kinds import DISCHARGE_LABELS, PLACEMENT_LABELS, DischargeReason, PlacementStatus
 from app.models import Agency, Facility, FacilityUnit, Incident, IncidentSubject, Person, Placement
 from app.models.base import utcnow
-from app.schemas.facilities import (
-    AdmitIn,
-    DischargeIn,
-    PlacementOut,
-    RefusedOut,
-    SuggestionOut,
-    SuggestionsOut,
-    TransferIn,
-)
+from app.schemas.facilities import AdmitIn, DischargeIn, PlacementOut, TransferIn
 from app.services import audit, events, incidents, referrals, scoped
 from app.services.access import TRIAGE, Principal, require
-from app.services.facilities import registry
+from app.services.facilities import registry, residents
 from app.services.persons import records, subjects
 
 CLOSED_INCIDENTS = ("rejected", "cancelled")
-ODGJ_CATEGORIES = frozenset({"ODGJ"})
-ELDERLY_CATEGORIES = frozenset({"LUT"})
 
 
 class SeparationRefused(Conflict):
@@ -56,61 +34,6 @@ class SeparationRefused(Conflict):
 
 class UnitFull(Conflict):
     code, title = "unit-full", "Unit penuh"
-
-
-# ---- who the rules see ---------------------------------------------------------------------------------
-
-
-def _age(subject: IncidentSubject, person: Person | None, today: date) -> int | None:
-    if person is not None and person.birth_date is not None:
-        b = person.birth_date
-        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
-    if subject.approx_age is not None:
-        return subject.approx_age
-    if person is not None and person.birth_year_min is not None and person.birth_year_max is not None:
-        return today.year - (person.birth_year_min + person.birth_year_max) // 2
-    return None
-
-
-def resident(subject: IncidentSubject, person: Person | None, category: str) -> separation.Resident:
-    """What the separation rules know of a subject: his person's record first, then what the reports said."""
-    flags = set(person.vulnerabilities) if person is not None else set()
-    sex = person.sex if person is not None and person.sex in separation.SEX_WORDS else subject.sex
-    return separation.Resident(
-        age=_age(subject, person, utcnow().date()),
-        sex=sex,
-        odgj="odgj" in flags or category in ODGJ_CATEGORIES,
-        elderly_flag="elderly" in flags or category in ELDERLY_CATEGORIES,
-    )
-
-
-async def _person(session: AsyncSession, subject: IncidentSubject) -> Person | None:
-    return await session.get(Person, subject.person_id) if subject.person_id else None
-
-
-async def occupants(
-    session: AsyncSession, unit_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[separation.Resident]]:
-    """Who is in each unit now, as the rules see them."""
-    out: dict[uuid.UUID, list[separation.Resident]] = {u: [] for u in unit_ids}
-    if not unit_ids:
-        return out
-    rows = (
-        await session.execute(
-            select(Placement.unit_id, IncidentSubject, Person, Incident.category)
-            .join(IncidentSubject, IncidentSubject.id == Placement.subject_id)
-            .join(Incident, Incident.id == Placement.incident_id)
-            .outerjoin(Person, Person.id == IncidentSubject.person_id)
-            .where(Placement.unit_id.in_(unit_ids), Placement.status == PlacementStatus.active)
-        )
-    ).all()
-    for unit_id, subject, person, category in rows:
-        out[unit_id].append(resident(subject, person, category))
-    return out
-
-
-def _unit_attrs(unit: FacilityUnit) -> separation.Unit:
-    return separation.Unit(sex=UnitSex(unit.sex), group=UnitGroup(unit.group))
 
 
 # ---- admission, transfer, discharge --------------------------------------------------------------------
@@ -149,7 +72,7 @@ def _admissible(
     """409 naming the rule, or the unit being full or closed; under the unit's lock."""
     if not unit.active or not facility.active:
         raise Conflict(f"unit {unit.name} di {facility.name} tidak aktif")
-    refusals = separation.check(person, _unit_attrs(unit), inside, registry.rules_of(facility))
+    refusals = separation.check(person, residents.unit_attrs(unit), inside, registry.rules_of(facility))
     if refusals:
         first = refusals[0]
         raise SeparationRefused(
@@ -271,9 +194,9 @@ async def admit(
             placement_id=str(current.id),
         )
     await _person_elsewhere(session, subject.person_id)
-    person = resident(subject, await _person(session, subject), incident.category)
+    person = residents.resident(subject, await residents.person_of(session, subject), incident.category)
     unit = await registry.locked_unit(session, found.id)
-    _admissible(person, unit, facility, (await occupants(session, [unit.id]))[unit.id])
+    _admissible(person, unit, facility, (await residents.occupants(session, [unit.id]))[unit.id])
     placement = _new_placement(principal, incident, subject, facility, unit, body.note)
     placement.referral_id = await _refer(session, principal, incident, facility)
     session.add(placement)
@@ -317,8 +240,8 @@ async def transfer(
     old_facility = await session.get_one(Facility, placement.facility_id)
     locked = {u: await registry.locked_unit(session, u) for u in sorted([found.id, placement.unit_id])}
     old, unit = locked[placement.unit_id], locked[found.id]
-    person = resident(subject, await _person(session, subject), incident.category)
-    _admissible(person, unit, facility, (await occupants(session, [unit.id]))[unit.id])
+    person = residents.resident(subject, await residents.person_of(session, subject), incident.category)
+    _admissible(person, unit, facility, (await residents.occupants(session, [unit.id]))[unit.id])
     now = utcnow()
     placement.status, placement.ended_at, placement.ended_by_id = (
         PlacementStatus.transferred,
@@ -477,7 +400,11 @@ async def of_person(session: AsyncSession, principal: Principal, person_id: uuid
     require(principal, records.HANDLE, "read placements")
     rows = (
         await session.scalars(
-            select(Placement).where(Placement.person_id == person.id).order_by(Placement.admitted_at)
+            select(Placement)
+            .join(IncidentSubject, IncidentSubject.id == Placement.subject_id)
+            # Placed before the subject was linked to him, or linked since: both are his.
+            .where(or_(Placement.person_id == person.id, IncidentSubject.person_id == person.id))
+            .order_by(Placement.admitted_at)
         )
     ).all()
     _audit(session, principal, rows, person.region_code, "person placements")
@@ -498,84 +425,3 @@ async def of_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUI
     ).all()
     _audit(session, principal, rows, facility.region_code, "unit residents")
     return await render_many(session, rows)
-
-
-# ---- suggestions ---------------------------------------------------------------------------------------
-
-
-async def suggestions(
-    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, ordinal: int
-) -> SuggestionsOut:
-    """The units of the incident's kab/kota the rules allow with a free bed, best first; and why not the
-    others. Read by the console and the crew bringing him in."""
-    incident = await incidents.get_visible(session, principal, incident_id)
-    if principal.role not in TRIAGE and not await incidents.assigned_to_caller(
-        session, principal, incident.id
-    ):
-        require(principal, TRIAGE, "read placement suggestions")
-    subject = await subjects.get(session, incident, ordinal)
-    person = resident(subject, await _person(session, subject), incident.category)
-    regency = records.regency(incident.region_code)
-    facilities = {
-        f.id: f
-        for f in await session.scalars(
-            select(Facility).where(
-                Facility.active,
-                (Facility.region_code == regency)
-                | Facility.region_code.startswith(regency + ".", autoescape=True),
-            )
-        )
-    }
-    units = [u for u in await registry.units_of(session, list(facilities)) if u.active]
-    inside = await occupants(session, [u.id for u in units])
-    here = (
-        Point(incident.lat, incident.lon) if incident.lat is not None and incident.lon is not None else None
-    )
-    options = []
-    by_key: dict[str, FacilityUnit] = {}
-    for u in units:
-        f = facilities[u.facility_id]
-        far = (
-            haversine_km(here, Point(f.lat, f.lon))
-            if here is not None and f.lat is not None and f.lon is not None
-            else None
-        )
-        by_key[str(u.id)] = u
-        options.append(
-            suggest.Option(
-                key=str(u.id),
-                unit=_unit_attrs(u),
-                occupants=inside[u.id],
-                free=u.capacity - u.occupied,
-                distance_km=round(far, 1) if far is not None else None,
-                rules=registry.rules_of(f),
-            )
-        )
-    ok, refused = suggest.rank(person, options)
-    return SuggestionsOut(
-        subject_id=subject.id,
-        suggestions=[
-            SuggestionOut(
-                unit_id=by_key[s.option.key].id,
-                unit=by_key[s.option.key].name,
-                facility_id=by_key[s.option.key].facility_id,
-                facility=facilities[by_key[s.option.key].facility_id].name,
-                kind_label=FACILITY_LABELS[FacilityKind(facilities[by_key[s.option.key].facility_id].kind)],
-                group_label=UNIT_GROUP_LABELS[s.option.unit.group],
-                free=s.option.free,
-                distance_km=s.option.distance_km,
-                reasons=s.reasons,
-            )
-            for s in ok
-        ],
-        refused=[
-            RefusedOut(
-                unit_id=by_key[r.option.key].id,
-                unit=by_key[r.option.key].name,
-                facility=facilities[by_key[r.option.key].facility_id].name,
-                full=r.full,
-                reasons=[f"{x.label}: {x.detail}" for x in r.refusals] + (["unit penuh"] if r.full else []),
-            )
-            for r in refused
-        ],
-    )

@@ -197,7 +197,8 @@ async def patch(
     require_region(principal, facility.region_code)
     changed = body.model_dump(exclude_unset=True)
     for name in ("name", "address", "lat", "lon", "stay_limit_days", "active"):
-        if name in changed:
+        # null clears what may be empty (stay_limit_days: back to the kind's); a name and active stay.
+        if name in changed and (changed[name] is not None or name not in ("name", "active")):
             setattr(facility, name, changed[name])
     if body.rules is not None:
         facility.rules = sorted({str(r) for r in body.rules})

@@ -131,7 +131,22 @@ def _common(names_: tuple[str, ...]) -> bool:
 
 
 _STOP = frozenset(
-    ["di", "ke", "dan", "yang", "dekat", "depan", "pinggir", "bawah", "sering", "selalu", "memakai", "membawa", "tidak", "jalan"]
+    [
+        "di",
+        "ke",
+        "dan",
+        "yang",
+        "dekat",
+        "depan",
+        "pinggir",
+        "bawah",
+        "sering",
+        "selalu",
+        "memakai",
+        "membawa",
+        "tidak",
+        "jalan",
+    ]
 )
 
 

@@ -326,6 +326,33 @@ async def test_one_active_placement_per_person(
     assert await count(db, "placements") == 1
 
 
+async def test_a_link_made_after_admission_follows_and_cannot_give_two_beds(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    # Admitted before anyone knew who they were; then the operator links them to a person.
+    sup, op = actors["supervisor"], actors["operator"]
+    fac = await facility(client, sup)
+    man = {"name": "Joko Susilo", "sex": "male", "approx_age": 36}
+    first, second = [await incident(client, op, [man], category="GEL") for _ in range(2)]
+    for inc in (first, second):
+        assert (await admit(client, op, inc, 1, unit(fac, "Dewasa Laki-laki"))).status_code == 201
+    link = (await client.post(f"{B}/incidents/{first}/subjects/1/person", json={}, headers=op.headers)).json()
+    person = link["person_id"]
+    history = (await client.get(f"{B}/persons/{person}/placements", headers=op.headers)).json()
+    assert [p["incident_id"] for p in history] == [first] and history[0]["person_id"] == person
+    # The second subject is placed too: saying he is the same man would give him two beds.
+    r = await client.post(
+        f"{B}/incidents/{second}/subjects/1/link", json={"person_id": person}, headers=op.headers
+    )
+    assert r.status_code == 409 and "dua penempatan aktif" in r.json()["detail"], r.text
+    # Unlinked, the placement names nobody again.
+    r = await client.post(
+        f"{B}/incidents/{first}/subjects/1/unlink", json={"reason": "salah orang"}, headers=op.headers
+    )
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{B}/persons/{person}/placements", headers=op.headers)).json() == []
+
+
 async def test_the_database_keeps_occupancy_within_capacity(
     client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
 ) -> None:

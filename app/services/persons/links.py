@@ -24,6 +24,7 @@ from app.schemas.persons import LinkOut, MatchesOut, MatchOut, PersonFields
 from app.services import audit, events, incidents, scoped
 from app.services.access import TRIAGE, Principal, require
 from app.services.persons import records, subjects
+from app.services.persons.follow import follow
 
 NAME_CANDIDATES = 120
 PLACE_CANDIDATES = 100
@@ -227,7 +228,7 @@ async def _link(
     session.add(link)
     subject.person_id = person.id
     _seen_here(person, incident)
-    await session.flush()
+    await follow(session, [subject.id])
     audit.record(
         session,
         principal,
@@ -408,7 +409,7 @@ async def unlink(
     link.unlinked_by_id = principal.user_id
     link.unlink_reason = reason
     subject.person_id = None
-    await session.flush()
+    await follow(session, [subject.id])
     region = await session.scalar(select(Person.region_code).where(Person.id == link.person_id))
     audit.record(
         session,

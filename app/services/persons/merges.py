@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.services import audit, events, scoped
 from app.services.access import TRIAGE, Principal, require
 from app.services.persons import records
+from app.services.persons.follow import follow
 
 FILLED = (
     "name",
@@ -145,6 +146,7 @@ async def merge(
     subject_ids = [link.subject_id for link in links]
     for subject in await session.scalars(select(IncidentSubject).where(IncidentSubject.id.in_(subject_ids))):
         subject.person_id = kept.id
+    await follow(session, subject_ids)
     record = PersonMerge(
         id=uuid.uuid4(),
         kept_id=kept.id,
@@ -231,6 +233,7 @@ async def split(
         select(IncidentSubject).where(IncidentSubject.id.in_([link.subject_id for link in links]))
     ):
         subject.person_id = absorbed.id
+    await follow(session, [link.subject_id for link in links])
     absorbed.merged_into_id = None
     absorbed.updated_at = utcnow()
     record.split_at = utcnow()

@@ -64,6 +64,7 @@ EVENTS = {
     "offer.expired": N_("Offer expired"),
     "offer.withdrawn": N_("Offer withdrawn"),
     "referral.created": N_("Referred to an agency"),
+    "referral.unrouted": N_("A routing rule found no agency"),
     "referral.acknowledged": N_("Agency acknowledged"),
     "referral.accepted": N_("Agency accepted"),
     "referral.declined": N_("Agency declined"),

@@ -144,8 +144,12 @@ def _category_matches(rule_category: str, incident_category: str) -> bool:
     return rule_category == incident_category or (category is not None and category.parent == rule_category)
 
 
-async def targets(session: AsyncSession, incident: Incident) -> list[tuple[RoutingRule, Agency]]:
-    """The agencies the active rules send this incident to, each once (the first rule that names it wins).
+async def targets(
+    session: AsyncSession, incident: Incident
+) -> tuple[list[tuple[RoutingRule, Agency]], list[RoutingRule]]:
+    """The agencies the active rules send this incident to, each once (the first rule that names it wins),
+    and the rules that matched but found no agency (its agency inactive, or no active agency of its kind
+    whose area holds the incident): those are said, not silently dropped.
 
     A kind resolves to the most local active agency of that kind whose area holds the incident: the Polsek
     of its kecamatan before the Polres of its kab/kota."""
@@ -161,9 +165,10 @@ async def targets(session: AsyncSession, incident: Incident) -> list[tuple[Routi
         and set(r.flags) <= set(incident.subject_flags)
     ]
     if not rules:
-        return []
+        return [], []
     candidates = (await session.scalars(select(Agency).where(Agency.active))).all()
     chosen: dict[uuid.UUID, tuple[RoutingRule, Agency]] = {}
+    unmatched: list[RoutingRule] = []
     for rule in rules:
         if rule.agency_id is not None:
             agency = next((a for a in candidates if a.id == rule.agency_id), None)
@@ -174,6 +179,8 @@ async def targets(session: AsyncSession, incident: Incident) -> list[tuple[Routi
                 if a.kind == rule.agency_kind and regions.within(incident.region_code, a.region_code)
             ]
             agency = max(local, key=lambda a: (len(a.region_code), a.name), default=None)
-        if agency is not None and agency.id not in chosen:
+        if agency is None:
+            unmatched.append(rule)
+        elif agency.id not in chosen:
             chosen[agency.id] = (rule, agency)
-    return list(chosen.values())
+    return list(chosen.values()), unmatched

@@ -4,6 +4,7 @@ live stream and the agency's webhooks all learn of it from the log."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,6 +22,8 @@ from app.schemas.agencies import AnswerIn
 from app.services import agencies, events, scoped
 from app.services.access import READ_INCIDENTS, TRIAGE, Principal, require
 from app.services.incidents import move
+
+log = logging.getLogger(__name__)
 
 
 def _record(
@@ -89,10 +92,32 @@ async def _open(
 async def route(session: AsyncSession, actor: Principal | None, incident: Incident) -> list[Referral]:
     """Applies the routing rules to a verified incident (app/services/agencies.py chooses the agencies)."""
     made = []
-    for rule, agency in await agencies.targets(session, incident):
+    chosen, unmatched = await agencies.targets(session, incident)
+    for rule, agency in chosen:
         referral = await _open(session, actor, incident, agency, reason=f"rule: {rule.name}", rule=rule)
         if referral is not None:
             made.append(referral)
+    for rule in unmatched:
+        what = f"instansi {rule.agency_id}" if rule.agency_id else f"instansi jenis {rule.agency_kind}"
+        detail = (
+            f"aturan rujukan '{rule.name}' cocok, tetapi tidak ada {what} yang aktif dan wilayahnya mencakup "
+            f"{incident.region_code}: tidak ada rujukan dibuat; rujuk dengan tangan atau perbaiki aturannya"
+        )
+        log.warning("routing rule %s found no agency for incident %s", rule.id, incident.id)
+        events.record(
+            session,
+            "referral.unrouted",
+            actor=actor or events.SYSTEM,
+            incident_id=incident.id,
+            region_code=incident.region_code,
+            data={
+                "rule_id": str(rule.id),
+                "rule": rule.name,
+                "agency_id": str(rule.agency_id) if rule.agency_id else None,
+                "agency_kind": rule.agency_kind,
+                "detail": detail,
+            },
+        )
     return made
 
 

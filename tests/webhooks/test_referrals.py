@@ -3,6 +3,7 @@ see, and an answer that resolves the incident."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -31,6 +32,26 @@ async def _rule(client: httpx.AsyncClient, actors: dict[str, Actor], **body: Any
     return dict(
         await call(client, actors["supervisor"], "POST", "/routing-rules", {**base, **body}, expect=201)
     )
+
+
+async def test_a_rule_that_finds_no_agency_says_so(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    # No BPBD of Batam is registered: the rule matches and routes nowhere. Before, nothing said so.
+    rule = await _rule(client, actors, name="bencana ke BPBD", agency_kind="bpbd")
+    incident = await verified_incident(client, actors)
+    async with db() as session:
+        said = (
+            await session.scalars(
+                select(Event).where(
+                    Event.type == "referral.unrouted", Event.incident_id == uuid.UUID(incident)
+                )
+            )
+        ).all()
+    assert len(said) == 1 and said[0].data["rule_id"] == rule["id"]
+    assert "tidak ada instansi jenis bpbd" in said[0].data["detail"]
+    r = await client.get(f"/api/v1/incidents/{incident}/referrals", headers=actors["operator"].headers)
+    assert r.status_code == 200 and r.json() == []
 
 
 async def test_round_trip_with_the_agencys_api_key(

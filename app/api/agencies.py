@@ -21,6 +21,7 @@ from app.schemas.agencies import (
     AgencyPatch,
     AgencyReferralOut,
     AnswerIn,
+    AnswerOnBehalfIn,
     CancelIn,
     IncidentBrief,
     ReferIn,
@@ -136,6 +137,18 @@ def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
 async def my_agency(principal: CurrentPrincipal, session: SessionDep) -> AgencyOut:
     """The agency your account acts for (agency accounts)."""
     return AgencyOut.model_validate(await agencies.agency_of(session, principal))
+
+
+@router.post("/referrals/{referral_id}/answers", response_model=ReferralOut, responses=_errors)
+async def answer_on_behalf(
+    referral_id: uuid.UUID, body: AnswerOnBehalfIn, principal: CurrentPrincipal, session: SessionDep
+) -> ReferralOut:
+    """An agency's answer that came by phone, in person, by letter or message (an agency without an account,
+    or whose system is down), recorded by an operator or supervisor on its behalf: the same states as the
+    agency's own answer, marked on the timeline as recorded on behalf, with how and from whom."""
+    return ReferralOut.model_validate(
+        await dispatch.answer_referral_on_behalf(session, principal, referral_id, body)
+    )
 
 
 @router.get("/agency/referrals", response_model=ReferralPage, responses=_errors)

@@ -111,6 +111,17 @@ class AnswerIn(Strict):
     outcome: Outcome | None = Field(default=None, description="with 'completed': what became of the person")
 
 
+class AnswerOnBehalfIn(AnswerIn):
+    """An agency's answer received another way, recorded by the console on its behalf."""
+
+    received_via: Literal["phone", "in_person", "letter", "message"] = Field(
+        description="how the answer came: telepon, langsung, surat, pesan"
+    )
+    contact: Annotated[str, StringConstraints(min_length=2, max_length=120)] = Field(
+        description="who gave it, e.g. 'Bripka Andi, piket Polsek Batu Ampar'"
+    )
+
+
 class CancelIn(Strict):
     reason: Short
 

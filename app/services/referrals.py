@@ -18,7 +18,7 @@ from app.dispatch.referralflow import ANSWERS, CLOSED, ReferralStatus
 from app.errors import Conflict, InvalidTransition, Unprocessable
 from app.models import Agency, Incident, Referral, RoutingRule
 from app.models.base import utcnow
-from app.schemas.agencies import AnswerIn
+from app.schemas.agencies import AnswerIn, AnswerOnBehalfIn
 from app.services import agencies, events, scoped
 from app.services.access import READ_INCIDENTS, TRIAGE, Principal, require
 from app.services.incidents import move
@@ -242,6 +242,38 @@ async def answer(
     (the caller, app/services/dispatch.py, then releases the crew). Sending the answer it already gave
     again changes nothing (its systems retry)."""
     referral, incident, agency = await agency_referral(session, principal, referral_id, lock=True)
+    return _apply(session, principal, referral, incident, agency, body)
+
+
+async def answer_on_behalf(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, body: AnswerOnBehalfIn
+) -> tuple[Referral, Incident, bool]:
+    """An agency's answer that reached the console another way (by phone, in person, a letter, a message),
+    recorded by an operator or supervisor of the incident's region on its behalf: the same states and
+    checks as the agency's own answer, marked on the timeline as recorded on behalf, how it came and from
+    whom."""
+    referral = await scoped.find(session, principal, Referral, referral_id, lock=True)
+    require(principal, TRIAGE, "record an agency's answer")
+    incident = await session.get_one(Incident, referral.incident_id, with_for_update=True)
+    agency = await session.get_one(Agency, referral.agency_id)
+    answer = AnswerIn(status=body.status, note=body.note, reason=body.reason, outcome=body.outcome)
+    on_behalf: dict[str, object] = {
+        "on_behalf": True,
+        "received_via": body.received_via,
+        "contact": body.contact,
+    }
+    return _apply(session, principal, referral, incident, agency, answer, on_behalf)
+
+
+def _apply(
+    session: AsyncSession,
+    principal: Principal,
+    referral: Referral,
+    incident: Incident,
+    agency: Agency,
+    body: AnswerIn,
+    on_behalf: dict[str, object] | None = None,
+) -> tuple[Referral, Incident, bool]:
     if body.status == referral.status:
         return referral, incident, False
     allowed = ANSWERS[ReferralStatus(referral.status)]
@@ -275,6 +307,7 @@ async def answer(
         note=body.note,
         reason=body.reason,
         outcome=body.outcome,
+        **(on_behalf or {}),
     )
     current = Status(incident.status)
     if (

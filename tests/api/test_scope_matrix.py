@@ -122,6 +122,11 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     ),
     "GET /api/v1/incidents/{incident_id}/referrals": ("incident", READ, None),
     "POST /api/v1/referrals/{referral_id}/cancel": ("referral", CONSOLE, {"reason": "batal"}),
+    "POST /api/v1/referrals/{referral_id}/answers": (
+        "referral",
+        CONSOLE,
+        {"status": "acknowledged", "received_via": "phone", "contact": "Bripka Andi"},
+    ),
     "GET /api/v1/agency/referrals/{referral_id}": ("referral", AGENCY, None),
     "POST /api/v1/agency/referrals/{referral_id}/answers": ("referral", AGENCY, {"status": "accepted"}),
     "POST /api/v1/agencies/{agency_id}/webhooks": ("agency", HOOKS, {"url": "http://127.0.0.1:9/hook"}),

@@ -54,6 +54,38 @@ async def test_a_rule_that_finds_no_agency_says_so(
     assert r.status_code == 200 and r.json() == []
 
 
+async def test_an_answer_by_phone_is_recorded_on_behalf_of_the_agency(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    await _rule(client, actors)
+    incident = await verified_incident(client, actors)
+    op = actors["operator"]
+    [referral] = (await client.get(f"/api/v1/incidents/{incident}/referrals", headers=op.headers)).json()
+    path = f"/api/v1/referrals/{referral['id']}/answers"
+    phoned = {"status": "accepted", "received_via": "phone", "contact": "Bripka Andi, piket Polresta"}
+    # The same checks as the agency's own answer: a decline needs a reason, out of order is a 409.
+    r = await client.post(path, json={**phoned, "status": "declined"}, headers=op.headers)
+    assert r.status_code == 422 and "reason" in r.text
+    r = await client.post(path, json=phoned, headers=op.headers)
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    r = await client.post(path, json={**phoned, "status": "acknowledged"}, headers=op.headers)
+    assert r.status_code == 409, r.text
+    # Who may: the console of the region; not a crew, not the agency itself (it has its own route).
+    for who in ("crew", "agency"):
+        r = await client.post(path, json=phoned, headers=actors[who].headers)
+        assert r.status_code in (403, 404), (who, r.text)
+    async with db() as session:
+        [said] = (
+            await session.scalars(
+                select(Event).where(
+                    Event.type == "referral.accepted", Event.incident_id == uuid.UUID(incident)
+                )
+            )
+        ).all()
+    assert said.data["on_behalf"] is True and said.data["received_via"] == "phone"
+    assert said.data["contact"].startswith("Bripka Andi") and said.actor == op.username
+
+
 async def test_round_trip_with_the_agencys_api_key(
     client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
 ) -> None:

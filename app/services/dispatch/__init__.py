@@ -20,6 +20,7 @@ from app.services.dispatch.steps import set_crew_status, transition
 from app.services.dispatch.timed import end_shifts, expire_offers, start_shifts
 from app.services.dispatch.triage import (
     answer_referral,
+    answer_referral_on_behalf,
     capacity_changed,
     escalations,
     merge,
@@ -32,6 +33,7 @@ __all__ = [
     "Dispatcher",
     "accept",
     "answer_referral",
+    "answer_referral_on_behalf",
     "capacity_changed",
     "decline",
     "dispatch_manually",

@@ -13,7 +13,7 @@ from app.dispatch.crewflow import OfferStatus
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.models import Crew, Incident, Offer, Referral, Team
 from app.models.base import utcnow
-from app.schemas.agencies import AnswerIn
+from app.schemas.agencies import AnswerIn, AnswerOnBehalfIn
 from app.schemas.incidents import IncidentPatch, MergeIn, RejectIn
 from app.services import incidents as incident_service
 from app.services import referrals
@@ -95,6 +95,14 @@ async def answer_referral(
     """An agency's answer. When it resolves the incident, the crew on it stays with it until the crew says
     it is free (it may still be carrying the person)."""
     referral, _incident, _resolved = await referrals.answer(session, principal, referral_id, body)
+    return referral
+
+
+async def answer_referral_on_behalf(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, body: AnswerOnBehalfIn
+) -> Referral:
+    """The console records an agency's answer received by phone (or another way) on its behalf."""
+    referral, _incident, _resolved = await referrals.answer_on_behalf(session, principal, referral_id, body)
     return referral
 
 

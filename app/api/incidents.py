@@ -20,6 +20,7 @@ from app.schemas.incidents import (
     IncidentPage,
     IncidentPatch,
     IncidentSummary,
+    LocationPatch,
     MergeIn,
     NoteIn,
     NoteOut,
@@ -140,6 +141,16 @@ async def patch(
 ) -> IncidentSummary:
     """Change the category or the priority (a priority set by hand is never overridden by the rules)."""
     return IncidentSummary.model_validate(await dispatch.patch(session, principal, incident_id, body))
+
+
+@router.patch("/{incident_id}/location", response_model=IncidentSummary, responses=_errors)
+async def relocate(
+    incident_id: uuid.UUID, body: LocationPatch, principal: CurrentPrincipal, session: SessionDep
+) -> IncidentSummary:
+    """Correct the place (operators, supervisors): within the incident's kab/kota, while it is open. The
+    timeline keeps the old place; referrals follow (rules applied again, those to agencies that no longer
+    cover it cancelled); the dispatch round looks again."""
+    return IncidentSummary.model_validate(await dispatch.relocate(session, principal, incident_id, body))
 
 
 @router.post("/{incident_id}/merge", response_model=IncidentSummary, responses=_errors)

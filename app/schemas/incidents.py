@@ -5,10 +5,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from app.dispatch.lifecycle import Status
-from app.schemas.common import NOTE_MAX, CategoryCode, Out, Page, Patch, Strict
+from app.schemas.common import (
+    NOTE_MAX,
+    CategoryCode,
+    Latitude,
+    Longitude,
+    Out,
+    Page,
+    Patch,
+    RegionCode,
+    Strict,
+)
 from app.schemas.reports import ReportOut
 
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=NOTE_MAX)]
@@ -134,6 +144,26 @@ class IncidentPatch(Patch):
     category: CategoryCode | None = None
     priority: int | None = Field(default=None, ge=1, le=4)
     reason: Reason
+
+
+class LocationPatch(Patch):
+    """A corrected place: within the same kab/kota (another kab/kota's team takes a case by referral)."""
+
+    clearable = frozenset({"address", "landmark"})
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    region_code: RegionCode | None = None
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    landmark: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _something_and_pairs(self) -> LocationPatch:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together")
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("give the corrected lat/lon, region_code, address or landmark")
+        return self
 
 
 class MergeIn(Strict):

@@ -32,6 +32,7 @@ from app.schemas.incidents import (
     IncidentListItem,
     IncidentPatch,
     IncidentSummary,
+    LocationPatch,
     MergeIn,
     RejectIn,
     TransitionIn,
@@ -417,6 +418,44 @@ async def verify(
     incident = await get_visible(session, principal, incident_id, lock=True)
     require(principal, TRIAGE, "verify incidents")
     move(session, principal, incident, Status.verified, reason=note)
+    return incident
+
+
+async def relocate(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: LocationPatch
+) -> Incident:
+    """A corrected place (the caller named the wrong kelurahan, the pin was off): within the incident's own
+    kab/kota, while it is open; the timeline keeps where it was before."""
+    incident = await get_visible(session, principal, incident_id, lock=True)
+    require(principal, TRIAGE, "correct an incident's place")
+    if incident.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            f"insiden berstatus {incident.status}; hanya insiden terbuka yang dipindah lokasinya",
+            current_status=incident.status,
+        )
+    regency = ".".join(incident.region_code.split(".")[:2])
+    if body.region_code is not None and (
+        not regions.within(body.region_code, regency) or not principal.sees_region(body.region_code)
+    ):
+        raise Conflict(
+            f"wilayah {body.region_code} di luar kab/kota {regency}: kasus kab/kota lain dirujuk, "
+            "tidak dipindah (refer it to that kab/kota instead)"
+        )
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+    before = {name: getattr(incident, name) for name in changes}
+    if before == changes:
+        return incident
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    incident.updated_at = utcnow()
+    events.record(
+        session,
+        "incident.location_changed",
+        actor=principal,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data={"before": before, "after": changes, "reason": body.reason},
+    )
     return incident
 
 

@@ -121,6 +121,35 @@ async def route(session: AsyncSession, actor: Principal | None, incident: Incide
     return made
 
 
+async def reroute(session: AsyncSession, actor: Principal, incident: Incident) -> list[Referral]:
+    """After the incident's place was corrected: referrals the rules made to agencies whose area no longer
+    holds it are cancelled (the agency is told), and the rules are applied again at the new place."""
+    chosen, _ = await agencies.targets(session, incident)
+    still = {agency.id for _, agency in chosen}
+    for referral in await session.scalars(
+        select(Referral)
+        .where(Referral.incident_id == incident.id, Referral.rule_id.is_not(None))
+        .with_for_update()
+    ):
+        if referral.status in CLOSED or referral.agency_id in still:
+            continue
+        before = referral.status
+        referral.status, referral.cancelled_at = ReferralStatus.cancelled, utcnow()
+        referral.updated_at = referral.cancelled_at
+        agency = await session.get_one(Agency, referral.agency_id)
+        _record(
+            session,
+            actor,
+            referral,
+            agency,
+            incident,
+            "referral.cancelled",
+            before=before,
+            reason="lokasi insiden diperbaiki: di luar wilayah instansi ini (the place was corrected)",
+        )
+    return await route(session, actor, incident)
+
+
 async def for_placement(
     session: AsyncSession, actor: Principal, incident: Incident, agency: Agency, *, reason: str
 ) -> Referral:

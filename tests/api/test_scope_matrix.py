@@ -121,6 +121,11 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
         {"agency_id": "{agency}", "reason": "bantu"},
     ),
     "GET /api/v1/incidents/{incident_id}/referrals": ("incident", READ, None),
+    "PATCH /api/v1/incidents/{incident_id}/location": (
+        "incident",
+        CONSOLE,
+        {"landmark": "depan masjid", "reason": "lebih tepat"},
+    ),
     "POST /api/v1/referrals/{referral_id}/cancel": ("referral", CONSOLE, {"reason": "batal"}),
     "POST /api/v1/referrals/{referral_id}/answers": (
         "referral",

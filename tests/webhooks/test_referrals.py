@@ -86,6 +86,49 @@ async def test_an_answer_by_phone_is_recorded_on_behalf_of_the_agency(
     assert said.data["contact"].startswith("Bripka Andi") and said.actor == op.username
 
 
+async def test_a_corrected_place_moves_the_referrals_and_keeps_the_old_place(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    sup, op = actors["supervisor"], actors["operator"]
+    # A Polsek for the kecamatan the caller named (21.71.06); the rule sends OT cases to the police there.
+    polsek = await call(
+        client, sup, "POST", "/agencies",
+        {"name": "Polsek Uji", "kind": "police", "region_code": "21.71.06"}, expect=201,
+    )  # fmt: skip
+    await _rule(client, actors)
+    incident = await verified_incident(client, actors)
+    path = f"/api/v1/incidents/{incident}"
+    [first] = (await client.get(f"{path}/referrals", headers=op.headers)).json()
+    assert first["agency_id"] == polsek["id"]
+    # The caller was wrong: it is in 21.71.01. The Polsek of 21.71.06 is told it is not theirs; the city
+    # police (the most local police that covers 21.71.01) gets it.
+    fix = {"region_code": "21.71.01.1002", "lat": 1.12, "lon": 104.05, "reason": "pelapor salah sebut"}
+    r = await client.patch(f"{path}/location", json=fix, headers=op.headers)
+    assert r.status_code == 200, r.text
+    by_agency = {
+        x["agency_id"]: x["status"]
+        for x in (await client.get(f"{path}/referrals", headers=op.headers)).json()
+    }
+    city = await police(client, actors)
+    assert by_agency == {polsek["id"]: "cancelled", city["id"]: "pending"}
+    detail = (await client.get(path, headers=op.headers)).json()
+    [moved] = [e for e in detail["timeline"] if e["type"] == "incident.location_changed"]
+    assert moved["data"]["before"]["region_code"] == "21.71.06.1003"
+    assert (
+        moved["data"]["after"]["region_code"] == "21.71.01.1002" and detail["region_code"] == "21.71.01.1002"
+    )
+    # Another kab/kota is a referral, not a move; a crew may not move it; nothing changed by those.
+    r = await client.patch(
+        f"{path}/location", json={**fix, "region_code": "21.72.01.1001"}, headers=op.headers
+    )
+    assert r.status_code == 409 and "di luar kab/kota" in r.json()["detail"], r.text
+    r = await client.patch(f"{path}/location", json={"reason": "tanpa tempat"}, headers=op.headers)
+    assert r.status_code == 422
+    r = await client.patch(f"{path}/location", json=fix, headers=actors["crew"].headers)
+    assert r.status_code in (403, 404)
+    assert (await client.get(path, headers=op.headers)).json()["region_code"] == "21.71.01.1002"
+
+
 async def test_round_trip_with_the_agencys_api_key(
     client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
 ) -> None:

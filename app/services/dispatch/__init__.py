@@ -26,6 +26,7 @@ from app.services.dispatch.triage import (
     merge,
     patch,
     reject,
+    relocate,
     verify,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "patch",
     "regency_of",
     "reject",
+    "relocate",
     "run_due",
     "run_round",
     "set_crew_status",

@@ -14,7 +14,7 @@ from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.models import Crew, Incident, Offer, Referral, Team
 from app.models.base import utcnow
 from app.schemas.agencies import AnswerIn, AnswerOnBehalfIn
-from app.schemas.incidents import IncidentPatch, MergeIn, RejectIn
+from app.schemas.incidents import IncidentPatch, LocationPatch, MergeIn, RejectIn
 from app.services import incidents as incident_service
 from app.services import referrals
 from app.services.access import TRIAGE, Principal, in_region, require
@@ -29,6 +29,21 @@ async def verify(
     await locks.hold(session, seen.region_code)
     incident = await incident_service.verify(session, principal, incident_id, note)
     await referrals.route(session, principal, incident)
+    await locks.round_due(session, incident.region_code)
+    return incident
+
+
+async def relocate(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: LocationPatch
+) -> Incident:
+    """Corrects an incident's place: referrals follow it (those made by rules to agencies that no longer
+    cover it are cancelled, the rules applied again) and the kab/kota gets a round (the nearest crew may
+    be another one now)."""
+    seen = await incident_service.get_visible(session, principal, incident_id)
+    await locks.hold(session, seen.region_code)
+    incident = await incident_service.relocate(session, principal, incident_id, body)
+    if incident.status != Status.received:
+        await referrals.reroute(session, principal, incident)
     await locks.round_due(session, incident.region_code)
     return incident
 

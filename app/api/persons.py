@@ -15,6 +15,7 @@ from app.schemas.persons import (
     MatchesOut,
     MergeIn,
     MergeOut,
+    OutcomeIn,
     PersonCreate,
     PersonDetail,
     PersonFields,
@@ -148,3 +149,20 @@ async def unlink_subject(
 ) -> LinkOut:
     """Undo the subject's link (kept in the history, stamped with who, when and why)."""
     return links.render_link(await links.unlink(session, principal, incident_id, ordinal, body.reason))
+
+
+@router.post(
+    "/incidents/{incident_id}/subjects/{ordinal}/outcome", response_model=SubjectOut, responses=_errors
+)
+async def record_outcome(
+    incident_id: uuid.UUID,
+    ordinal: Ordinal,
+    body: OutcomeIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> SubjectOut:
+    """How this person's path ended (reunified, shelter, panti, RSJ, hospital, enrolled, ...). The last
+    subject to get one closes a resolved incident: its 4CT *tuntas* stage is stamped then. Closing by hand
+    while a subject has none is a 409 naming them."""
+    subject = await subjects.record_outcome(session, principal, incident_id, ordinal, body)
+    return subjects.render(subject, reveal=False)

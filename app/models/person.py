@@ -104,6 +104,11 @@ class IncidentSubject(Base):
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # How his path ended (app/persons/status.py: SubjectOutcome); the incident is tuntas when all have one.
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None]
+    outcome_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 class PersonLink(Base):

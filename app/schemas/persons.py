@@ -19,7 +19,17 @@ from pydantic import (
 
 from app import clock
 from app.persons import nik as nik_rules
-from app.schemas.common import DESCRIPTION_MAX, Name, Out, Phone, RegionCode, Strict, _printable_within
+from app.persons.status import SubjectOutcome
+from app.schemas.common import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    Name,
+    Out,
+    Phone,
+    RegionCode,
+    Strict,
+    _printable_within,
+)
 from app.schemas.reports import Sex
 
 REASON_MAX = 500
@@ -257,6 +267,14 @@ class SubjectOut(Out):
     description: str | None
     report_id: uuid.UUID | None
     created_at: datetime
+    outcome: str | None = None
+    outcome_label: str | None = None
+    outcome_at: datetime | None = None
+
+
+class OutcomeIn(Strict):
+    outcome: SubjectOutcome = Field(description="how this person's path ended")
+    note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] | None = None
 
 
 class MatchOut(Out):

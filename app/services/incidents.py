@@ -19,7 +19,17 @@ from app.dispatch import fourct, lifecycle
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
-from app.models import CrewMember, Event, Incident, IncidentNote, Offer, Personnel, Report, Role
+from app.models import (
+    CrewMember,
+    Event,
+    Incident,
+    IncidentNote,
+    IncidentSubject,
+    Offer,
+    Personnel,
+    Report,
+    Role,
+)
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
@@ -497,6 +507,21 @@ async def transition(
             f"a merged incident cannot be reopened; its reports now belong to {incident.merged_into_id}",
             current_status=incident.status,
         )
+    if target == Status.closed:
+        # Tuntas means every person of the case has an outcome (when the case lists its subjects).
+        waiting = (
+            await session.scalars(
+                select(IncidentSubject.ordinal)
+                .where(IncidentSubject.incident_id == incident.id, IncidentSubject.outcome.is_(None))
+                .order_by(IncidentSubject.ordinal)
+            )
+        ).all()
+        if waiting:
+            raise Conflict(
+                "subjek " + ", ".join(map(str, waiting)) + " belum punya hasil: catat hasil tiap subjek "
+                "(POST /incidents/{id}/subjects/{n}/outcome), insiden tertutup dengan hasil terakhir",
+                current_status=incident.status,
+            )
     reopening = incident.status == Status.resolved and target == Status.handling
     if reopening:
         require(principal, (Role.admin, Role.supervisor), "reopen a resolved incident")

@@ -174,6 +174,11 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
         {"person_id": "{klien}"},
     ),
     "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/person": ("incident", CONSOLE, {}),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/outcome": (
+        "incident",
+        CONSOLE,
+        {"outcome": "reunified"},
+    ),
     "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/reject": (
         "incident",
         CONSOLE,

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import identity
+from app.dispatch.lifecycle import Status
 from app.errors import Forbidden, NotFound, Unprocessable
 from app.models import Incident, IncidentSubject, Report
 from app.models.base import utcnow
-from app.persons.status import SubjectStatus
-from app.schemas.persons import SubjectOut, SubjectsIn
+from app.persons.status import OUTCOME_LABELS, SubjectOutcome, SubjectStatus
+from app.schemas.persons import OutcomeIn, SubjectOut, SubjectsIn
 from app.services import audit, events, incidents
 from app.services.access import TRIAGE, Principal, require
 
@@ -125,6 +126,9 @@ def render(subject: IncidentSubject, *, reveal: bool) -> SubjectOut:
         description=subject.description,
         report_id=subject.report_id,
         created_at=subject.created_at,
+        outcome=subject.outcome,
+        outcome_label=OUTCOME_LABELS.get(SubjectOutcome(subject.outcome)) if subject.outcome else None,
+        outcome_at=subject.outcome_at,
     )
 
 
@@ -154,3 +158,61 @@ async def listing(session: AsyncSession, principal: Principal, incident_id: uuid
                 purpose="incident subjects",
             )
     return [render(s, reveal=reveal) for s in rows]
+
+
+async def record_outcome(
+    session: AsyncSession, principal: Principal, incident_id: uuid.UUID, ordinal: int, body: OutcomeIn
+) -> IncidentSubject:
+    """How one person's path ended (reunified, placed, treated, ...): on the timeline. When it is the last
+    subject of the incident to get one and the incident is resolved, the incident closes: the 4CT *tuntas*
+    stage is stamped with the last outcome. Recording it again with another outcome corrects it (the timeline
+    keeps both)."""
+    incident = await incidents.get_visible(session, principal, incident_id, lock=True)
+    require(principal, TRIAGE, "record outcomes")
+    subject = await get(session, incident, ordinal, lock=True)
+    if subject.outcome == body.outcome and subject.outcome_note == body.note:
+        return subject
+    before = subject.outcome
+    subject.outcome, subject.outcome_note = str(body.outcome), body.note
+    subject.outcome_at, subject.outcome_by_id = utcnow(), principal.user_id
+    subject.status = SubjectStatus.done
+    events.record(
+        session,
+        "subject.outcome_recorded",
+        actor=principal,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data={
+            "subject_id": str(subject.id),
+            "ordinal": subject.ordinal,
+            "person_id": str(subject.person_id) if subject.person_id else None,
+            "outcome": str(body.outcome),
+            "label": OUTCOME_LABELS[body.outcome],
+            "before": before,
+        },
+    )
+    await session.flush()
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(IncidentSubject)
+        .where(IncidentSubject.incident_id == incident.id, IncidentSubject.outcome.is_(None))
+    )
+    if not waiting and incident.status == Status.resolved:
+        incidents.move(
+            session,
+            principal,
+            incident,
+            Status.closed,
+            reason=f"setiap subjek sudah punya hasil (terakhir: subjek {subject.ordinal})",
+        )
+    return subject
+
+
+async def without_outcome(session: AsyncSession, incident_id: uuid.UUID) -> list[int]:
+    """The subjects of an incident still waiting for their outcome (none when it has no subject rows)."""
+    rows = await session.scalars(
+        select(IncidentSubject.ordinal)
+        .where(IncidentSubject.incident_id == incident_id, IncidentSubject.outcome.is_(None))
+        .order_by(IncidentSubject.ordinal)
+    )
+    return list(rows)

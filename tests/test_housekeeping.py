@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
 from app.models import (
@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import scheduler
-from tests.conftest import Actor, count
+from tests.conftest import Actor, count, truncate
 
 
 async def test_housekeeping(
@@ -54,7 +54,11 @@ async def test_housekeeping(
     assert await count(db, "idempotency_keys") == 1 and await count(db, "inbound_messages") == 1
 
 
-async def test_retention_of_positions_and_deliveries(db: async_sessionmaker[AsyncSession]) -> None:
+async def test_retention_of_positions_and_deliveries(
+    engine: AsyncEngine, db: async_sessionmaker[AsyncSession]
+) -> None:
+    # No app here: empty the tables first, or rows an earlier test left would be counted.
+    await truncate(engine)
     now = utcnow()
     async with unit_of_work(db) as session:
         team = Team(name="TRC", region_code="21.71")

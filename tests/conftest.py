@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate, security
@@ -170,6 +171,19 @@ async def actors(database_url: str, sessionmaker: async_sessionmaker[AsyncSessio
 
 
 async def truncate(engine: AsyncEngine) -> None:
+    # On a loaded machine the previous test's last background write may still hold SQLite's lock for longer
+    # than its busy timeout: wait for it rather than fail the next test's setup.
+    for attempt in range(5):
+        try:
+            await _truncate(engine)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(2)
+
+
+async def _truncate(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = (

@@ -72,6 +72,8 @@ async def console(browser: Browser, server: Server, username: str, **options: An
     page = await context.new_page()
     await page.goto(server.base + "/")
     await page.wait_for_url("**/konsol/masuk**")
+    # The field has autofocus; typing before the page applied it lost the first letter ("perator.batam").
+    await expect(page.get_by_label("Nama pengguna")).to_be_focused()
     await page.keyboard.type(username)
     await page.keyboard.press("Tab")
     await page.keyboard.type("tanggap-demo")

@@ -49,10 +49,12 @@ async def follow(session: AsyncSession, subject_ids: Collection[uuid.UUID]) -> N
                 f"klien {person} akan punya dua penempatan aktif; pindahkan atau keluarkan salah satunya "
                 "dahulu (a person is placed in one place at a time)"
             )
-    for subject_id, person in person_of.items():
-        await session.execute(
-            update(Placement).where(Placement.subject_id == subject_id).values(person_id=person)
+    # One statement per table: each row takes its subject's person.
+    for table in (Placement, Assessment):
+        whose = (
+            select(IncidentSubject.person_id).where(IncidentSubject.id == table.subject_id).scalar_subquery()
         )
         await session.execute(
-            update(Assessment).where(Assessment.subject_id == subject_id).values(person_id=person)
+            update(table).where(table.subject_id.in_(ids)).values(person_id=whose),
+            execution_options={"synchronize_session": "fetch"},
         )

@@ -334,6 +334,48 @@ def seed_demo_cmd() -> None:
     _seed_and_report()
 
 
+@seed.command("volume")
+@click.option("--years", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option(
+    "--regions",
+    "scope",
+    default="all",
+    show_default=True,
+    help="'all', or province / kab/kota codes separated by commas (e.g. 21,63.09)",
+)
+@click.option(
+    "--per-month",
+    type=click.FloatRange(1, 10_000),
+    default=80,
+    show_default=True,
+    help="mean incidents per kab/kota per month (each kab/kota has its own weight around it)",
+)
+@click.option("--seed", "seed_", type=int, default=1, show_default=True, help="same seed, same data")
+def seed_volume_cmd(years: int, scope: str, per_month: float, seed_: int) -> None:
+    """Fill a PostgreSQL database with years of plausible national data (COPY; no personal data)."""
+    from app.seed_volume import load
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        raise click.ClickException("volume data is for PostgreSQL: set TANGGAP_DATABASE_URL")
+    migrate.upgrade(settings.database_url)
+    codes = [] if scope.strip() == "all" else [c.strip() for c in scope.split(",") if c.strip()]
+    try:
+        counts = asyncio.run(
+            load(
+                settings.database_url,
+                years=years,
+                scope=codes,
+                per_month=per_month,
+                seed=seed_,
+                progress=lambda line: click.echo(line, err=True),
+            )
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{n:,} {what}" for what, n in counts.items()))
+
+
 @main.command()
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Tanggap's base URL")
 @click.option("--username", required=True)

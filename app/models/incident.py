@@ -22,6 +22,16 @@ class Incident(Base):
         Index("ix_incidents_status_priority_created", "status", "priority", "created_at"),
         Index("ix_incidents_created_at_id", "created_at", "id"),
         Index("ix_incidents_lat_lon", "lat", "lon"),
+        # A kab/kota's incidents of a span (statistics, exports, open data): the region prefix (LIKE '21.71.%'
+        # needs the pattern operator class under any collation but C) and then the first report's time.
+        Index(
+            "ix_incidents_region_received",
+            "region_code",
+            "first_received_at",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+        # National figures of a span (open data, a month of the country).
+        Index("ix_incidents_first_received_at", "first_received_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -20,8 +20,10 @@ from app.schemas.statistics import (
     FourCTCompliance,
     FourCTDimension,
     IncidentCounts,
+    RepeatLocations,
+    Workload,
 )
-from app.services import statistics
+from app.services import recurrence, statistics
 from app.services.statistics import Filters, Scope
 
 router = APIRouter(prefix="/statistics", tags=["statistics"])
@@ -151,3 +153,43 @@ async def dispatch(
     if format == "json":
         return stat
     return await _file(format, "statistik-penugasan", tables.dispatch_table(stat))
+
+
+@router.get("/repeat-locations", response_model=RepeatLocations, responses=_errors)
+async def repeat_locations(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    minimum: Annotated[int, Query(ge=2, le=1000, description="cases at one place to count it")] = 2,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Format = "json",
+) -> RepeatLocations | StreamingResponse:
+    """Places the cases come back to (a kelurahan and its ~110 m cell, or the landmark as typed), the
+    busiest first, with their categories; and the persons (klien) who are subjects of two or more cases."""
+    where = _scope(principal, region, month, since, until)
+    stat = await recurrence.repeat_locations(session, where, minimum=minimum, limit=limit)
+    if format == "json":
+        return stat
+    return await _file(format, "lokasi-berulang", tables.repeat_locations_table(stat))
+
+
+@router.get("/workload", response_model=Workload, responses=_errors)
+async def workload(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Region = None,
+    month: Month = None,
+    since: AnyInstant | None = None,
+    until: AnyInstant | None = None,
+    format: Format = "json",
+) -> Workload | StreamingResponse:
+    """Each crew shift of the region's teams in the span: offers and how they ended, incidents taken, minutes
+    busy and the share of the shift."""
+    where = _scope(principal, region, month, since, until)
+    stat = await recurrence.workload(session, where)
+    if format == "json":
+        return stat
+    return await _file(format, "beban-kerja-regu", tables.workload_table(stat))

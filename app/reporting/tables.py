@@ -6,7 +6,14 @@ from collections.abc import Sequence
 
 from app.reporting.files import Cell
 from app.schemas.incidents import IncidentListItem
-from app.schemas.statistics import ComplianceRow, DispatchStatistics, FourCTCompliance, IncidentCounts
+from app.schemas.statistics import (
+    ComplianceRow,
+    DispatchStatistics,
+    FourCTCompliance,
+    IncidentCounts,
+    RepeatLocations,
+    Workload,
+)
 
 DIMENSION_LABELS = {
     "period": "Periode",
@@ -101,6 +108,77 @@ def dispatch_table(stat: DispatchStatistics) -> Table:
     rows += [[f"Tawaran {status}", n] for status, n in t.offers_by_status.items()]
     rows += [[f"Eskalasi: {reason}", n] for reason, n in t.escalations_by_reason.items()]
     return ["Ukuran", "Nilai"], rows
+
+
+def repeat_locations_table(stat: RepeatLocations) -> Table:
+    """The places only: the repeat persons stay in the API (an id to open, audited, is not for a file)."""
+    headers = [
+        "Kode kelurahan/desa",
+        "Kelurahan/Desa",
+        "Kecamatan",
+        "Patokan",
+        "Lintang",
+        "Bujur",
+        "Insiden",
+        "Masih terbuka",
+        "Kategori",
+        "Pertama (UTC)",
+        "Terakhir (UTC)",
+    ]
+    rows: list[list[Cell]] = [
+        [
+            r.kelurahan,
+            r.kelurahan_name,
+            r.kecamatan_name,
+            r.landmark,
+            r.lat,
+            r.lon,
+            r.incidents,
+            r.open,
+            ", ".join(f"{code} {n}" for code, n in r.categories.items()),
+            r.first_at,
+            r.last_at,
+        ]
+        for r in stat.rows
+    ]
+    return headers, rows
+
+
+def workload_table(stat: Workload) -> Table:
+    headers = [
+        "Regu",
+        "Tim",
+        "Kode wilayah",
+        "Mulai sif (UTC)",
+        "Akhir sif (UTC)",
+        "Tawaran",
+        "Diterima",
+        "Ditolak",
+        "Kedaluwarsa",
+        "Ditarik",
+        "Insiden",
+        "Menit sibuk",
+        "Bagian sif sibuk",
+    ]
+    rows: list[list[Cell]] = [
+        [
+            r.crew,
+            r.team,
+            r.region_code,
+            r.shift_starts_at,
+            r.shift_ends_at,
+            r.offers,
+            r.accepted,
+            r.declined,
+            r.expired,
+            r.withdrawn,
+            r.incidents,
+            r.busy_minutes,
+            r.utilisation,
+        ]
+        for r in stat.rows
+    ]
+    return headers, rows
 
 
 INCIDENT_HEADERS = [

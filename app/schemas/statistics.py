@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -84,3 +85,64 @@ class DispatchFigures(Out):
 
 class DispatchStatistics(StatisticScope):
     total: DispatchFigures
+
+
+class RepeatPerson(Out):
+    """A person (klien) who is a subject of two or more of the span's incidents: open the person (audited)."""
+
+    person_id: uuid.UUID
+    incidents: int
+    last_at: datetime
+
+
+class RepeatLocation(Out):
+    kelurahan: str
+    kelurahan_name: str | None
+    kecamatan_name: str | None
+    # The landmark most reports gave for this place, as typed; the ~110 m cell when there were coordinates.
+    landmark: str | None
+    lat: float | None
+    lon: float | None
+    incidents: int
+    # Of them, still open.
+    open: int
+    categories: dict[str, int]
+    first_at: datetime
+    last_at: datetime
+
+
+class RepeatLocations(Out):
+    region: str
+    since: datetime
+    until: datetime
+    minimum: int
+    # How many places had at least `minimum` cases (rows holds the busiest of them, up to `limit`).
+    places: int
+    rows: list[RepeatLocation]
+    repeat_persons: list[RepeatPerson]
+
+
+class ShiftWorkload(Out):
+    crew_id: uuid.UUID
+    crew: str
+    team: str
+    region_code: str
+    shift_starts_at: datetime
+    shift_ends_at: datetime
+    offers: int
+    accepted: int
+    declined: int
+    expired: int
+    withdrawn: int
+    incidents: int
+    # From accepting a case to its release (or the shift's end, or now while it still holds it).
+    busy_minutes: float
+    # busy_minutes over the shift's length (at most 1).
+    utilisation: float | None
+
+
+class Workload(Out):
+    region: str
+    since: datetime
+    until: datetime
+    rows: list[ShiftWorkload]

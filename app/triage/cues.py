@@ -42,8 +42,16 @@ _STREET = (
 # The law: a child caught, held or accused ("anak berhadapan dengan hukum"); a parent in prison is not.
 _LAW = (
     r"(ditangkap|diamankan (polisi|polsek|polres|polresta|aparat)|ditahan|dibui|mencuri|pencurian|curi|maling|"
-    r"tawuran|begal|jambret|balap liar|mengedarkan|diversi|bapas|lpka)"
+    r"tawuran|begal|jambret|balap liar|mengedarkan|diversi|bapas|lpka|mengamankan|digerebek|gerebek|menusuk|"
+    r"keroyok|mengeroyok|membakar|merusak|penjambretan|pencabulan|persetubuhan|dibawa (ke )?(polisi|polsek|polres))"
 )
+# Hurting an adult: the verbs, and who does it (a spouse, a partner, an employer, a son or grandson, thugs).
+_HIT = (
+    r"(dipukul\w*|ditampar|ditendang|dicekik|dianiaya|disiksa|dibacok|ditikam|ditusuk|dihajar|dikeroyok|"
+    r"dijambak|disetrika|dibanting|disiram (air keras|air panas|bensin|minyak)|diperkosa|dilecehkan|dicabuli|"
+    r"diancam (dibunuh|pakai|dengan|nganggo)|dirampas|dirampok|disundut)"
+)
+_BY = r"(suami\w*|istri\w*|pacar\w*|mantan\w*|majikan\w*|menantu\w*|cucu\w*|preman|mandor|pemilik kos|orang tidak dikenal)"
 _NOT_PARENT = r"(?:(?!\b(?:orang tua|ibu|bapak|ayah|pelaku|tersangka)\w*\b)[^|]){0,50}?"
 _WIDE = r"(?:[^|]{0,70}?)"  # the rest of a long sentence: "anak ... ditemukan berjalan sendirian"
 
@@ -108,7 +116,13 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\busia (6|7|8|9)\d\b|\b(6|7|8|9)\d tahun\b"),
     ],
     "GEL": [
-        (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless)\b"),
+        (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless|menggelandang)\b"),
+        # living rough, said without the word: sleeping or living in a public or makeshift place
+        (
+            2,
+            r"\b(tidur|tinggal|hidup|menginap|bermalam|menumpang tidur|numpang tidur)\w* di (kolong|bawah jembatan|emperan|gerobak|taman|terminal|halte|stasiun|pos ronda|pinggir (jalan|rel|pantai|sungai)|jalanan|serambi|teras|bangku|berugak|lahan kosong|mobil rusak|kereta rusak|ruang tunggu|tangga ruko|pondok bekas|gubuk bekas|bekas)",
+        ),
+        (2, r"\b(beralas kardus|pakai terpal|pakai tikar|pakai kardus|tidur di mana saja)\b"),
         (
             2,
             r"\btidur di (emperan|halte|kolong|bawah jembatan|jembatan|trotoar|teras|pinggir jalan|pos|gardu|masjid|mushola|bangku)",
@@ -211,6 +225,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b{_CHILD}\b{_NOT_PARENT}\b{_LAW}\b"),
         (3, r"\b(anak|remaja|pelajar) pelaku\b|\bpelaku\w* (masih )?(anak|remaja|pelajar|di bawah umur)\b"),
         (3, r"\b(anak berhadapan dengan hukum|abh|diversi|lpka)\b"),
+        # under age and caught, in either order: "8 orang masih di bawah umur, dibawa ke polsek"
+        (3, rf"^(?=.*\bbawah umur\b)(?=.*\b{_LAW}\b)"),
         # police or probation ask for a social worker for a child
         (
             2,
@@ -228,6 +244,14 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b(istri|ibu|wanita|perempuan)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa)\b{_GAP}\bsuami"),
         (3, rf"\b(istri|bojo)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa|digebuk\w*)"),
         (2, r"\bsuami\w* .{0,20}\b(pukul|aniaya|gebuk)"),
+        # hurt by a spouse, a partner, an employer, a grown son: whoever the victim is, once no child is it
+        (3, rf"\b{_HIT}\b{_GAP}\b(oleh |sama |dengan |ku |isiq |bi )?{_BY}"),
+        (
+            3,
+            r"\bkorban (penganiayaan|kekerasan|pemerkosaan|perkosaan|pelecehan|pengeroyokan|begal|penusukan)\b",
+        ),
+        (2, rf"\b{_HIT}\b"),
+        (2, r"\b(tempat aman|rumah aman|diancam dibunuh)\b"),
     ],
     "TRAF": [
         (3, r"\b(tppo|perdagangan (orang|manusia|wong)|trafficking|non prosedural|jalur tikus)\b"),
@@ -237,6 +261,20 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
         (3, r"\b(dijual|disekap)\b (ke|oleh|agen|lewat|dan|di)\b|\bdisekap\b"),
         (2, r"\b(tempat hiburan|karaoke|tidak digaji|paspor\w* ditahan|tebusan|admin judi)\b"),
+        # promised a job, then held, sold or made to serve
+        (
+            3,
+            r"\b(dijanjikan|diajak|ditawari|nawarin)\b[^|]{0,30}\bkerja\w*\b[^|]{0,90}\b(ternyata|dipaksa|disuruh|disekap|dikurung|dijual|tidak digaji|tanpa gaji|eksploitasi|melayani|nemani|menemani|tebusan|tidak boleh|dilarang|ditahan)",
+        ),
+        (
+            3,
+            r"\b(dipaksa|disuruh) (melayani|menemani|nemani|layan)|\b(eksploitasi|penyelundupan|diselundupkan|penampungan gelap|dilarang pulang)\b|\btidak boleh (keluar|pulang)\b",
+        ),
+        (3, r"\b(curiga|diduga|katanya|korban) dijual\b|\b(paspor|dokumen|hp)\w* (ditahan|disita|ditangkap)"),
+        (
+            2,
+            r"\b(calo|agen|sponsor|makelar|penampungan)\b[^|]{0,60}\b(disekap|dikurung|ditahan|tidak digaji|utang|tebusan|disita)",
+        ),
     ],
     "PMBS": [
         (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
@@ -297,7 +335,8 @@ REASONS: dict[str, str] = {
 
 # Who takes a case off the TRC's hands. A clinic or hospital is first aid, not the end of the case: a found baby
 # or an unknown man "sudah dibawa ke puskesmas" still needs his identity, family and a place (_FIRST_AID).
-_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|polisi|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
+# Not the police: a child or a victim the police take in is where the social case begins (ABH, KTK, TRAF).
+_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
 _FIRST_AID = r"(puskesmas|rsud|rsd|rumah sakit|klinik|igd)"
 _DONE = r"(dibawa|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
 
@@ -336,7 +375,7 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (
             2,
-            r"\b(dicari|jual|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
+            r"\b(dicari|jual(?! (pil|sabu|narkoba|obat|ganja))|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
         ),
     ],
     "TANYA": [
@@ -346,13 +385,19 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (
             2,
-            r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b",
+            r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b|\b(ditelpon|ditelepon|dihubungi) siapa\b|\bnomor\w* (berapa|pira)\b",
         ),
     ],
     "OPINI": [
         (
             3,
-            r"\b(menurut(ku| saya| aku)|seharusnya|kudune|harusnya|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b",
+            r"\b(menurut(ku| saya| aku)|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b",
+        ),
+        # "dinsos harusnya turun" closes many a report: an opinion only with other signs
+        (2, r"\b(seharusnya|kudune|harusnya)\b"),
+        (
+            3,
+            r"\b(orang gila|odgj)\b[^|]{0,40}\b(manusia|jangan (di)?(ketawa|tertawa|video|bully|guyu))|\bjangan\b[^|]{0,15}\b(ketawa|tertawa|diketawakan|diguyu)\w*\b",
         ),
         (
             2,

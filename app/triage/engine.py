@@ -55,7 +55,8 @@ OUTRANKS: dict[str, frozenset[str]] = {
     "AKTK": frozenset({"AT", "KTK", "AJ", "OT"}),
     "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
     "LUT": frozenset({"GEL", "OT"}),
-    "TRAF": frozenset({"PMBS", "OT"}),
+    "TRAF": frozenset({"PMBS", "OT", "PASUNG"}),  # held by an agent is trafficking, not a shackled man
+    "KTK": frozenset({"LUT", "OT", "GEL"}),  # a beaten grandmother is a victim of violence first
     "PMBS": frozenset({"OT", "GEL"}),
     "NAPZA": frozenset({"ODGJ", "PENG"}),
     "ADK": frozenset({"PD", "AT"}),

@@ -21,6 +21,7 @@ from app.triage import cues as cue_rules
 from app.triage import lexicon
 from app.triage.features import analyse, features
 from app.triage.model import Model, shipped
+from app.triage.notcase import REASONS
 from app.triage.places import elsewhere, find_place
 from app.triage.text import stem, words
 
@@ -293,7 +294,7 @@ def suggest(
         matched=ev.matched,
         scores=scores,
         not_case=reason,
-        not_case_text=cue_rules.REASONS.get(reason) if reason else None,
+        not_case_text=REASONS.get(reason) if reason else None,
         priority=hint,
     )
 

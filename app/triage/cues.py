@@ -3,7 +3,7 @@ edan" into "orang gila", "nang" into "di", "gak" into "tidak"). Three kinds:
 
 - CATEGORY: paraphrases that point to a category without its keyword ("dikurung di kamar bertahun-tahun"
   is pasung, "tergeletak berdarah sendirian" an orang terlantar), with a weight like the lexicon's;
-- NOT_A_CASE: signs that a post is no case although the words are there, by reason;
+- NOT_A_CASE: signs that a post is no case although the words are there, by reason (app/triage/notcase.py);
 - FLAG: signs of the urgency flags.
 
 They score on their own (app/triage/engine.py) and are also features of the model (app/triage/features.py).
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.triage.features import analyse as words_of
+from app.triage.notcase import NOT_A_CASE
 
 _CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik|pelajar)"
 _ELDER = r"(nenek|kakek|lansia|lanjut usia|orang tua renta|tua renta|jompo)"
@@ -42,8 +43,16 @@ _STREET = (
 # The law: a child caught, held or accused ("anak berhadapan dengan hukum"); a parent in prison is not.
 _LAW = (
     r"(ditangkap|diamankan (polisi|polsek|polres|polresta|aparat)|ditahan|dibui|mencuri|pencurian|curi|maling|"
-    r"tawuran|begal|jambret|balap liar|mengedarkan|diversi|bapas|lpka)"
+    r"tawuran|begal|jambret|balap liar|mengedarkan|diversi|bapas|lpka|mengamankan|digerebek|gerebek|menusuk|"
+    r"keroyok|mengeroyok|membakar|merusak|penjambretan|pencabulan|persetubuhan|dibawa (ke )?(polisi|polsek|polres))"
 )
+# Hurting an adult: the verbs, and who does it (a spouse, a partner, an employer, a son or grandson, thugs).
+_HIT = (
+    r"(dipukul\w*|ditampar|ditendang|dicekik|dianiaya|disiksa|dibacok|ditikam|ditusuk|dihajar|dikeroyok|"
+    r"dijambak|disetrika|dibanting|disiram (air keras|air panas|bensin|minyak)|diperkosa|dilecehkan|dicabuli|"
+    r"diancam (dibunuh|pakai|dengan|nganggo)|dirampas|dirampok|disundut)"
+)
+_BY = r"(suami\w*|istri\w*|pacar\w*|mantan\w*|majikan\w*|menantu\w*|cucu\w*|preman|mandor|pemilik kos|orang tidak dikenal)"
 _NOT_PARENT = r"(?:(?!\b(?:orang tua|ibu|bapak|ayah|pelaku|tersangka)\w*\b)[^|]){0,50}?"
 _WIDE = r"(?:[^|]{0,70}?)"  # the rest of a long sentence: "anak ... ditemukan berjalan sendirian"
 
@@ -108,7 +117,13 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\busia (6|7|8|9)\d\b|\b(6|7|8|9)\d tahun\b"),
     ],
     "GEL": [
-        (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless)\b"),
+        (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless|menggelandang)\b"),
+        # living rough, said without the word: sleeping or living in a public or makeshift place
+        (
+            2,
+            r"\b(tidur|tinggal|hidup|menginap|bermalam|menumpang tidur|numpang tidur)\w* di (kolong|bawah jembatan|emperan|gerobak|taman|terminal|halte|stasiun|pos ronda|pinggir (jalan|rel|pantai|sungai)|jalanan|serambi|teras|bangku|berugak|lahan kosong|mobil rusak|kereta rusak|ruang tunggu|tangga ruko|pondok bekas|gubuk bekas|bekas)",
+        ),
+        (2, r"\b(beralas kardus|pakai terpal|pakai tikar|pakai kardus|tidur di mana saja)\b"),
         (
             2,
             r"\btidur di (emperan|halte|kolong|bawah jembatan|jembatan|trotoar|teras|pinggir jalan|pos|gardu|masjid|mushola|bangku)",
@@ -211,6 +226,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b{_CHILD}\b{_NOT_PARENT}\b{_LAW}\b"),
         (3, r"\b(anak|remaja|pelajar) pelaku\b|\bpelaku\w* (masih )?(anak|remaja|pelajar|di bawah umur)\b"),
         (3, r"\b(anak berhadapan dengan hukum|abh|diversi|lpka)\b"),
+        # under age and caught, in either order: "8 orang masih di bawah umur, dibawa ke polsek"
+        (3, rf"^(?=.*\bbawah umur\b)(?=.*\b{_LAW}\b)"),
         # police or probation ask for a social worker for a child
         (
             2,
@@ -228,6 +245,14 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b(istri|ibu|wanita|perempuan)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa)\b{_GAP}\bsuami"),
         (3, rf"\b(istri|bojo)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa|digebuk\w*)"),
         (2, r"\bsuami\w* .{0,20}\b(pukul|aniaya|gebuk)"),
+        # hurt by a spouse, a partner, an employer, a grown son: whoever the victim is, once no child is it
+        (3, rf"\b{_HIT}\b{_GAP}\b(oleh |sama |dengan |ku |isiq |bi )?{_BY}"),
+        (
+            3,
+            r"\bkorban (penganiayaan|kekerasan|pemerkosaan|perkosaan|pelecehan|pengeroyokan|begal|penusukan)\b",
+        ),
+        (2, rf"\b{_HIT}\b"),
+        (2, r"\b(tempat aman|rumah aman|diancam dibunuh)\b"),
     ],
     "TRAF": [
         (3, r"\b(tppo|perdagangan (orang|manusia|wong)|trafficking|non prosedural|jalur tikus)\b"),
@@ -237,6 +262,20 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
         (3, r"\b(dijual|disekap)\b (ke|oleh|agen|lewat|dan|di)\b|\bdisekap\b"),
         (2, r"\b(tempat hiburan|karaoke|tidak digaji|paspor\w* ditahan|tebusan|admin judi)\b"),
+        # promised a job, then held, sold or made to serve
+        (
+            3,
+            r"\b(dijanjikan|diajak|ditawari|nawarin)\b[^|]{0,30}\bkerja\w*\b[^|]{0,90}\b(ternyata|dipaksa|disuruh|disekap|dikurung|dijual|tidak digaji|tanpa gaji|eksploitasi|melayani|nemani|menemani|tebusan|tidak boleh|dilarang|ditahan)",
+        ),
+        (
+            3,
+            r"\b(dipaksa|disuruh) (melayani|menemani|nemani|layan)|\b(eksploitasi|penyelundupan|diselundupkan|penampungan gelap|dilarang pulang)\b|\btidak boleh (keluar|pulang)\b",
+        ),
+        (3, r"\b(curiga|diduga|katanya|korban) dijual\b|\b(paspor|dokumen|hp)\w* (ditahan|disita|ditangkap)"),
+        (
+            2,
+            r"\b(calo|agen|sponsor|makelar|penampungan)\b[^|]{0,60}\b(disekap|dikurung|ditahan|tidak digaji|utang|tebusan|disita)",
+        ),
     ],
     "PMBS": [
         (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
@@ -281,108 +320,6 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     "PRSE": [(2, r"\bjanda\b")],
     "ODHA": [(3, r"\b(odha|hiv|aids|arv)\b")],
     "KBSP": [(2, r"\b(konflik berat|keluarga dengan konflik)\b")],
-}
-
-# reason -> Indonesian text shown to the operator
-REASONS: dict[str, str] = {
-    "KIASAN": "Kata dipakai sebagai kiasan (mis. 'harga gila'), bukan orang yang perlu ditolong",
-    "BERITA": "Berita, pengumuman atau kegiatan (webinar, sosialisasi, capaian program), bukan laporan kejadian",
-    "IKLAN": "Iklan, promosi atau lowongan kerja",
-    "TANYA": "Pertanyaan (hukum, program, prosedur), bukan laporan kejadian",
-    "OPINI": "Opini atau komentar umum, bukan laporan kejadian",
-    "SUDAH_DITANGANI": "Sudah ditangani (kabar lanjutan: TRC/petugas atau keluarga sudah menangani)",
-    "NEGASI": "Disangkal: 'bukan', 'tidak ada', hoaks atau klarifikasi",
-    "LAIN": "Tidak ada tanda orang yang membutuhkan layanan sosial",
-}
-
-# Who takes a case off the TRC's hands. A clinic or hospital is first aid, not the end of the case: a found baby
-# or an unknown man "sudah dibawa ke puskesmas" still needs his identity, family and a place (_FIRST_AID).
-_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|polisi|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
-_FIRST_AID = r"(puskesmas|rsud|rsd|rumah sakit|klinik|igd)"
-_DONE = r"(dibawa|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
-
-NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
-    "SUDAH_DITANGANI": [
-        (3, rf"\b(sudah|telah|kini)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_ACTOR}"),
-        (3, rf"\b{_ACTOR}\b[^|]{{0,40}}\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}"),
-        (
-            3,
-            r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b",
-        ),
-        (1, rf"\b(sudah|telah)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_FIRST_AID}"),
-        (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
-        (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
-        (1, rf"\b(sudah|telah)\b(?:(?!\b(?:belum|tidak)\b)[^|]){{0,20}}\b{_DONE}\b"),
-    ],
-    "BERITA": [
-        (
-            3,
-            r"\b(webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b",
-        ),
-        (
-            2,
-            r"\b(hari [a-z ]{3,30} (sedunia|nasional|internasional)|sepanjang \d{4}|\d+ persen|tahun ini|pekan lalu|kemensos|bp2mi|pemprov|kadinsos|gelar|menggelar|tidak berpotensi|bertambah|terjaring|jaring|tragedi)\b",
-        ),
-        (2, r"\b(kompas|batampos|radar [a-z]+|kaltimpost|detik|tribun|antara)\b"),
-        (
-            2,
-            r"\b(polisi|polda|polres) (tangkap|gagalkan|dalami|selidiki|masih)\b|\b(sidang|terdakwa|dituntut|vonis)\b",
-        ),
-    ],
-    "IKLAN": [
-        (
-            3,
-            r"\b(loker|lowongan|dibutuhkan|promo|diskon|rental|open donasi|cicilan|cod|nego|daftar sekarang|link bio|kursus|fast respon|open po|hubungi kami|info lengkap|minat (wa|inbox|dm|hubungi))\b",
-        ),
-        (
-            2,
-            r"\b(dicari|jual|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
-        ),
-    ],
-    "TANYA": [
-        (
-            3,
-            r"\b(mau tanya|tanya dong|mau nanya|numpang tanya|bertanya|menanyakan|apa hukum\w*|pidananya|syarat\w*|kapan cair|cair kapan|apa beda\w*|bayar atau gratis|boleh (tidak|nggak) sih)\b",
-        ),
-        (
-            2,
-            r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b",
-        ),
-    ],
-    "OPINI": [
-        (
-            3,
-            r"\b(menurut(ku| saya| aku)|seharusnya|kudune|harusnya|stop stigma|jangan mau|semoga pemerintah|ironis|cerminan|juga manusia|darurat kekerasan)\b",
-        ),
-        (
-            2,
-            r"\b(pemerintah|pemko|pemkab|kerajaan) (harus|kudu|mesti|kena|ke mana)|\bke mana (aja|saja)\b|\bmiris\b[^|]{0,20}\bberita",
-        ),
-    ],
-    "NEGASI": [
-        (3, r"\b(hoaks|klarifikasi|tidak benar|video lama|jangan (disebar|asal|main tuduh|nyebar))\b"),
-        (1, r"\bbukan\b"),
-    ],
-    "KIASAN": [
-        (3, r"\b(tergila gila|gila gilaan|edan edanan|gila gila|gila (bola|kerja))\b"),
-        (
-            3,
-            r"\bseperti (orang (gila|mati|stres)|gelandangan|mayat|pengemis|ngemis|dipasung|macan|kubangan|sungai)",
-        ),
-        (
-            3,
-            r"\b(pengemis cinta|mayat hidup|dipasung aturan|season \d|kapan tayang|pengen ngamuk|rasa nak jadi gila|nggarai gila|atiku|jiwa jiwa)\b",
-        ),
-        (3, r"\b(proyek|aset|mobil|gedung|tanah|lahan)\b[^|]{0,25}\bterlantar\b"),
-        (2, r"\bgila (banget|sih|tenan|benar|kali|parah|la|ya|gak sih)\b"),
-        (
-            2,
-            r"\b(harga|macet|promo|gol|golnya|film|tiket|cerita|internet|rega|penonton)\b[^|]{0,25}\bgila\b|\bgila\b[^|]{0,25}\b(harga|macet|promo|diskon|gol|film)\b",
-        ),
-    ],
-    "LAIN": [
-        (3, r"\b(salah sambung|telepon iseng|telpon iseng|prank)\b"),
-    ],
 }
 
 # Words that name a case outright: denied ("bukan ODGJ", "tidak ada mayat") they make the post a denial.

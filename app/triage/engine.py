@@ -21,6 +21,7 @@ from app.triage import cues as cue_rules
 from app.triage import lexicon
 from app.triage.features import analyse, features
 from app.triage.model import Model, shipped
+from app.triage.notcase import REASONS
 from app.triage.places import elsewhere, find_place
 from app.triage.text import stem, words
 
@@ -55,7 +56,8 @@ OUTRANKS: dict[str, frozenset[str]] = {
     "AKTK": frozenset({"AT", "KTK", "AJ", "OT"}),
     "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
     "LUT": frozenset({"GEL", "OT"}),
-    "TRAF": frozenset({"PMBS", "OT"}),
+    "TRAF": frozenset({"PMBS", "OT", "PASUNG"}),  # held by an agent is trafficking, not a shackled man
+    "KTK": frozenset({"LUT", "OT", "GEL"}),  # a beaten grandmother is a victim of violence first
     "PMBS": frozenset({"OT", "GEL"}),
     "NAPZA": frozenset({"ODGJ", "PENG"}),
     "ADK": frozenset({"PD", "AT"}),
@@ -292,7 +294,7 @@ def suggest(
         matched=ev.matched,
         scores=scores,
         not_case=reason,
-        not_case_text=cue_rules.REASONS.get(reason) if reason else None,
+        not_case_text=REASONS.get(reason) if reason else None,
         priority=hint,
     )
 

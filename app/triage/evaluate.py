@@ -2,6 +2,7 @@
 
     python -m app.triage.evaluate            # the frozen test part: the figures that count
     python -m app.triage.evaluate --dev      # the train part, 5-fold cross-validated (a model per fold)
+    python -m app.triage.evaluate --dev tests/triage/data/train2.jsonl   # another training file, likewise
     python -m app.triage.evaluate --old      # tests/triage/posts.jsonl, the first (optimistic) set
     python -m app.triage.evaluate FILE [--misses]
 
@@ -189,12 +190,19 @@ def report(s: Scores, title: str, misses: bool = False) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file", nargs="?", type=Path)
-    ap.add_argument("--dev", action="store_true", help="the train part, cross-validated")
+    ap.add_argument(
+        "--dev",
+        nargs="?",
+        const=dataset.TRAIN,
+        type=Path,
+        help="a training file (default: the train part), cross-validated; the other sources train each fold",
+    )
     ap.add_argument("--old", action="store_true", help="tests/triage/posts.jsonl")
     ap.add_argument("--misses", action="store_true", help="list every post the triage got wrong")
     args = ap.parse_args(argv)
     if args.dev:
-        print(report(cross_validate(), "dev (train part, 5-fold cross-validation)", args.misses))
+        title = f"dev ({args.dev.name}, 5-fold cross-validation)"
+        print(report(cross_validate(args.dev), title, args.misses))
     elif args.old:
         print(report(evaluate(dataset.OLD), "old set (tests/triage/posts.jsonl)", args.misses))
     else:

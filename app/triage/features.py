@@ -11,7 +11,7 @@ from app.triage.negation import denied
 from app.triage.text import BREAK, stem, tokens
 
 # Bump when the features change: a model trained on other features is refused (app/triage/model.py).
-VERSION = 2  # 2: child words, parents, the law and street trade normalised (app/triage/variants.py)
+VERSION = 3  # 3: violence, spouses, sleeping rough and trafficking words normalised (app/triage/variants.py)
 
 
 @lru_cache(maxsize=1024)

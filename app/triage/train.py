@@ -21,7 +21,7 @@ from app.triage.model import ARTEFACT, Model, save
 # Regularisation, chosen by 5-fold cross-validation on the train part (python -m app.triage.evaluate --dev).
 C = 20.0
 MIN_DF = 2
-SOURCES = (dataset.TRAIN, dataset.RETIRED, dataset.OLD)
+SOURCES = (dataset.TRAIN, dataset.TRAIN2, dataset.RETIRED, dataset.OLD)
 
 
 def target(row: Row) -> str:

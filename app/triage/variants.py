@@ -159,6 +159,14 @@ WORDS: dict[str, str] = {
     "pegat": "cerai",
     "bojone": "istri",
     "bojo": "istri",
+    # her husband: Malay/Banjar "lakinya", Madurese "lakena", Sundanese "salakina", Sasak "semamenne"
+    "lakinya": "suaminya",
+    "lakina": "suaminya",
+    "lakena": "suaminya",
+    "salakina": "suaminya",
+    "semame": "suami",
+    "semamenne": "suaminya",
+    "semamene": "suaminya",
     "tirine": "tiri",
     "tirinya": "tiri",
     "sambungnya": "tiri",
@@ -206,6 +214,13 @@ WORDS: dict[str, str] = {
     "tg": "tanjung",
     # doing, lying, being
     "turu": "tidur",
+    "tindoq": "tidur",  # Sasak
+    "tedhung": "tidur",  # Madurese
+    "sare": "tidur",  # Sundanese "saré"
+    "imah": "rumah",
+    "balen": "rumah",
+    "cah": "anak",  # Javanese "cah cilik"
+    "umure": "umur",
     "tedung": "tidur",
     "tido": "tidur",
     "tidor": "tidur",
@@ -239,6 +254,30 @@ WORDS: dict[str, str] = {
     "mlarat": "miskin",
     "melarat": "miskin",
     "digebuki": "dipukuli",
+    "digebugi": "dipukuli",
+    "digebukin": "dipukuli",
+    "dipukulan": "dipukuli",  # Sundanese
+    "diantemi": "dipukuli",
+    "dihantam": "dipukul",
+    "ditonjok": "dipukul",
+    "ditabok": "dipukul",
+    "eghebug": "dipukul",  # Madurese passive e-
+    "egebug": "dipukul",
+    "tepantok": "dipukul",  # Sasak
+    "dipantok": "dipukul",
+    "dipateni": "dibunuh",
+    "nusuk": "menusuk",
+    "ngrusak": "merusak",
+    "ngobong": "membakar",
+    "mbegal": "begal",
+    "ngedarna": "mengedarkan",
+    "ngedarin": "mengedarkan",
+    "ngamanke": "mengamankan",
+    "ngamanake": "mengamankan",
+    "ditewak": "ditangkap",  # Sundanese "ditéwak"
+    "didol": "dijual",
+    "diedol": "dijual",
+    "dijanjeni": "dijanjikan",
     "dikeplaki": "dipukuli",
     "ditempeleng": "dipukul",
     "epokol": "dipukul",
@@ -414,6 +453,16 @@ PHRASES: dict[str, str] = {
     "rama ibu": "orang tua",
     "anak halus": "anak kecil",  # Banjar
     "kena tangkap": "ditangkap",
+    "kena tahan": "ditahan",
+    "laki die": "suaminya",
+    "laki dia": "suaminya",
+    "tidak ada tempat tinggal": "tunawisma",
+    "tidak punya tempat tinggal tetap": "tunawisma",
+    "tempat tinggal tetap": "tempat tinggal",
+    "teu boga imah": "tunawisma",
+    "hidup di jalanan": "menggelandang",
+    "luntang lantung": "menggelandang",
+    "hidup merempat": "menggelandang",
     "tidak balik": "tidak pulang",
     "tidak bali": "tidak pulang",
     "dicat perak": "manusia silver",

@@ -177,7 +177,7 @@ async def listing(session: AsyncSession, principal: Principal, incident_id: uuid
             .where(Handover.incident_id == incident.id)
             .order_by(Handover.handed_over_at, Handover.id)
         )
-    ).tuples()
+    ).all()
     out = []
     for row, n, outcome in rows:
         audit.record(

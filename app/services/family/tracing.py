@@ -105,7 +105,7 @@ async def for_subject(
     if principal.role not in TRIAGE and not await incidents.assigned_to_caller(
         session, principal, incident.id
     ):
-        raise scoped.not_found(IncidentSubject, ordinal)
+        require(principal, TRIAGE, "record family tracing for this incident")
     subject = await subjects.get(session, incident, ordinal)
     row = _new(
         principal, body, region_code=incident.region_code, person_id=subject.person_id, subject=subject
@@ -155,7 +155,7 @@ async def _ordinals(session: AsyncSession, rows: Sequence[TracingContact]) -> di
     found = await session.execute(
         select(IncidentSubject.id, IncidentSubject.ordinal).where(IncidentSubject.id.in_(ids))
     )
-    return dict(found.tuples())
+    return {row[0]: row[1] for row in found.all()}
 
 
 def _audit_reads(

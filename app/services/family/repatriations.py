@@ -19,6 +19,7 @@ from app.persons.status import SubjectOutcome
 from app.reference import regions
 from app.schemas.agencies import AnswerOnBehalfIn
 from app.schemas.family import HandoverIn, RepatriationIn, RepatriationOut
+from app.schemas.incidents import Outcome
 from app.services import events, incidents, referrals, scoped
 from app.services.access import TRIAGE, Principal, require
 from app.services.family import handovers
@@ -226,7 +227,7 @@ async def arrive(
             referral.id,
             AnswerOnBehalfIn(
                 status=ReferralStatus.completed,
-                outcome="repatriated",
+                outcome=Outcome.reunified,
                 note="klien tiba dan diserahterimakan",
                 received_via="in_person",
                 contact=body.receiver_name[:120] if len(body.receiver_name) >= 2 else "penerima",

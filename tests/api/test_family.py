@@ -3,11 +3,15 @@ raid's six children to six outcomes, every step on the timeline, tuntas closed b
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.models import Repatriation
 from tests.conftest import PASSWORD, Actor, count
 from tests.facilities.helpers import B, admit, facility, incident, timeline, unit
 
@@ -300,3 +304,26 @@ async def test_reopening_is_a_new_episode_and_keeps_the_first_stamps(
     # A closed incident is not reopened.
     r = await client.post(reopen, json={"reason": "lagi"}, headers=sup.headers)
     assert r.status_code == 409
+
+
+async def test_the_database_holds_one_repatriation_under_way_per_subject(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Even a writer that skips the service's check (the subject's row lock) cannot start a second one."""
+    op = actors["operator"]
+    await _dinsos_account(client, actors["admin"])
+    inc = await incident(client, op, KIDS[:1], category="AJ")
+    body = {"destination_region_code": "52.71", "reason": "keluarga di Mataram"}
+    r = await client.post(f"{B}/incidents/{inc}/subjects/1/repatriations", json=body, headers=op.headers)
+    assert r.status_code == 201, r.text
+    rep = r.json()
+    async with db() as s:
+        first = await s.get_one(Repatriation, uuid.UUID(rep["id"]))
+        fields = {c: getattr(first, c) for c in ("incident_id", "subject_id", "agency_id", "referral_id")}
+        s.add(Repatriation(**fields, destination_region_code="52.71", status="accepted"))
+        with pytest.raises(IntegrityError):
+            await s.commit()
+    async with db() as s:
+        s.add(Repatriation(**fields, destination_region_code="52.71", status="declined"))
+        await s.commit()
+    assert await count(db, "repatriations") == 2

@@ -7,6 +7,7 @@ from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Veh
 from app.models.dispatch import DispatchRegion
 from app.models.event import Event, EventCounter
 from app.models.facility import Assessment, Facility, FacilityUnit, Placement
+from app.models.family import Handover, Repatriation, TracingContact
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
@@ -45,6 +46,7 @@ __all__ = [
     "EventCounter",
     "Facility",
     "FacilityUnit",
+    "Handover",
     "IdempotencyKey",
     "InboundMessage",
     "InboundSource",
@@ -65,11 +67,13 @@ __all__ = [
     "PushSubscription",
     "RateLimitWindow",
     "Referral",
+    "Repatriation",
     "Report",
     "Role",
     "RoutingRule",
     "SocialPost",
     "Team",
+    "TracingContact",
     "UsedTicket",
     "User",
     "Vehicle",

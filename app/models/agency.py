@@ -19,7 +19,7 @@ class Agency(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(160))
-    # police, bpbd, rsj, hospital, puskesmas, satpol_pp, dukcapil, village, ngo, other
+    # police, bpbd, rsj, hospital, puskesmas, satpol_pp, dukcapil, village, ngo, dinas_sosial, other
     kind: Mapped[str] = mapped_column(String(16), index=True)
     # The area it serves: a Polsek its kecamatan, a Polres its kab/kota.
     region_code: Mapped[str] = mapped_column(String(13), index=True)

@@ -65,6 +65,8 @@ class Incident(Base):
     completed_at: Mapped[datetime | None]
     rejection_reason: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # 1, then one more at each reopening; the 4CT stamps above are the first episode's, never rewritten.
+    episode: Mapped[int] = mapped_column(default=1, server_default="1")
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
     # Dispatch: the crew handling it, how many offers were made, and when it was escalated.
     assigned_crew_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crews.id"), index=True)

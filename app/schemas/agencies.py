@@ -12,8 +12,19 @@ from app.dispatch.referralflow import ReferralStatus
 from app.schemas.common import NOTE_MAX, CategoryCode, Name, Out, Page, Patch, Phone, RegionCode, Strict
 from app.schemas.incidents import Outcome
 
+# dinas_sosial: another region's Dinas Sosial (the receiver of a repatriation).
 AgencyKind = Literal[
-    "police", "bpbd", "rsj", "hospital", "puskesmas", "satpol_pp", "dukcapil", "village", "ngo", "other"
+    "police",
+    "bpbd",
+    "rsj",
+    "hospital",
+    "puskesmas",
+    "satpol_pp",
+    "dukcapil",
+    "village",
+    "ngo",
+    "dinas_sosial",
+    "other",
 ]
 Flag = Literal["injured", "agitated", "child", "elderly", "shackled", "deceased", "alone", "pregnant", "sick"]
 # What an agency may answer, in the order an answer usually comes.

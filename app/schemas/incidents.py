@@ -73,6 +73,20 @@ class IncidentSummary(Out):
     merged_into_id: uuid.UUID | None
     assigned_crew_id: uuid.UUID | None
     escalated_at: datetime | None
+    # 1, then one more at each reopening.
+    episode: int = 1
+
+
+class EpisodeOut(Out):
+    number: int
+    started_at: datetime
+    reason: str | None
+    by: str | None
+    responded_at: datetime | None
+    acted_at: datetime | None
+    completed_at: datetime | None
+    deadlines: dict[str, datetime]
+    breached: list[str]
 
 
 class EventOut(Out):
@@ -118,6 +132,8 @@ class IncidentDetail(IncidentSummary):
     reports: list[ReportOut]
     timeline: list[EventOut]
     likely_duplicates: list[DuplicateCandidate]
+    # 1, then one per reopening, each with its own 4CT timing (the first's stamps are four_ct's).
+    episodes: list[EpisodeOut] = Field(default_factory=list)
 
 
 class IncidentListItem(IncidentSummary):

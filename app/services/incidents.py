@@ -49,7 +49,7 @@ from app.schemas.incidents import (
 )
 from app.schemas.reports import LocationOut, ReporterOut, ReportOut, SubjectOut
 from app.schemas.triage import SuggestionOut
-from app.services import audit, events, scoped, timers
+from app.services import audit, episodes, events, scoped, timers
 from app.services.access import (
     READ_INCIDENTS,
     SEE_PERSONAL_DATA,
@@ -308,6 +308,7 @@ async def get_detail(session: AsyncSession, principal: Principal, incident_id: u
         outcome=incident.outcome,
         reports=[render_report(r, reveal=reveal) for r in incident.reports],
         timeline=[_timeline_entry(e, staff=principal.role in TRIAGE) for e in timeline],
+        episodes=episodes.of(incident, timeline),
         likely_duplicates=duplicates,
     )
 
@@ -537,17 +538,7 @@ async def transition(
         at=at,
     )
     if reopening:
-        events.record(
-            session,
-            "incident.reopened",
-            actor=principal,
-            incident_id=incident.id,
-            region_code=incident.region_code,
-            data={
-                "reason": body.reason,
-                "acted_at": incident.acted_at.isoformat() if incident.acted_at else None,
-            },
-        )
+        episodes.start(session, principal, incident, body.reason)
     if target == Status.resolved:
         incident.outcome = body.outcome
     if target == Status.received:

@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.schemas.agencies import AnswerIn, AnswerOnBehalfIn
 from app.services import agencies, events, scoped
 from app.services.access import READ_INCIDENTS, TRIAGE, Principal, require
+from app.services.family import follow
 from app.services.incidents import move
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ async def cancel(
     _record(
         session, principal, referral, agency, incident, "referral.cancelled", before=before, reason=reason
     )
+    await follow.referral_answered(session, principal, referral, incident)
     return referral
 
 
@@ -271,7 +273,9 @@ async def answer(
     (the caller, app/services/dispatch.py, then releases the crew). Sending the answer it already gave
     again changes nothing (its systems retry)."""
     referral, incident, agency = await agency_referral(session, principal, referral_id, lock=True)
-    return _apply(session, principal, referral, incident, agency, body)
+    done = _apply(session, principal, referral, incident, agency, body)
+    await follow.referral_answered(session, principal, referral, incident)
+    return done
 
 
 async def answer_on_behalf(
@@ -291,7 +295,9 @@ async def answer_on_behalf(
         "received_via": body.received_via,
         "contact": body.contact,
     }
-    return _apply(session, principal, referral, incident, agency, answer, on_behalf)
+    done = _apply(session, principal, referral, incident, agency, answer, on_behalf)
+    await follow.referral_answered(session, principal, referral, incident, on_behalf)
+    return done
 
 
 def _apply(

@@ -25,6 +25,7 @@ from app.models import (
     CrewMember,
     Facility,
     FacilityUnit,
+    Handover,
     Incident,
     IncidentSubject,
     Offer,
@@ -33,6 +34,7 @@ from app.models import (
     Placement,
     PushSubscription,
     Referral,
+    Repatriation,
     Report,
     Role,
     RoutingRule,
@@ -54,6 +56,8 @@ NAMES: dict[type[Any], str] = {
     ApiKey: "API key",
     Crew: "crew",
     Facility: "facility",
+    Handover: "serah terima",
+    Repatriation: "pemulangan",
     FacilityUnit: "facility unit",
     Incident: "incident",
     IncidentSubject: "subject",
@@ -168,6 +172,9 @@ async def reaches(session: AsyncSession, principal: Principal, row: object) -> b
             return _within(principal, await _team_region(session, row.team_id)) or await member_of(
                 session, principal, [row.id]
             )
+        case Handover() | Repatriation():
+            incident = await session.get(Incident, row.incident_id)
+            return incident is not None and await reaches(session, principal, incident)
         case Offer():
             incident = await session.get(Incident, row.incident_id)
             return (incident is not None and _within(principal, incident.region_code)) or await member_of(

@@ -27,6 +27,7 @@ from app.models import (
     Event,
     Facility,
     FacilityUnit,
+    Handover,
     IncidentSubject,
     Offer,
     Person,
@@ -34,6 +35,7 @@ from app.models import (
     Placement,
     PushSubscription,
     Referral,
+    Repatriation,
     RoutingRule,
     SocialPost,
     Team,
@@ -55,6 +57,8 @@ HOOKS = MANAGE | {"agency"}
 AGENCY = {"agency"}
 ADMIN = {"admin", "admin_batam"}
 NOW = utcnow()
+TRACE = {"contact_name": "Ibu Siti", "relation": "parent", "method": "phone", "result": "not_reached"}
+HANDOVER = {"receiver_name": "Ibu Siti", "receiver_relation": "parent", "receiver_address": "Jl. Mawar 3"}
 SHIFT = {
     "shift_starts_at": (NOW + timedelta(days=3)).isoformat(),
     "shift_ends_at": (NOW + timedelta(days=3, hours=8)).isoformat(),
@@ -233,6 +237,23 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     ),
     "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/assessments": ("incident", CONSOLE, None),
     "GET /api/v1/persons/{person_id}/assessments": ("klien", CONSOLE, None),
+    # Family tracing and return: the console; reopening: supervisors and admins.
+    "POST /api/v1/persons/{person_id}/tracing": ("klien", CONSOLE, TRACE),
+    "GET /api/v1/persons/{person_id}/tracing": ("klien", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/tracing": ("incident", CONSOLE, TRACE),
+    "GET /api/v1/incidents/{incident_id}/tracing": ("incident", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/handover": ("incident", CONSOLE, HANDOVER),
+    "GET /api/v1/incidents/{incident_id}/handovers": ("incident", CONSOLE, None),
+    "GET /api/v1/handovers/{handover_id}/receipt": ("handover", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/repatriations": (
+        "incident",
+        CONSOLE,
+        {"destination_region_code": "52.71", "reason": "pulang ke rumah"},
+    ),
+    "GET /api/v1/incidents/{incident_id}/repatriations": ("incident", CONSOLE, None),
+    "GET /api/v1/repatriations/{repatriation_id}": ("repatriation", CONSOLE, None),
+    "POST /api/v1/repatriations/{repatriation_id}/arrival": ("repatriation", CONSOLE, HANDOVER),
+    "POST /api/v1/incidents/{incident_id}/reopen": ("incident", MANAGE, {"reason": "kabur lagi"}),
     "POST /api/v1/webhooks/{endpoint_id}/replay": (
         "endpoint",
         HOOKS,
@@ -379,6 +400,27 @@ async def _world(
         )
         s.add(placement)
         await s.flush()
+        repatriation = Repatriation(
+            incident_id=incident_id,
+            subject_id=subject.id,
+            destination_region_code="52.71",
+            agency_id=agency.id,
+            referral_id=referral.id,
+        )
+        s.add(repatriation)
+        await s.flush()
+        handover = Handover(
+            incident_id=incident_id,
+            subject_id=subject.id,
+            receipt_number=f"BAST/{region}/{uuid.uuid4().hex[:8]}",
+            receiver_name="Ibu Siti",
+            receiver_relation="parent",
+            receiver_address="Jl. Mawar 3",
+            handed_over_at=NOW,
+            officer_name="Rudi",
+        )
+        s.add(handover)
+        await s.flush()
         delivery = WebhookDelivery(
             endpoint_id=endpoint.id,
             event_id=event.id,
@@ -415,6 +457,8 @@ async def _world(
             "unit": str(units[0].id),
             "unit2": str(units[1].id),
             "placement": str(placement.id),
+            "handover": str(handover.id),
+            "repatriation": str(repatriation.id),
         }
 
 
@@ -459,7 +503,9 @@ async def test_matrix(
             assert r.status_code not in (404, 500), (route, who, r.status_code, r.text)
         else:
             assert r.status_code == 404, (route, who, "jember", r.status_code, r.text)
-        assert r.headers["content-type"].startswith("application/")
+        # Problems are JSON; the one page (the printable receipt) is HTML.
+        page = route.endswith("/receipt") and r.status_code == 200
+        assert r.headers["content-type"].startswith("text/html" if page else "application/")
     # The caller's own region: the rule's roles act, the others are refused after the lookup.
     for who in ROLES:
         r = await _call(client, route, batam, actors[who])

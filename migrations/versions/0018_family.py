@@ -1,8 +1,8 @@
 """Family tracing and return: contacts tried, handovers with their receipt number (unique), repatriations
 (one under way per subject: a partial unique index), and the incident's episode number (reopenings)
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 02:00:36.936505
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

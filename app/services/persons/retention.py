@@ -87,7 +87,7 @@ async def _held_elsewhere(session: AsyncSession, ids: list[uuid.UUID]) -> set[uu
     are locked now, by this one)."""
     held: set[uuid.UUID] = set()
     for model, column in ((IncidentSubject, IncidentSubject.person_id), (Person, Person.merged_into_id)):
-        every = (await session.execute(select(model.id, column).where(column.in_(ids)))).tuples().all()
+        every = (await session.execute(select(model.id, column).where(column.in_(ids)))).all()
         got = set(
             await session.scalars(select(model.id).where(column.in_(ids)).with_for_update(skip_locked=True))
         )

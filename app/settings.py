@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.reference.categories import CATEGORIES
+
 DEV_SECRET = "tanggap-development-secret-change-me"  # noqa: S105 - refused outside development
 
 
@@ -44,6 +46,15 @@ class Settings(BaseSettings):
     # after these many days. A crew's last position stays on the crew; replay covers this window.
     position_history_days: int = Field(default=30, ge=1)
     webhook_delivery_days: int = Field(default=30, ge=1)
+    # Person records (klien): their identity is anonymised this many years after the last of their cases
+    # ended (app/persons/retention.py): by default 5; a category's own figure where given, e.g.
+    # {"GEL": 3}; children's cases and data at most person_child_years, health cases and data (PD,
+    # ODGJ, ODHA, NAPZA, pasung; health flags) at most person_health_years. Never while a case is open
+    # or the person is placed in a facility.
+    person_retention_years: int = Field(default=5, ge=1, le=50)
+    person_child_years: int = Field(default=2, ge=1, le=50)
+    person_health_years: int = Field(default=3, ge=1, le=50)
+    person_retention_by_category: dict[str, int] = Field(default_factory=dict)
     # Connections per worker process. No overflow by default: under a sustained burst, overflow connections
     # are opened and closed for every request (a new PostgreSQL backend each time), which halves intake;
     # requests wait for a pooled connection instead, at most db_pool_timeout seconds (then 503).
@@ -107,6 +118,16 @@ class Settings(BaseSettings):
                     "each of TANGGAP_DATA_KEYS must be a Fernet key: 32 bytes, url-safe base64"
                 ) from None
         return keys
+
+    @field_validator("person_retention_by_category")
+    @classmethod
+    def _categories(cls, years: dict[str, int]) -> dict[str, int]:
+        for code, n in years.items():
+            if code not in CATEGORIES:
+                raise ValueError(f"TANGGAP_PERSON_RETENTION_BY_CATEGORY: unknown category {code!r}")
+            if not 1 <= n <= 50:
+                raise ValueError(f"TANGGAP_PERSON_RETENTION_BY_CATEGORY: {code} must be 1-50 years")
+        return years
 
     @field_validator("metrics_allow")
     @classmethod

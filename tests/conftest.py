@@ -234,6 +234,7 @@ async def _truncate(engine: AsyncEngine) -> None:
                 "person_merges",
                 "incident_subjects",
                 "person_keys",
+                "person_corrections",
                 "persons",
                 "offers",
                 "reports",

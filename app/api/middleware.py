@@ -187,7 +187,9 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", ()))
-                raw.extend(extra)
+                # A page the API draws (the printable subject-access export) brings its own, looser policy.
+                own_csp = any(name.lower() == b"content-security-policy" for name, _ in raw)
+                raw.extend(h for h in extra if not (own_csp and h[0] == b"content-security-policy"))
                 if not any(name.lower() == b"cache-control" for name, _ in raw):
                     raw.append(headers.NO_STORE)
                 message["headers"] = raw

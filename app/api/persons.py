@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import HTMLResponse
 
 from app.api.deps import CurrentPrincipal, SessionDep
+from app.reporting import person_page
 from app.schemas.common import problem_responses
+from app.schemas.person_export import PersonExport
 from app.schemas.persons import (
     LinkIn,
     LinkOut,
@@ -27,7 +30,7 @@ from app.schemas.persons import (
     SubjectsIn,
     UnlinkIn,
 )
-from app.services.persons import links, merges, records, subjects
+from app.services.persons import dossier, links, merges, records, subjects
 
 router = APIRouter(tags=["persons"])
 _errors = problem_responses(401, 403, 404, 409, 415, 422)
@@ -48,8 +51,35 @@ async def create_person(body: PersonCreate, principal: CurrentPrincipal, session
 async def get_person(
     person_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, reveal: Reveal = False
 ) -> PersonDetail:
-    """A person with his history: the incidents he was a subject of, and merges. Every read is audited."""
-    return await records.detail(session, principal, person_id, reveal=reveal)
+    """A person with his history: the incidents he was a subject of, merges, and his current and past
+    placements. Every read is audited."""
+    return await dossier.detail(session, principal, person_id, reveal=reveal)
+
+
+@router.get(
+    "/persons/{person_id}/export",
+    response_model=PersonExport,
+    responses={200: {"content": {"text/html": {}}}, **_errors},
+)
+async def export_person(
+    person_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    format: Annotated[
+        Literal["json", "html"] | None,
+        Query(description="json, or html: a printable page in Indonesian (default: by the Accept header)"),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> PersonExport | HTMLResponse:
+    """Subject access (UU PDP): everything held on one person, NIK and KK unmasked: the record, family
+    contacts, incidents with his subject rows and outcomes, assessments (every version), placements,
+    links, merges, corrections, and who read his data. For those who handle persons in his kab/kota;
+    audited as an export with the purpose "akses subjek data"."""
+    doc = await dossier.export(session, principal, person_id)
+    html = format == "html" or (format is None and "text/html" in (accept or ""))
+    if not html:
+        return doc
+    return HTMLResponse(person_page.render(doc), headers={"Content-Security-Policy": person_page.CSP})
 
 
 @router.patch("/persons/{person_id}", response_model=PersonOut, responses=_errors)

@@ -73,3 +73,18 @@ def stages_reached(target: Status) -> list[Stage]:
     if target not in order:
         return []
     return [STAGE_OF[s] for s in order[: order.index(target) + 1]]
+
+
+# In Indonesian, for what a person reads (the subject-access export).
+STATUS_LABELS: dict[Status, str] = {
+    S.received: "diterima",
+    S.verified: "terverifikasi",
+    S.dispatched: "regu ditugaskan",
+    S.en_route: "dalam perjalanan",
+    S.on_scene: "di lokasi",
+    S.handling: "ditangani",
+    S.resolved: "tertangani",
+    S.closed: "selesai (ditutup)",
+    S.rejected: "ditolak",
+    S.cancelled: "dibatalkan",
+}

@@ -64,6 +64,26 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Retention (app/persons/retention.py): when the scheduler looks at the record next, and when its
+    # identity was removed (the row stays, anonymous, for the statistics).
+    retention_review_at: Mapped[datetime | None] = mapped_column(index=True)
+    anonymised_at: Mapped[datetime | None]
+
+
+class PersonCorrection(Base):
+    """A correction of a person record: the fields' values before and after, who, when and why. Kept apart
+    from the audit trail and the event log (both append-only, the event log streamed): the values are
+    personal data, shown in the subject-access export and removed with the identity at anonymisation."""
+
+    __tablename__ = "person_corrections"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    # {"field": {"before": ..., "after": ...}}
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(500))
+    corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    corrected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 class PersonKey(Base):

@@ -225,6 +225,9 @@ class PersonOut(Out):
     created_at: datetime
     updated_at: datetime
     masked: bool = Field(description="true when NIK, KK, names and phones are shown masked")
+    anonymised_at: datetime | None = Field(
+        default=None, description="when retention removed the identity (the record stays, anonymous)"
+    )
 
 
 class HistoryItem(Out):
@@ -248,9 +251,27 @@ class MergeOut(Out):
     reason: str | None
 
 
+class PlacementSummary(Out):
+    """Where he stayed: one line per placement (the whole record: GET /persons/{id}/placements)."""
+
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    ordinal: int
+    facility_id: uuid.UUID
+    facility: str
+    unit: str
+    status: str
+    status_label: str
+    admitted_at: datetime
+    ended_at: datetime | None
+    discharge_label: str | None
+    current: bool = Field(description="true while he is there (an active placement)")
+
+
 class PersonDetail(PersonOut):
     history: list[HistoryItem]
     merges: list[MergeOut]
+    placements: list[PlacementSummary] = Field(description="current and past placements, newest first")
 
 
 class SubjectOut(Out):

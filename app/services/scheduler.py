@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -18,8 +18,10 @@ from app import clock, metrics
 from app.db import PENDING_EVENTS, unit_of_work
 from app.models import CrewPosition, InboundMessage, UsedTicket, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
+from app.persons import retention as person_rules
 from app.services import dispatch, idempotency, logins, timers
 from app.services.facilities import stays
+from app.services.persons import retention as person_retention
 from app.settings import Settings
 
 HOUSEKEEPING_SECONDS = 600
@@ -58,19 +60,29 @@ class Retention:
     idempotency_hours: int = 24
     position_days: int = 30
     delivery_days: int = 30
+    persons: person_rules.Policy = field(default_factory=person_rules.Policy)
 
     @classmethod
     def of(cls, settings: Settings) -> Retention:
         return cls(
-            settings.idempotency_ttl_hours, settings.position_history_days, settings.webhook_delivery_days
+            settings.idempotency_ttl_hours,
+            settings.position_history_days,
+            settings.webhook_delivery_days,
+            person_rules.Policy(
+                years=settings.person_retention_years,
+                child_years=settings.person_child_years,
+                health_years=settings.person_health_years,
+                by_category=dict(settings.person_retention_by_category),
+            ),
         )
 
 
 async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Retention) -> int:
     """Forgets what is no longer needed; returns how many rows went. Idempotency keys past their time to
-    live; inbound message ids older than a day (a signature older than five minutes is refused anyway, so
-    no replay can match them); crews' positions older than the retention; and finished webhook deliveries
-    older than theirs, with their attempts (a pending one stays, whatever its age)."""
+        live; inbound message ids older than a day (a signature older than five minutes is refused anyway, so
+        no replay can match them); crews' positions older than the retention; and finished webhook deliveries
+        older than theirs, with their attempts (a pending one stays, whatever its age); and the identity of
+    person records past their retention (app/persons/retention.py)."""
     now = utcnow()
     async with unit_of_work(maker) as session:
         done = await idempotency.purge_expired(session, ttl_hours=retention.idempotency_hours)
@@ -96,7 +108,9 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
         ):
             result = await session.execute(statement)
             done += int(getattr(result, "rowcount", 0) or 0)
-        return done
+    # Person records whose time is up: anonymised, in transactions of their own (safe on every worker).
+    done += await person_retention.run(maker, now, retention.persons)
+    return done
 
 
 async def run(

@@ -214,6 +214,7 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     ),
     "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/placements": ("incident", CONSOLE, None),
     "GET /api/v1/persons/{person_id}/placements": ("klien", CONSOLE, None),
+    "GET /api/v1/persons/{person_id}/export": ("klien", CONSOLE, None),
     "POST /api/v1/placements/{placement_id}/transfer": (
         "placement",
         CONSOLE,

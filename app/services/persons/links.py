@@ -110,7 +110,11 @@ async def candidates(session: AsyncSession, principal: Principal, seen: match.Se
     """Persons in the caller's reach sharing the NIK, a name key, or the place last seen: one statement,
     every part of it through an index (a union of bounded id lists, then the rows)."""
     scope = records.in_scope(Person.region_code, principal)
-    live = [Person.merged_into_id.is_(None), *([scope] if scope is not None else [])]
+    live = [
+        Person.merged_into_id.is_(None),
+        Person.anonymised_at.is_(None),
+        *([scope] if scope is not None else []),
+    ]
     parts: list[Select[Any]] = []
     if seen.nik:
         parts.append(select(Person.id.label("id")).where(Person.nik == seen.nik, *live))
@@ -140,7 +144,9 @@ async def candidates(session: AsyncSession, principal: Principal, seen: match.Se
         return []
     ids = union(*parts).subquery()
     rows = await session.execute(
-        select(*_MATCH_COLUMNS).where(Person.id.in_(select(ids.c.id)), Person.merged_into_id.is_(None))
+        select(*_MATCH_COLUMNS).where(
+            Person.id.in_(select(ids.c.id)), Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)
+        )
     )
     return [_candidate(r) for r in rows]
 
@@ -269,6 +275,8 @@ async def confirm(
 ) -> PersonLink:
     incident, subject = await _open_subject(session, principal, incident_id, ordinal, "link subjects")
     person = await scoped.find(session, principal, Person, person_id, lock=True)
+    # Under the person's lock: retention anonymises under it too, so a link never lands on an erased record.
+    records.refuse_anonymised(person)
     if person.merged_into_id is not None:
         raise Conflict(
             f"klien ini sudah digabung ke {person.merged_into_id}; tautkan ke klien itu",

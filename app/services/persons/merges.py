@@ -90,6 +90,7 @@ async def merge(
     kept, absorbed = locked[kept_id], locked[absorbed_id]
     require(principal, TRIAGE, "merge persons")
     for p in (kept, absorbed):
+        records.refuse_anonymised(p)
         if p.merged_into_id is not None:
             raise Conflict(
                 f"klien {p.id} sudah digabung ke {p.merged_into_id}", merged_into_id=str(p.merged_into_id)
@@ -193,6 +194,8 @@ async def split(
     }
     kept, absorbed = locked[kept_id], locked[absorbed_id]
     require(principal, TRIAGE, "split persons")
+    for p in (kept, absorbed):
+        records.refuse_anonymised(p)
     record = await session.scalar(
         select(PersonMerge)
         .where(

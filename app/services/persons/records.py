@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -13,7 +14,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app import identity
 from app.errors import Conflict, Forbidden, Unprocessable
-from app.models import Incident, IncidentSubject, Person, PersonKey, PersonLink, PersonMerge
+from app.models import (
+    Incident,
+    IncidentSubject,
+    Person,
+    PersonCorrection,
+    PersonKey,
+    PersonLink,
+)
 from app.models.base import utcnow
 from app.persons import names
 from app.persons import nik as nik_rules
@@ -22,9 +30,7 @@ from app.reference import regions
 from app.schemas.persons import (
     FamilyContactOut,
     HistoryItem,
-    MergeOut,
     PersonCreate,
-    PersonDetail,
     PersonFields,
     PersonOut,
     PersonPatch,
@@ -176,9 +182,48 @@ async def create(
     return person
 
 
+IDENTITY = ("name", "aliases", "nik", "kk", "birth_date", "sex")
+_DIGITS = re.compile(r"\d(?:[\s.-]?\d){7,}")
+
+
+def redact(text: str) -> str:
+    """A reason as the event log carries it: a NIK, KK or phone number typed into it shows masked."""
+
+    def hide(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group())
+        return digits[:4] + "*" * (len(digits) - 8) + digits[-4:] if len(digits) > 8 else "*" * len(digits)
+
+    return _DIGITS.sub(hide, text)
+
+
+def _value(person: Person, field: str) -> Any:
+    """A field's value as a correction keeps it (JSON)."""
+    if field == "birth_date":
+        return {
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "birth_precision": person.birth_precision,
+            "birth_year_min": person.birth_year_min,
+            "birth_year_max": person.birth_year_max,
+        }
+    value = getattr(person, field)
+    return list(value) if isinstance(value, list) else value
+
+
+def refuse_anonymised(person: Person) -> None:
+    if person.anonymised_at is not None:
+        raise Conflict(
+            "data identitas klien ini sudah dianonimkan (masa retensi berakhir); tidak dapat diubah atau "
+            "ditautkan (the record was anonymised)",
+            anonymised_at=person.anonymised_at.isoformat(),
+        )
+
+
 async def correct(
     session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: PersonPatch
 ) -> Person:
+    """Applies the fields sent. The values before and after go to a `person_corrections` row (personal
+    data: read in the subject-access export); the audit trail and the event name the fields only, and
+    the event's reason shows any number typed into it masked (the event log is streamed)."""
     person = await scoped.find(session, principal, Person, person_id, lock=True)
     require(principal, HANDLE, "correct persons")
     if person.merged_into_id is not None:
@@ -186,8 +231,10 @@ async def correct(
             f"klien ini sudah digabung ke {person.merged_into_id}; koreksi di sana (this record was merged)",
             merged_into_id=str(person.merged_into_id),
         )
+    refuse_anonymised(person)
     sent = body.model_fields_set - {"reason"}
     today = utcnow().date()
+    before = {f: _value(person, f) for f in (*PERSONAL, "sex", "home_region_code")}
     changed: list[str] = []
     for field in ("name", "aliases", "sex", "kk", "description", "home_region_code", "vulnerabilities"):
         if field in sent:
@@ -201,7 +248,7 @@ async def correct(
             if getattr(person, field) != value:
                 setattr(person, field, value)
                 changed.append(field)
-    if "family_contacts" in sent:
+    if "family_contacts" in sent and _contacts(body) != person.family_contacts:
         person.family_contacts = _contacts(body)
         changed.append("family_contacts")
     if "nik" in sent and body.nik != person.nik:
@@ -225,12 +272,23 @@ async def correct(
         }
         for k, v in birth.items():
             setattr(person, k, v)
-        changed.append("birth_date")
+        if _value(person, "birth_date") != before["birth_date"]:
+            changed.append("birth_date")
     if not changed:
         return person
-    person.updated_at = utcnow()
+    now = utcnow()
+    person.updated_at = now
     if {"name", "aliases"} & set(changed):
         await set_keys(session, person)
+    correction = PersonCorrection(
+        id=uuid.uuid4(),
+        person_id=person.id,
+        changes={f: {"before": before[f], "after": _value(person, f)} for f in changed},
+        reason=body.reason,
+        corrected_at=now,
+        corrected_by_id=principal.user_id,
+    )
+    session.add(correction)
     audit.record(
         session,
         principal,
@@ -239,14 +297,20 @@ async def correct(
         entity_id=person.id,
         fields=changed,
         region_code=person.region_code,
-        purpose=f"correction: {body.reason}"[:120],
+        purpose=f"correction {correction.id}: {redact(body.reason)}"[:120],
     )
     events.record(
         session,
         "person.corrected",
         actor=principal,
         region_code=person.region_code,
-        data={"person_id": str(person.id), "fields": changed, "reason": body.reason},
+        data={
+            "person_id": str(person.id),
+            "correction_id": str(correction.id),
+            "fields": changed,
+            "identity": [f for f in changed if f in IDENTITY],
+            "reason": redact(body.reason),
+        },
     )
     return person
 
@@ -287,6 +351,7 @@ def render(person: Person, *, reveal: bool) -> PersonOut:
         created_at=person.created_at,
         updated_at=person.updated_at,
         masked=not reveal,
+        anonymised_at=person.anonymised_at,
     )
 
 
@@ -337,22 +402,3 @@ async def histories(
             )
         )
     return out
-
-
-async def detail(
-    session: AsyncSession, principal: Principal, person_id: uuid.UUID, *, reveal: bool
-) -> PersonDetail:
-    person = await scoped.find(session, principal, Person, person_id)
-    require(principal, HANDLE, "read persons")
-    audit_read(session, principal, person, reveal=reveal, purpose="person record")
-    history = (await histories(session, [person.id]))[person.id]
-    merges = await session.scalars(
-        select(PersonMerge)
-        .where((PersonMerge.kept_id == person.id) | (PersonMerge.absorbed_id == person.id))
-        .order_by(PersonMerge.merged_at)
-    )
-    return PersonDetail(
-        **render(person, reveal=reveal).model_dump(),
-        history=history,
-        merges=[MergeOut.model_validate(m) for m in merges],
-    )

@@ -187,7 +187,12 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", ()))
-                raw.extend(extra)
+                if any(name.lower() == b"content-security-policy" for name, _ in raw):
+                    # A page that chose its own policy (the open-data page, the printable report: their
+                    # inline style by its hash) keeps it; the other headers still come.
+                    raw.extend(h for h in extra if h[0] != b"content-security-policy")
+                else:
+                    raw.extend(extra)
                 if not any(name.lower() == b"cache-control" for name, _ in raw):
                     raw.append(headers.NO_STORE)
                 message["headers"] = raw

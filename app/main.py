@@ -25,6 +25,7 @@ from app.api import (
     me,
     offers,
     open311,
+    open_data,
     persons,
     public,
     reference,
@@ -148,9 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         reference,
         statistics,
+        open_data,
     ):
         contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(open_data.page)
     for module in (open311, health, metrics_api):
         contract.document(module.router, get_principal, public.rate_limited)
         app.include_router(module.router)

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # Public (account-less) reporting: requests per client address per window.
     public_rate_limit: int = Field(default=10, ge=1)
     public_rate_window_seconds: int = Field(default=60, ge=1)
+    # Open data (account-less figures and page): requests per client address per window (its own count, so
+    # that browsing the figures never uses up the allowance for reporting), and how long a month's figures
+    # are kept by a worker and by browsers and proxies.
+    open_data_rate_limit: int = Field(default=60, ge=1)
+    open_data_cache_seconds: int = Field(default=300, ge=0)
     # Logins: attempts per client address per minute, and per username (existing or not): after
     # login_max_failures failed attempts in a row (failures further apart than the lock-out period are
     # forgotten) the name is locked for login_lockout_minutes, unless an admin or supervisor unlocks it or

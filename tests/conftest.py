@@ -99,6 +99,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "env": "test",
         "secret_key": "t" * 40,
         "public_rate_limit": 1000,
+        "open_data_rate_limit": 1000,
         **TEST_WEBHOOKS,
         **overrides,
     }

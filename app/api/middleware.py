@@ -187,7 +187,8 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", ()))
-                # A page the API draws (the printable subject-access export) brings its own, looser policy.
+                # A page the API draws (the open-data page, the printable report, the subject-access export:
+                # an inline style by its hash) keeps its own policy; the other headers still come.
                 own_csp = any(name.lower() == b"content-security-policy" for name, _ in raw)
                 raw.extend(h for h in extra if not (own_csp and h[0] == b"content-security-policy"))
                 if not any(name.lower() == b"cache-control" for name, _ in raw):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from app.api.deps import CurrentPrincipal, SessionDep
 from app.api.exports import file_response
 from app.dispatch.lifecycle import Status
 from app.reference.regions import CODE_PATTERN
-from app.reporting import files, tables
+from app.reporting import files, html, monthly, tables
 from app.schemas.common import AnyInstant, problem_responses
 from app.schemas.reports import Channel
 from app.schemas.statistics import (
@@ -23,6 +23,7 @@ from app.schemas.statistics import (
     RepeatLocations,
     Workload,
 )
+from app.services import monthly_report as monthly_service
 from app.services import recurrence, statistics
 from app.services.statistics import Filters, Scope
 
@@ -193,3 +194,22 @@ async def workload(
     if format == "json":
         return stat
     return await _file(format, "beban-kerja-regu", tables.workload_table(stat))
+
+
+@router.get(
+    "/monthly-report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **problem_responses(401, 403, 404, 422)},
+)
+async def monthly_report(
+    principal: CurrentPrincipal, session: SessionDep, region: Region = None, month: Month = None
+) -> HTMLResponse:
+    """The month's report for the head of the Dinas of one kab/kota, as a printable page (Indonesian):
+    cases by category and kecamatan, 4CT compliance per stage with median and p90, outcomes, against the
+    month before.
+    Default: the caller's kab/kota and the last whole month."""
+    report = await monthly_service.monthly_report(session, principal, region, month)
+    text = monthly.page(report.region, report.region_label, report.generated_at, report.this, report.previous)
+    return HTMLResponse(
+        text, headers={"Content-Security-Policy": html.CSP, "Cache-Control": "private, no-store"}
+    )

@@ -225,3 +225,31 @@ def incident_cells(item: IncidentListItem) -> list[Cell]:
         *(f.deadlines.get(stage) for stage in STAGE_LABELS),
         ", ".join(f.breached),
     ]
+
+
+# Words for a person reading a report (Indonesian): an incident's outcome and status.
+OUTCOME_LABELS = {
+    "reunified": "Dikembalikan ke keluarga",
+    "shelter": "Ditempatkan di rumah singgah/shelter",
+    "hospital": "Dirujuk ke rumah sakit",
+    "rsj": "Dirujuk ke rumah sakit jiwa",
+    "panti": "Ditempatkan di panti",
+    "social_aid": "Didaftarkan bantuan sosial/BPJS",
+    "skills_training": "Pelatihan keterampilan",
+    "body_handed_over": "Jenazah diserahkan ke keluarga",
+    "buried": "Jenazah dimakamkan",
+    "handled_on_site": "Ditangani di tempat",
+    "not_found": "Tidak ditemukan",
+}
+STATUS_LABELS = {
+    "received": "Diterima",
+    "verified": "Terverifikasi",
+    "dispatched": "Regu ditugaskan",
+    "en_route": "Dalam perjalanan",
+    "on_scene": "Di lokasi",
+    "handling": "Ditangani",
+    "resolved": "Selesai ditangani",
+    "closed": "Ditutup",
+    "rejected": "Ditolak",
+    "cancelled": "Dibatalkan",
+}

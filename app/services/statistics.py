@@ -252,7 +252,11 @@ def _head(where: Scope, period: Period, by: Sequence[str]) -> dict[str, object]:
 async def incident_counts(
     session: AsyncSession, where: Scope, filters: Filters, by: Sequence[str], period: Period
 ) -> IncidentCounts:
-    rows = await incident_rows(session, where, filters)
+    return counts_of(await incident_rows(session, where, filters), where, by, period)
+
+
+def counts_of(rows: Sequence[Row], where: Scope, by: Sequence[str], period: Period) -> IncidentCounts:
+    """Counts of rows already read (the monthly report reads a month once and counts it several ways)."""
     groups = tally.group(rows, [f for _, f in dimension_keys(by, period)])
     out = []
     for key, members in tally.sorted_groups(groups):
@@ -286,8 +290,12 @@ def _round(value: float | None) -> float | None:
 async def four_ct_compliance(
     session: AsyncSession, where: Scope, filters: Filters, by: Sequence[str], period: Period
 ) -> FourCTCompliance:
-    rows = await incident_rows(session, where, filters)
-    now = utcnow()
+    return compliance_of(await incident_rows(session, where, filters), where, by, period, utcnow())
+
+
+def compliance_of(
+    rows: Sequence[Row], where: Scope, by: Sequence[str], period: Period, now: datetime
+) -> FourCTCompliance:
     groups = tally.group(rows, [f for _, f in dimension_keys(by, period)])
     out = [_compliance_row(*_keyed(by, key), members, now) for key, members in tally.sorted_groups(groups)]
     return FourCTCompliance(

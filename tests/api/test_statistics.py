@@ -327,3 +327,53 @@ def test_pending_stages_and_quantiles() -> None:
     assert tally.quantile([], 0.5) is None
     assert tally.quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert tally.quantile([10.0, 20.0, 30.0], 0.9) == pytest.approx(28.0)
+
+
+async def test_monthly_report_for_the_head_of_the_dinas(
+    client: httpx.AsyncClient, actors: dict[str, Actor], dataset: dict[str, uuid.UUID]
+) -> None:
+    path = "/api/v1/statistics/monthly-report"
+    r = await client.get(
+        path, params={"region": "52.71", "month": "2026-10"}, headers=actors["admin"].headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "unsafe" not in r.headers["content-security-policy"] and "<script" not in r.text
+    page = " ".join(r.text.split())
+    assert "Oktober 2026" in page and "September 2026" in page and "Kota Mataram" in page
+    # October: A, B, D, H, I (5); September: E (23:50 WITA 30 Sep).
+    assert "Insiden (laporan pertama bulan ini)</th><td>5</td><td>1</td>" in page
+    # The same figures as the statistics API: temu met 3, median 20, p90 28 (see the compliance test).
+    four_ct = await _get(client, actors["admin"], "four-ct", region="52.71", month="2026-10")
+    temu = four_ct["total"]["stages"]["temu"]
+    assert (temu["met"], temu["median_minutes"], temu["p90_minutes"]) == (3, 20.0, 28.0)
+    assert (
+        '<th scope="row">Temu</th><td>3</td><td>0</td><td>0</td> <td>100,0 %</td><td>20,0</td> <td>28,0</td>'
+        in page
+    )
+    assert "Ampenan" in page and "Dirujuk ke rumah sakit jiwa" in page and "Ditempatkan di panti" in page
+    assert page.count("<svg") == 2 and "style=" not in page.split("</style>", 1)[1]
+
+
+async def test_monthly_report_only_for_the_regions_supervisors(
+    client: httpx.AsyncClient, actors: dict[str, Actor], dataset: dict[str, uuid.UUID]
+) -> None:
+    path = "/api/v1/statistics/monthly-report"
+    # Batam's supervisor and admin: Mataram is outside their region.
+    for who in ("supervisor", "admin_batam", "operator"):
+        r = await client.get(
+            path, params={"region": "52.71", "month": "2026-10"}, headers=actors[who].headers
+        )
+        assert r.status_code == 404, (who, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+    # Their own region: the supervisor may, the operator and crew may not.
+    ok = await client.get(path, params={"month": "2026-10"}, headers=actors["supervisor"].headers)
+    assert ok.status_code == 200 and "Kota Batam" in ok.text
+    for who in ("operator", "crew", "reporter"):
+        r = await client.get(path, params={"month": "2026-10"}, headers=actors[who].headers)
+        assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json", who
+    assert (await client.get(path, params={"month": "2026-10"})).status_code == 401
+    # A province, a kecamatan: not a kab/kota's report.
+    for region in ("52", "52.71.01"):
+        r = await client.get(path, params={"region": region}, headers=actors["admin"].headers)
+        assert r.status_code == 422, (region, r.text)

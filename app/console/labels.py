@@ -70,6 +70,51 @@ EVENTS = {
     "referral.declined": N_("Agency declined"),
     "referral.completed": N_("Agency completed"),
     "referral.cancelled": N_("Referral cancelled"),
+    "assignment.released": N_("Crew released"),
+    "incident.4ct_breached": N_("4CT target missed"),
+    "incident.location_changed": N_("Place corrected"),
+}
+
+REFERRAL_STATUS = {
+    "pending": N_("Waiting for the agency"),
+    "acknowledged": N_("Acknowledged"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+
+# How an agency's answer reached the console (recorded on its behalf).
+ANSWER_VIA = {
+    "phone": N_("By phone"),
+    "in_person": N_("In person"),
+    "letter": N_("By letter"),
+    "message": N_("By message"),
+}
+
+OUTCOME = {
+    "reunified": N_("Returned to family"),
+    "shelter": N_("Placed in a shelter"),
+    "hospital": N_("Referred to hospital"),
+    "rsj": N_("Referred to a psychiatric hospital (RSJ)"),
+    "panti": N_("Placed in a care home (panti)"),
+    "social_aid": N_("Enrolled in social aid"),
+    "skills_training": N_("Skills training"),
+    "body_handed_over": N_("Body handed to the family"),
+    "buried": N_("Buried"),
+    "handled_on_site": N_("Handled on site"),
+    "not_found": N_("Not found"),
+}
+
+# Why a crew's assignment ended (app/dispatch/crewflow.py: ReleaseReason).
+RELEASE_REASON = {
+    "completed": N_("case finished"),
+    "reassigned": N_("another crew was sent by hand"),
+    "handed_over": N_("handed over to the next shift"),
+    "out_of_service": N_("crew out of service"),
+    "withdrawn": N_("withdrawn"),
+    "cancelled": N_("incident cancelled"),
+    "diverted": N_("diverted to a more urgent case"),
 }
 
 # The titles of app/errors.py's problems, shown on the console's error page.

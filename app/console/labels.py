@@ -127,6 +127,37 @@ ERROR_TITLES = (
     N_("Invalid request"),
     N_("Too many requests"),
     N_("Bad request"),
+    N_("Unsupported media type"),
+    N_("Malformed JSON"),
+    N_("Internal server error"),
+    N_("Service busy"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+)
+
+# The API's problem details in English, translated to Indonesian by the catalogue (and back: a detail
+# written in Indonesian is given in English to a client that asks for it). `{name}` stands for a value.
+PROBLEMS = (
+    N_("the request body must be JSON, sent with Content-Type: application/json"),
+    N_("the body is not valid JSON: {error}"),
+    N_("an unexpected error occurred; nothing was saved"),
+    N_("a concurrent request wrote the same thing; nothing was saved, retry to see the result"),
+    N_("all database connections are busy; nothing was saved, retry shortly"),
+    N_("role {role} may not {action}"),
+    N_("region {code} is outside your region {mine}"),
+    N_("{what} {ident} not found"),
+    N_("invalid or expired token, or the account is deactivated"),
+    N_("invalid, revoked or expired API key"),
+    N_("sign in with a token (POST /api/v1/auth/token) or an X-API-Key header"),
+    N_("a reason is required to decline"),
+    N_("Field required"),
+    N_("Extra inputs are not permitted"),
+    N_("String should have at least {n} characters"),
+    N_("String should have at most {n} characters"),
+    N_("Input should be a valid UUID, {why}"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be less than or equal to {n}"),
+    N_("Input should be greater than or equal to {n}"),
 )
 
 CREW_STATUS = {

@@ -274,6 +274,8 @@
           var focusId = focused && incident.contains(focused) ? focused.id : "";
           if (fresh) {
             incident.innerHTML = fresh.innerHTML;
+            // Its forms are htmx's again (boosted: they swap the page in place rather than reload it).
+            if (window.htmx) window.htmx.process(incident);
             // Where the keyboard was stays where it was.
             if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
             localTimes(incident);
@@ -304,7 +306,14 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function () { tick(); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail && e.detail.target;
+    // A refused action: its reason is where the keyboard goes (and what a screen reader reads next).
+    if (target && target.id === "action-error") target.focus();
+    else if (target && target.isConnected) localTimes(target);
+    else localTimes(document);
+    tick();
+  });
 
   // ---- start ---------------------------------------------------------------------------------------
   localTimes(document);

@@ -158,7 +158,7 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
             )
             .order_by(Offer.expires_at)
         )
-        for offer, incident in rows.tuples():
+        for offer, incident in rows:
             engaged[offer.crew_id] = (incident, offer)
             if offer.status == "pending":
                 pending.append((offer, incident, names[offer.crew_id]))
@@ -170,7 +170,7 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
             .where(Event.type == "incident.escalated", Event.incident_id.in_([i.id for i in escalated]))
             .order_by(Event.occurred_at)
         )
-        for incident_id, data in events_of.tuples():
+        for incident_id, data in events_of:
             if incident_id is not None:
                 reasons[incident_id] = str((data or {}).get("reason", ""))
     busy: set[object] = set(engaged)

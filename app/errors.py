@@ -2,12 +2,19 @@
 
 Services raise these; one set of handlers turns every error (domain, HTTP, validation, unexpected) into a
 problem document that names what was wrong.
+
+A problem's `title` and `detail` follow the request's Accept-Language: Bahasa Indonesia unless English is
+preferred. Titles and the fixed details are translated through the console's gettext catalogue
+(app/console/labels.py: PROBLEMS); details carrying values through the catalogue's templates
+("role {role} may not {action}"), in either direction; a detail neither knows is left as written.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -67,12 +74,80 @@ class TooManyRequests(DomainError):
     status, code, title = 429, "rate-limited", "Too many requests"
 
 
-def problem(status: int, *, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+LANGUAGES = ("id", "en")
+
+
+def language(request: Request | None) -> str:
+    """The language of the request's Accept-Language with the highest q among ours; Indonesian by
+    default (no header, only other languages, or `*`)."""
+    raw = request.headers.get("accept-language", "") if request is not None else ""
+    best, best_q = "id", -1.0
+    for part in raw.split(",")[:20]:
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        q = 1.0
+        for p in params.split(";"):
+            name, _, value = p.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > best_q and q > 0:
+            best, best_q = primary, q
+    return best
+
+
+@cache
+def _tables() -> tuple[dict[str, str], dict[str, str], list[tuple[re.Pattern[str], str, str]]]:
+    """English → Indonesian, Indonesian → English, and the templates (pattern, its other side, the
+    direction), from the console's catalogue (read once)."""
+    from app.console import i18n  # the console imports this module: read its catalogue when first needed
+
+    to_id = i18n.catalogue("id")
+    to_en = {v: k for k, v in to_id.items()}
+    templates: list[tuple[re.Pattern[str], str, str]] = []
+    for en, id_ in to_id.items():
+        if "{" in en:
+            templates.append((_pattern(en), id_, "id"))
+            templates.append((_pattern(id_), en, "en"))
+    return to_id, to_en, templates
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.S)
+
+
+def localise(text: str, lang: str) -> str:
+    """`text` in `lang` when the catalogue knows it (exactly or by a template), else as it is."""
+    to_id, to_en, templates = _tables()
+    exact = (to_id if lang == "id" else to_en).get(text)
+    if exact is not None:
+        return exact
+    for pattern, other, direction in templates:
+        if direction == lang:
+            m = pattern.match(text)
+            if m:
+                return other.format(**m.groupdict())
+    return text
+
+
+def problem(
+    status: int, *, code: str, title: str, detail: str, lang: str | None = None, **extra: Any
+) -> JSONResponse:
+    if lang is not None:
+        title, detail = localise(title, lang), localise(detail, lang)
     body = {"type": _TYPE_BASE + code, "title": title, "status": status, "detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if "retry_after" in extra:
         headers = {"Retry-After": str(extra["retry_after"])}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    if lang is not None:
+        headers |= {"Content-Language": lang, "Vary": "Accept-Language"}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def _field(loc: Sequence[int | str]) -> str:
@@ -88,9 +163,19 @@ def _is_json(request: Request) -> bool:
     return ctype == "application/json" or ctype.endswith("+json")
 
 
-async def _domain(_: Request, exc: Exception) -> JSONResponse:
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem(exc.status, code=exc.code, title=exc.title, detail=exc.detail, **exc.extra)
+    lang = language(request)
+    extra = dict(exc.extra)
+    if isinstance(extra.get("errors"), list):
+        extra["errors"] = [_localised_item(e, lang) for e in extra["errors"]]
+    return problem(exc.status, code=exc.code, title=exc.title, detail=exc.detail, lang=lang, **extra)
+
+
+def _localised_item(item: Any, lang: str) -> Any:
+    if isinstance(item, dict) and isinstance(item.get("message"), str):
+        return {**item, "message": localise(item["message"], lang)}
+    return item
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -107,6 +192,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     ):
         return problem(
             415,
+            lang=language(request),
             code="unsupported-media-type",
             title="Unsupported media type",
             detail="the request body must be JSON, sent with Content-Type: application/json",
@@ -115,26 +201,34 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
         e = next(e for e in errors if e["type"] == "json_invalid")
         return problem(
             400,
+            lang=language(request),
             code="malformed-json",
             title="Malformed JSON",
             detail=f"the body is not valid JSON: {e.get('ctx', {}).get('error', 'decode error')}",
         )
-    items = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors]
+    lang = language(request)
+    items = [
+        {"field": _field(e["loc"]), "message": localise(e["msg"], lang), "type": e["type"]} for e in errors
+    ]
     detail = "; ".join(f"{i['field']}: {i['message']}" for i in items[:5])
-    return problem(422, code="validation-error", title="Invalid request", detail=detail, errors=items)
+    return problem(
+        422, code="validation-error", title="Invalid request", detail=detail, lang=lang, errors=items
+    )
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem(exc.status_code, code=title.lower().replace(" ", "-"), title=title, detail=detail)
+    code = title.lower().replace(" ", "-")
+    return problem(exc.status_code, code=code, title=title, detail=detail, lang=language(request))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     response = problem(
         500,
+        lang=language(request),
         code="internal-error",
         title="Internal server error",
         detail="an unexpected error occurred; nothing was saved",
@@ -145,23 +239,25 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     # A unique key taken by a concurrent request between our check and our commit (the same post or
     # referral sent twice at once). The transaction was rolled back: retrying gets the ordinary answer.
     log.info("integrity conflict: %s", exc)
     return problem(
         409,
+        lang=language(request),
         code="conflict",
         title="Conflict",
         detail="a concurrent request wrote the same thing; nothing was saved, retry to see the result",
     )
 
 
-async def _busy(_: Request, exc: Exception) -> JSONResponse:
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
     # Every pooled database connection stayed busy for db_pool_timeout seconds.
     log.warning("database pool exhausted: %s", exc)
     response = problem(
         503,
+        lang=language(request),
         code="busy",
         title="Service busy",
         detail="all database connections are busy; nothing was saved, retry shortly",

@@ -70,6 +70,51 @@ EVENTS = {
     "referral.declined": N_("Agency declined"),
     "referral.completed": N_("Agency completed"),
     "referral.cancelled": N_("Referral cancelled"),
+    "assignment.released": N_("Crew released"),
+    "incident.4ct_breached": N_("4CT target missed"),
+    "incident.location_changed": N_("Place corrected"),
+}
+
+REFERRAL_STATUS = {
+    "pending": N_("Waiting for the agency"),
+    "acknowledged": N_("Acknowledged"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+
+# How an agency's answer reached the console (recorded on its behalf).
+ANSWER_VIA = {
+    "phone": N_("By phone"),
+    "in_person": N_("In person"),
+    "letter": N_("By letter"),
+    "message": N_("By message"),
+}
+
+OUTCOME = {
+    "reunified": N_("Returned to family"),
+    "shelter": N_("Placed in a shelter"),
+    "hospital": N_("Referred to hospital"),
+    "rsj": N_("Referred to a psychiatric hospital (RSJ)"),
+    "panti": N_("Placed in a care home (panti)"),
+    "social_aid": N_("Enrolled in social aid"),
+    "skills_training": N_("Skills training"),
+    "body_handed_over": N_("Body handed to the family"),
+    "buried": N_("Buried"),
+    "handled_on_site": N_("Handled on site"),
+    "not_found": N_("Not found"),
+}
+
+# Why a crew's assignment ended (app/dispatch/crewflow.py: ReleaseReason).
+RELEASE_REASON = {
+    "completed": N_("case finished"),
+    "reassigned": N_("another crew was sent by hand"),
+    "handed_over": N_("handed over to the next shift"),
+    "out_of_service": N_("crew out of service"),
+    "withdrawn": N_("withdrawn"),
+    "cancelled": N_("incident cancelled"),
+    "diverted": N_("diverted to a more urgent case"),
 }
 
 # The titles of app/errors.py's problems, shown on the console's error page.
@@ -82,6 +127,37 @@ ERROR_TITLES = (
     N_("Invalid request"),
     N_("Too many requests"),
     N_("Bad request"),
+    N_("Unsupported media type"),
+    N_("Malformed JSON"),
+    N_("Internal server error"),
+    N_("Service busy"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+)
+
+# The API's problem details in English, translated to Indonesian by the catalogue (and back: a detail
+# written in Indonesian is given in English to a client that asks for it). `{name}` stands for a value.
+PROBLEMS = (
+    N_("the request body must be JSON, sent with Content-Type: application/json"),
+    N_("the body is not valid JSON: {error}"),
+    N_("an unexpected error occurred; nothing was saved"),
+    N_("a concurrent request wrote the same thing; nothing was saved, retry to see the result"),
+    N_("all database connections are busy; nothing was saved, retry shortly"),
+    N_("role {role} may not {action}"),
+    N_("region {code} is outside your region {mine}"),
+    N_("{what} {ident} not found"),
+    N_("invalid or expired token, or the account is deactivated"),
+    N_("invalid, revoked or expired API key"),
+    N_("sign in with a token (POST /api/v1/auth/token) or an X-API-Key header"),
+    N_("a reason is required to decline"),
+    N_("Field required"),
+    N_("Extra inputs are not permitted"),
+    N_("String should have at least {n} characters"),
+    N_("String should have at most {n} characters"),
+    N_("Input should be a valid UUID, {why}"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be less than or equal to {n}"),
+    N_("Input should be greater than or equal to {n}"),
 )
 
 CREW_STATUS = {

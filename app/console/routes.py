@@ -1,11 +1,11 @@
-"""The operator's console (pages under /konsol): sign-in, the queue, taking a call, the incident page.
+"""The operator's console (pages under /konsol): sign-in, the queue, the board, taking a call (the incident
+page and its actions: incident_routes.py).
 
 Like the API's routers these are thin: they check the session and the CSRF token, read the form and call
 the same services as the API (intake.submit, dispatch.verify, ...): there is no second way to change data."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,8 +22,7 @@ from app.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 from app.live.hub import Hub
 from app.reference import regions
 from app.reference.categories import CATEGORIES
-from app.schemas.incidents import MergeIn, NoteIn, RejectIn
-from app.services import console, dispatch, incidents, intake, live, logins
+from app.services import console, intake, live, logins
 from app.services.access import TRIAGE
 from app.services.incidents import IncidentFilters
 from app.settings import Settings
@@ -272,68 +271,6 @@ async def take_call(request: Request, sess: Session, db: SessionDep) -> Response
     return RedirectResponse(f"/konsol/insiden/{report.incident_id}", status_code=303)
 
 
-# ---- the incident page --------------------------------------------------------------------------------
-
-
-@router.get("/insiden/{incident_id}", response_class=HTMLResponse)
-async def incident_page(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
-    detail = await incidents.get_detail(db, sess.principal, incident_id)
-    return render(
-        request,
-        "incident.html",
-        sess,
-        incident=detail,
-        seq=request.app.state.hub.head,
-        place_name=console.place_name,
-        can_triage=detail.status in (Status.received, Status.verified),
-    )
-
-
-@router.post("/insiden/{incident_id}/verifikasi")
-async def verify(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
-    form = await _form(request)
-    _check_csrf(request, sess, form)
-    await dispatch.verify(db, sess.principal, incident_id, form.get("note") or None)
-    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
-
-
-@router.post("/insiden/{incident_id}/tolak")
-async def reject(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
-    form = await _form(request)
-    _check_csrf(request, sess, form)
-    try:
-        body = RejectIn(reason=form.get("reason", ""), note=form.get("note", ""))
-    except ValidationError:
-        raise DomainError("pilih alasan dan tulis catatan (minimal 3 huruf)") from None
-    await dispatch.reject(db, sess.principal, incident_id, body)
-    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
-
-
-@router.post("/insiden/{incident_id}/gabung")
-async def merge(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
-    """Merges this incident into the one chosen (a likely duplicate); opens the one merged into."""
-    form = await _form(request)
-    _check_csrf(request, sess, form)
-    try:
-        body = MergeIn(into_incident_id=form.get("into", ""), note=form.get("note") or None)
-    except ValidationError:
-        raise DomainError("pilih insiden tujuan penggabungan") from None
-    target = await dispatch.merge(db, sess.principal, incident_id, body)
-    return RedirectResponse(f"/konsol/insiden/{target.id}", status_code=303)
-
-
-@router.post("/insiden/{incident_id}/catatan")
-async def add_note(request: Request, incident_id: uuid.UUID, sess: Session, db: SessionDep) -> Response:
-    form = await _form(request)
-    _check_csrf(request, sess, form)
-    try:
-        body = NoteIn(text=form.get("text", ""))
-    except ValidationError:
-        raise DomainError("catatan tidak boleh kosong") from None
-    await incidents.add_note(db, sess.principal, incident_id, body.text)
-    return RedirectResponse(f"/konsol/insiden/{incident_id}", status_code=303)
-
-
 # ---- errors -------------------------------------------------------------------------------------------
 
 
@@ -347,6 +284,13 @@ def signed_out(request: Request) -> Response:
 
 
 def error_page(request: Request, exc: DomainError) -> Response:
+    if request.headers.get("hx-request") and request.method == "POST":
+        # An action of a page refused: the reason is shown above the page's forms, the page stays as it was.
+        response = render(request, "_problem.html", None, status_code=exc.status, error=exc)
+        response.headers.update(
+            {"HX-Retarget": "#action-error", "HX-Reswap": "innerHTML", "HX-Reselect": ".problem"}
+        )
+        return response
     return render(request, "error.html", None, status_code=exc.status, error=exc)
 
 

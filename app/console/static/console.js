@@ -79,6 +79,8 @@
   document.addEventListener("click", gesture, { once: true });
   function beep(freq) {
     if (!soundWanted || audio === null) return;
+    // Counted for anyone checking that an alert sounded (the tests).
+    d.beeps = String(parseInt(d.beeps || "0", 10) + 1);
     var osc = audio.createOscillator(), gain = audio.createGain();
     osc.frequency.value = freq;
     gain.gain.value = 0.15;
@@ -134,7 +136,13 @@
         if (lastSeq !== null) url += "&since=" + lastSeq;
         var ws = new WebSocket(url);
         ws.onmessage = function (m) {
-          String(m.data).split("\n").forEach(function (line) { if (line) handle(JSON.parse(line)); });
+          // A batched frame carries several events: one that cannot be read or drawn must not lose the rest.
+          String(m.data).split("\n").forEach(function (line) {
+            if (!line) return;
+            var msg;
+            try { msg = JSON.parse(line); } catch (e) { report(e); return; }
+            try { handle(msg); } catch (e) { report(e); }
+          });
         };
         ws.onclose = function (ev) {
           if (ev.code === 4410) lastSeq = null; // outside the log: start again from the present
@@ -163,25 +171,74 @@
       conn.dataset.events = String(parseInt(conn.dataset.events || "0", 10) + 1);
       lastEventAt = Date.parse(msg.occurred_at);
       setConn("live");
-      notice(msg);
+      // Counted above whatever happens here: an alert that fails must not make the event count as unseen.
+      try { notice(msg); } catch (e) { report(e); }
       var page = document.getElementById("incident");
       if (!page || msg.incident_id === page.dataset.incident) refreshSoon();
     }
   }
 
+  function report(e) {
+    conn.dataset.errors = String(parseInt(conn.dataset.errors || "0", 10) + 1);
+    if (window.console) window.console.error("tanggap live:", e);
+  }
+
+  // Visual alerts: kept on screen until dismissed (a sound and a spoken line pass; a breach must not).
+  function banner(kind, ev, text) {
+    var box = document.getElementById("alerts");
+    if (!box) return;
+    var item = document.createElement("div");
+    item.className = "alert-item k-" + kind;
+    item.dataset.kind = kind;
+    if (ev.incident_id) item.dataset.incident = ev.incident_id;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "×";
+    close.setAttribute("aria-label", d.textDismiss);
+    close.addEventListener("click", function () { item.remove(); });
+    item.appendChild(close);
+    var body = ev.incident_id ? document.createElement("a") : document.createElement("span");
+    if (ev.incident_id) body.href = "/konsol/insiden/" + ev.incident_id;
+    body.textContent = text;
+    item.appendChild(body);
+    box.insertBefore(item, box.firstChild);
+    while (box.children.length > 5) box.removeChild(box.lastChild);
+  }
+
+  function say(text, urgent) {
+    // One polite region for everything; role=alert only for a new P1.
+    var region = document.getElementById(urgent ? "alert" : "announce");
+    region.textContent = "";
+    region.textContent = text;
+  }
+
   function notice(ev) {
+    var data = ev.data || {};
+    var text;
     if (ev.type === "incident.created") {
-      var p = ev.data && ev.data.priority;
-      var text = d.textNewIncident + ": P" + p + " " + (ev.data.category || "");
+      var p = data.priority;
+      text = d.textNewIncident + ": P" + p + " " + (data.category || "");
       if (p === 1) {
-        document.getElementById("alert").textContent = text;
+        say(text, true);
+        banner("p1", ev, text);
         beep(880);
       } else {
-        document.getElementById("announce").textContent = text;
+        say(text, false);
         beep(520);
       }
+    } else if (ev.type === "incident.4ct_breached") {
+      var stage = d["textStage" + String(data.stage || "").charAt(0).toUpperCase() + String(data.stage || "").slice(1)];
+      text = d.textBreach + ": " + (stage || data.stage || "") + (data.priority ? " · P" + data.priority : "");
+      say(text, false);
+      banner("breach", ev, text);
+      beep(600);
+      setTimeout(function () { beep(600); }, 300);
     } else if (ev.type === "incident.escalated") {
+      text = d.textEscalation + (data.reason ? ": " + data.reason : "");
+      say(text, false);
+      banner("escalation", ev, text);
       beep(440);
+      setTimeout(function () { beep(440); }, 300);
     }
   }
 
@@ -217,6 +274,8 @@
           var focusId = focused && incident.contains(focused) ? focused.id : "";
           if (fresh) {
             incident.innerHTML = fresh.innerHTML;
+            // Its forms are htmx's again (boosted: they swap the page in place rather than reload it).
+            if (window.htmx) window.htmx.process(incident);
             // Where the keyboard was stays where it was.
             if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
             localTimes(incident);
@@ -247,7 +306,14 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function () { tick(); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail && e.detail.target;
+    // A refused action: its reason is where the keyboard goes (and what a screen reader reads next).
+    if (target && target.id === "action-error") target.focus();
+    else if (target && target.isConnected) localTimes(target);
+    else localTimes(document);
+    tick();
+  });
 
   // ---- start ---------------------------------------------------------------------------------------
   localTimes(document);

@@ -1,5 +1,5 @@
-"""What the operator's console reads beyond the API's own services: the open queue with its crews, and the
-likely duplicates of a call before it is saved. Writes go through the API's services (intake, dispatch)."""
+"""The console's lists: the open queue with its crews, the likely duplicates of a call before it is saved,
+the dispatch board. Writes go through the API's services (intake, dispatch)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from app.schemas.incidents import DuplicateCandidate
 from app.services import crews as crews_service
 from app.services import dispatch, incidents, timers
 from app.services.access import TRIAGE, Principal, require
+from app.services.console.districts import District, districts
 from app.services.incidents import IncidentFilters
 
 QUEUE_LIMIT = 200
@@ -134,6 +135,8 @@ class Board:
     engaged: dict[uuid.UUID, tuple[Incident, Offer]]
     pending: list[tuple[Offer, Incident, str]]
     escalations: list[tuple[Incident, str]]
+    # Open cases per kecamatan with the nearest free crew (app/services/console/districts.py).
+    districts: list[District]
 
 
 async def board(session: AsyncSession, principal: Principal) -> Board:
@@ -155,7 +158,7 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
             )
             .order_by(Offer.expires_at)
         )
-        for offer, incident in rows.tuples():
+        for offer, incident in rows:
             engaged[offer.crew_id] = (incident, offer)
             if offer.status == "pending":
                 pending.append((offer, incident, names[offer.crew_id]))
@@ -167,7 +170,9 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
             .where(Event.type == "incident.escalated", Event.incident_id.in_([i.id for i in escalated]))
             .order_by(Event.occurred_at)
         )
-        for incident_id, data in events_of.tuples():
+        for incident_id, data in events_of:
             if incident_id is not None:
                 reasons[incident_id] = str((data or {}).get("reason", ""))
-    return Board(crews, engaged, pending, [(i, reasons.get(i.id, "")) for i in escalated])
+    busy: set[object] = set(engaged)
+    by_kecamatan = await districts(session, principal, crews, busy)
+    return Board(crews, engaged, pending, [(i, reasons.get(i.id, "")) for i in escalated], by_kecamatan)

@@ -16,28 +16,29 @@ from app.triage.dataset import NONE
 from app.triage.engine import Suggestion
 from app.triage.evaluate import MUST_FIND, evaluate, score, targets_missed
 
-# Scored once (commit "Triage: ... scored once on test2"), after the last rule change of session 8: accuracy
-# 0.800, non-cases 0.915, kecamatan 0.970, PASUNG 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11,
-# AJ 10/12, AKTK 11/13 (the first test part had said 0.90 after two rounds of tuning near it: a new blind set
-# is the honest figure). These miss the targets; they are not tuned on this part.
+# Scored twice. First after the last rule change of session 8: accuracy 0.800, non-cases 0.915, kecamatan
+# 0.970, PASUNG 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11, AJ 10/12, AKTK 11/13. Then, the second
+# and last time, after 333 training posts (train2.jsonl) written without opening this part and the rules
+# tuned on the training part only (session 9): accuracy 0.843, non-cases 0.915, kecamatan 0.970, PASUNG
+# 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11, AJ 11/12, AKTK 11/13. What it still misses is listed;
+# a further round of tuning needs a new blind part (this one is now spent).
 KNOWN_MISSES = (
     "accuracy",
     "recall ODGJ",
     "recall JENAZAH",
     "recall ABT",
     "recall AT",
-    "recall AJ",
     "recall AKTK",
 )
 # The measured figures, less about one post: a change that loses ground on the frozen part fails here.
-FLOORS = {"accuracy": 0.79, "not_case_recall": 0.9, "place_accuracy": 0.95}
+FLOORS = {"accuracy": 0.84, "not_case_recall": 0.9, "place_accuracy": 0.95}
 RECALL_FLOORS = {
     "PASUNG": 1.0,
     "ODGJ": 0.87,
     "JENAZAH": 0.86,
     "ABT": 0.86,
     "AT": 0.81,
-    "AJ": 0.83,
+    "AJ": 0.91,
     "AKTK": 0.84,
 }
 

@@ -123,9 +123,13 @@ async def test_escalated_incident_is_offered_when_a_shift_starts(
     """No crew on duty: a P1 is escalated. When the next shift starts, its crew is offered the P1 at once,
     without anyone touching anything."""
     shift = Shift(client, actors)
-    await shift.start(1, starts=datetime.now(UTC) + timedelta(seconds=2))
+    # Far enough ahead that the report and its verification come before it on a loaded machine (2 s was
+    # not, once: the shift had started, the P1 was offered at once and never escalated).
+    starts = datetime.now(UTC) + timedelta(seconds=8)
+    await shift.start(1, starts=starts)
     incident = await shift.report(category="ODGJ", subject={"flags": ["agitated"]})
     await shift.verify(incident)
+    assert datetime.now(UTC) < starts, "the set-up took longer than the wait for the shift"
 
     async def escalated() -> bool:
         return bool((await shift.incident(incident))["escalated_at"])

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import Boolean, ColumnElement, or_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.errors import Forbidden
 from app.models import Role
@@ -68,6 +72,33 @@ def require_region(principal: Principal, code: str) -> None:
         raise Forbidden(f"region {code} is outside your region {principal.region_code or 'ID'}")
 
 
+class _below(FunctionElement[bool]):
+    """`column` in [low, high): the codes below a region, as a range an index serves with bound parameters.
+
+    A `LIKE '21.71.%'` serves an index only when the planner sees the pattern: a prepared statement's
+    generic plan (asyncpg prepares every statement) does not, and a year of one kab/kota's incidents was
+    read by scanning the country's (0.5 s on three million incidents, against 14 ms by the index)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "below"
+
+
+@compiles(_below)
+def _below_default(element: _below, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite compares text bytewise (BINARY): '21.71.' <= code < '21.71/' is the prefix '21.71.'.
+    column, low, high = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} >= {low} AND {column} < {high})"
+
+
+@compiles(_below, "postgresql")
+def _below_postgresql(element: _below, compiler: SQLCompiler, **kw: Any) -> str:
+    # Bytewise under any collation: the pattern operators, served by the varchar_pattern_ops indexes.
+    column, low, high = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} ~>=~ {low} AND {column} ~<~ {high})"
+
+
 def in_region(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
-    """SQL for regions.within(): the code itself or any code below it ("21.7" does not match "21.71")."""
-    return or_(column == prefix, column.startswith(prefix + ".", autoescape=True))
+    """SQL for regions.within(): the code itself or any code below it ("21.7" does not match "21.71").
+    Codes are digits and dots, and "/" follows "." in ASCII: below "21.71" is ["21.71.", "21.71/")."""
+    return or_(column == prefix, _below(column, prefix + ".", prefix + "/"))

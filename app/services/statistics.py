@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dispatch import fourct
@@ -113,7 +113,12 @@ def zone_of(code: str) -> ZoneInfo:
     return regions.zone_for(code)
 
 
-async def incident_rows(session: AsyncSession, where: Scope, filters: Filters) -> list[Row]:
+async def incident_rows(
+    session: AsyncSession, where: Scope, filters: Filters, *, channels: bool = False
+) -> list[Row]:
+    """The span's incidents as plain rows. The channel of each one's first report is a lookup per incident
+    (a second of a national month's three): read only with `channels` (grouped by channel) or when the
+    filters name one; otherwise Row.channel is None."""
     first_channel = (
         select(Report.channel)
         .where(Report.incident_id == Incident.id)
@@ -121,7 +126,7 @@ async def incident_rows(session: AsyncSession, where: Scope, filters: Filters) -
         .limit(1)
         .scalar_subquery()
     )
-    channel = first_channel.label("channel")
+    channel = first_channel.label("channel") if channels else literal(None, String()).label("channel")
     q = select(
         Incident.id,
         Incident.region_code,
@@ -252,7 +257,8 @@ def _head(where: Scope, period: Period, by: Sequence[str]) -> dict[str, object]:
 async def incident_counts(
     session: AsyncSession, where: Scope, filters: Filters, by: Sequence[str], period: Period
 ) -> IncidentCounts:
-    return counts_of(await incident_rows(session, where, filters), where, by, period)
+    rows = await incident_rows(session, where, filters, channels="channel" in by)
+    return counts_of(rows, where, by, period)
 
 
 def counts_of(rows: Sequence[Row], where: Scope, by: Sequence[str], period: Period) -> IncidentCounts:

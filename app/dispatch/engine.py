@@ -527,10 +527,6 @@ class Diversion:
     reason: str
 
 
-def _divertible(crew: CrewState, job: Job | None, taken: set[str]) -> bool:
-    return job is not None and crew.id not in taken and job.stage in ("dispatched", "en_route")
-
-
 def _lost(job: Job, crew: CrewState, now: datetime, params: Params) -> bool:
     """The crew's own case will be reached after its temu deadline whatever happens now."""
     if job.arrive_by is None or job.location is None or crew.position is None:
@@ -561,45 +557,49 @@ def diversions(
     The case left goes back to the waiting list. Earliest deadline first (P1 first); each crew diverted once;
     the nearest crew that qualifies."""
     params = params or Params()
+    # Per crew on its way to a case: may a P1 take it (a P3/P4 that can wait), may a case in time take it
+    # (its own case lost, not robbed before)? Judged once, not per incident.
+    open_to: list[tuple[CrewState, Job, bool, bool]] = []
+    for crew in crews:
+        job = jobs.get(crew.id)
+        if job is None or job.stage not in ("dispatched", "en_route"):
+            continue
+        for_p1 = job.priority >= 3 and (
+            job.arrive_by is None or (job.arrive_by - now).total_seconds() / 60 >= min_slack_minutes
+        )
+        lost = bool(params.rescue) and not job.diverted_before and _lost(job, crew, now, params)
+        if for_p1 or lost:
+            open_to.append((crew, job, for_p1, lost))
     taken: set[str] = set()
     out = []
     far = datetime.max.replace(tzinfo=now.tzinfo)
     for incident in sorted(
         waiting, key=lambda i: (i.priority > 1, i.arrive_by or far, i.waiting_since, i.id)
     ):
-        if incident.handover or (incident.priority != 1 and not params.rescue):
+        if not open_to or incident.handover or (incident.priority != 1 and not params.rescue):
             continue
         need = needs(incident)
         left = (incident.arrive_by - now).total_seconds() / 60 if incident.arrive_by else None
         best: tuple[float, CrewState, Job, str] | None = None
-        for crew in crews:
-            job = jobs.get(crew.id)
-            if job is None or not _divertible(crew, job, taken):
+        for crew, job, for_p1, lost in open_to:
+            if crew.id in taken:
                 continue
             travel = travel_minutes(incident, crew, params)
-            if fit_refusal(incident, need, crew, travel, now, params) is not None:
+            if best is not None and travel >= best[0]:
                 continue
             why = None
             if (
-                incident.priority == 1
-                and job.priority >= 3
-                and (job.arrive_by is None or (job.arrive_by - now).total_seconds() / 60 >= min_slack_minutes)
+                for_p1
+                and incident.priority == 1
                 and travel <= max(left if left is not None else travel, params.diversion_late_cap_minutes)
             ):
                 why = f"dialihkan dari kasus P{job.priority} (belum tiba di lokasi) ke kasus P1"
-            elif (
-                params.rescue
-                and left is not None
-                and travel <= left
-                and job.priority >= incident.priority
-                and not job.diverted_before
-                and _lost(job, crew, now, params)
-            ):
+            elif lost and left is not None and travel <= left and job.priority >= incident.priority:
                 why = (
                     f"dialihkan dari kasus P{job.priority} yang sudah pasti melewati target temu ke kasus "
                     f"P{incident.priority} yang masih bisa dijangkau tepat waktu"
                 )
-            if why is not None and (best is None or travel < best[0]):
+            if why is not None and fit_refusal(incident, need, crew, travel, now, params) is None:
                 best = (travel, crew, job, why)
         if best is not None:
             travel, crew, job, why = best

@@ -48,8 +48,7 @@ Simplified (what the HTTP day has and this one has not, or has differently):
   shelter, 10-25 min there) else 10-30 min more (a body: none), then free at once and back to its post at
   35 km/h. The "late step" of a phone without signal does not move the 4CT stamp (the phone's time is kept).
 - A diverted crew turns to its new case at its next look without a second van delay, from where it was last
-  seen. (actors.Phone does not look for a new assignment while it works: in the HTTP day a diverted crew
-  drives on to the case it left and its next step is taken as a step of the new one.)
+  seen (as actors.Phone does: it looks at its assignment while it works too).
 - A flat tyre takes the crew out of service (20-45 min) only when it is free (no offer, no case).
 - At the end of a shift a pending offer is withdrawn and an open case handed over; the next crew works a
   handed-over case from the start (drive, scene, maybe transport), its first 4CT temu stamp kept.

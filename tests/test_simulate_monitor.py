@@ -53,7 +53,7 @@ def test_a_diverted_crews_new_case_is_not_a_stall(monkeypatch: Any) -> None:
     # Later: both free long enough; only the case left waits, and the idle crew could take it: that one is
     # a stall, the diverted crew's case is not.
     late = time.monotonic() + 2 * monitor.STALL_REAL_SECONDS
-    monkeypatch.setattr(monitor.time, "monotonic", lambda: late)
+    monkeypatch.setattr(time, "monotonic", lambda: late)
     crews["idle"].free_since = late - 2 * monitor.STALL_REAL_SECONDS
     watch.check_stalls()
     assert [b for b in watch.breaks if " new " in b] == []

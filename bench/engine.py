@@ -1,5 +1,6 @@
-"""Assignment-engine benchmark (no database): one decision among 200 crews while 1,000 incidents wait, and a
-surge of 500 incidents assigned at once.
+"""Assignment-engine benchmark (no database): one decision among 200 crews while 1,000 incidents wait, a
+surge of 500 incidents assigned at once, and diversions of 1,000 waiting incidents over 200 crews all on their
+way to other cases.
 
     python -m bench.engine
 
@@ -12,6 +13,7 @@ import csv
 import random
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +25,12 @@ from app.dispatch.engine import (
     SECURE_TRANSPORT,
     STRETCHER,
     CrewState,
+    Job,
     Point,
     WaitingIncident,
     best_crew,
     decide,
+    diversions,
 )
 
 CENTROIDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wilayah-centroids.csv"
@@ -103,6 +107,26 @@ def main() -> None:
             f"surge of {n} incidents x 200 crews: {took * 1000:.0f} ms in all, {assigned} assigned "
             f"({sum(1 for c in crews if c.available)} crews available)"
         )
+
+    # Every crew on its way to a case (some already lost), every incident waiting for capacity.
+    rng = random.Random(3)
+    busy = [replace(c, status="en_route", busy_with=f"job{n}") for n, c in enumerate(crews)]
+    jobs = {
+        c.id: Job(
+            c.id,
+            f"job{n}",
+            rng.choice([1, 2, 3, 4]),
+            "en_route",
+            NOW + timedelta(minutes=rng.randint(-30, 120)),
+            rng.choice(incidents).location,
+        )
+        for n, c in enumerate(busy)
+    }
+    waiting = [replace(i, arrive_by=NOW + timedelta(minutes=rng.randint(5, 90))) for i in incidents]
+    t = time.perf_counter()
+    plan = diversions(waiting, busy, jobs, NOW)
+    took = time.perf_counter() - t
+    print(f"diversions, 1000 waiting x 200 busy crews: {took * 1000:.0f} ms, {len(plan)} diverted")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,11 @@ mean and p90 minutes from the first report to arrival, per priority; and the pai
 of the totals with a 95 % bootstrap interval over days (the days resampled with replacement, both policies
 together).
 
+It also counts, per policy, the late arrivals no policy could have avoided from the state at verification
+(`late_unreachable`: no qualified crew on duty, busy or not, could have arrived in time had it set off at
+once with this incident's first answer, van delay and speed; `late_no_free_in_time`: no crew free then
+could have). Both depend on where that policy's crews were.
+
 Run:  PYTHONPATH=. python -m bench.replay [--days 200] [--seed 1] [--params late_minutes=0 ...]
       PYTHONPATH=. python -m bench.replay --explore      (baseline Params and single-parameter variations)
 
@@ -42,9 +47,8 @@ Simplified (what the HTTP day has and this one has not, or has differently):
   sees), 5-20 min on scene, transport for ODGJ/PASUNG/OT/GEL/LUT with p = 0.6 (25-40 km/h to the RSJ or the
   shelter, 10-25 min there) else 10-30 min more (a body: none), then free at once and back to its post at
   35 km/h. The "late step" of a phone without signal does not move the 4CT stamp (the phone's time is kept).
-- A diverted crew turns to the P1 at its next look without a second van delay, from where it was last seen.
-  (actors.Phone does not look for a new assignment while it works: in the HTTP day a diverted crew drives on
-  to the lesser case and its next step is taken as a step of the P1.)
+- A diverted crew turns to its new case at its next look without a second van delay, from where it was last
+  seen (as actors.Phone does: it looks at its assignment while it works too).
 - A flat tyre takes the crew out of service (20-45 min) only when it is free (no offer, no case).
 - At the end of a shift a pending offer is withdrawn and an open case handed over; the next crew works a
   handed-over case from the start (drive, scene, maybe transport), its first 4CT temu stamp kept.
@@ -85,6 +89,8 @@ RETURN_KMH = 35.0
 LEG_MINUTES = 2.0
 CAPACITY_WAIT = (reasons.ALL_BUSY, reasons.WAITS_FOR_OTHERS)
 PRIORITIES = (1, 2, 3, 4)
+# DayStats counts of late arrivals that no policy could have avoided (see Incident.reach_any).
+UNAVOIDABLE = ("late_unreachable", "late_no_free_in_time")
 
 Policy = Callable[..., list[engine.Decision]]
 
@@ -220,7 +226,14 @@ class Incident:
     asks: int = 0
     visits: int = 0
     token: int = 0  # identifies the current offer
+    diverted: int = 0  # times its crew was sent elsewhere
     excluded: dict[str, float] = field(default_factory=dict)
+    # At verification, the earliest arrival of any qualified crew on duty (wherever it was, busy or not) and
+    # of any qualified crew then free, had it been sent at once with this incident's first answer and
+    # drive (the same draws as the run): a late arrival no policy could have avoided, or only by a crew
+    # that was busy.
+    reach_any: float = math.inf
+    reach_free: float = math.inf
 
 
 @dataclass
@@ -237,6 +250,10 @@ class DayStats:
     handovers: int = 0
     diversions: int = 0
     rounds: int = 0
+    # Late arrivals no qualified crew on duty could have avoided (reach_any after the target), and those no
+    # crew free at verification could have avoided.
+    late_unreachable: int = 0
+    late_no_free_in_time: int = 0
 
 
 # ---- the simulation ---------------------------------------------------------------------------------------
@@ -317,6 +334,8 @@ class Sim:
             ):
                 s.late += 1
                 counts[1] += 1
+                s.late_unreachable += inc.reach_any > inc.temu
+                s.late_no_free_in_time += inc.reach_free > inc.temu
         return s
 
     # -- operators, shifts, tyres
@@ -324,7 +343,29 @@ class Sim:
     def on_verify(self, t: float, n: int) -> None:
         inc = self.incidents[n]
         inc.state, inc.status = "waiting", "verified"
+        self.reach(inc, t)
         self.due(t + policy.ROUND_DELAY.total_seconds())
+
+    def reach(self, inc: Incident, t: float) -> None:
+        """Incident.reach_any and reach_free: the first offer answered with this incident's first draw, the
+        first visit's van delay and speed, from the nearest qualified crew (no look delays: a bound)."""
+        answer = world.draw(self.day.seed, "answer", inc.n, 1)
+        answer.random()
+        wait = answer.uniform(8, 30) if inc.priority == 1 else answer.uniform(15, 60)
+        work = world.draw(self.day.seed, "work", inc.n, 1)
+        van, speed = work.uniform(60, 180), work.uniform(22, 38)
+        need = engine.needs(self.waiting_state(inc, t))
+        spot = (inc.plan.lat, inc.plan.lon)
+        for crew in self.crews:
+            if not (crew.starts <= t < crew.ends) or crew.status in ("off_shift", "out_of_service"):
+                continue
+            if not (need.skills <= crew.skills and need.vehicle <= crew.vehicle):
+                continue
+            at = t + policy.ROUND_DELAY.total_seconds() + wait + van
+            at += world.km(crew.position(t), spot) * 1.4 / speed * 3600
+            inc.reach_any = min(inc.reach_any, at)
+            if crew.status == "available" and crew.job is None:
+                inc.reach_free = min(inc.reach_free, at)
 
     def on_shift_start(self, t: float, crew_id: str) -> None:
         crew = self.by_crew[crew_id]
@@ -473,6 +514,7 @@ class Sim:
             done = crew.move.t1 + at_facility
         else:
             done = t + on_scene + rest
+
         self.push(done, "resolve", crew_id, epoch)
 
     def on_resolve(self, t: float, crew_id: str, epoch: int) -> None:
@@ -529,7 +571,7 @@ class Sim:
         on_duty = [c for c in self.crews if c.starts <= t < c.ends and c.status != "off_shift"]
         free = any(c.status == "available" and c.job is None for c in on_duty)
         due: list[float] = []
-        p1_waiting = self.divert and any(i.priority == 1 and not i.handover for i in waiting)
+        p1_waiting = self.divert and any(not i.handover for i in waiting)
         if not free and not p1_waiting:
             # Nobody free: the engine would offer nothing; the round comes back in 30 s.
             for inc in waiting:
@@ -569,15 +611,11 @@ class Sim:
         states: list[engine.WaitingIncident],
         on_duty: list[Crew],
     ) -> set[int]:
-        """rounds._divert: P1s that wait for capacity take a crew on its way to a P3/P4 case."""
+        """rounds._divert: incidents that wait for capacity take a crew on its way to another case."""
         stuck = {
             d.incident_id for d in decisions if d.crew_id is None and d.why and d.why.code in CAPACITY_WAIT
         }
-        p1 = [
-            s
-            for s, i in zip(states, waiting, strict=True)
-            if s.id in stuck and i.priority == 1 and not i.handover
-        ]
+        p1 = [s for s, i in zip(states, waiting, strict=True) if s.id in stuck and not i.handover]
         if not p1:
             return set()
         jobs: dict[str, engine.Job] = {}
@@ -591,6 +629,8 @@ class Sim:
                 inc.priority,
                 inc.status,
                 self.dt(inc.temu) if inc.found is None else None,
+                engine.Point(inc.plan.lat, inc.plan.lon),
+                inc.diverted > 0,
             )
         if not jobs:
             return set()
@@ -602,6 +642,7 @@ class Sim:
             if lesser.status not in ("dispatched", "en_route") or crew.job != lesser.n:
                 continue
             lesser.state, lesser.status = "waiting", "verified"
+            lesser.diverted += 1
             lesser.token += 1
             crew.freeze(t)
             target = self.incidents[int(d.incident_id)]
@@ -857,7 +898,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         show("engine", e, c, cmp, args.days)
         extra = {
             k: sum(getattr(d, k) for d in days) / len(days)
-            for k in ("offers", "declined", "expired", "handovers", "diversions", "rounds")
+            for k in ("offers", "declined", "expired", "handovers", "diversions", "rounds", *UNAVOIDABLE)
         }
         print("per day (engine): " + ", ".join(f"{k} {v:.2f}" for k, v in extra.items()))
         rows.append((label, e, cmp))
@@ -866,7 +907,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     base_extra = {
         k: sum(getattr(d, k) for d in baseline) / len(baseline)
-        for k in ("offers", "declined", "expired", "handovers")
+        for k in ("offers", "declined", "expired", "handovers", *UNAVOIDABLE)
     }
     print("per day (closest-idle): " + ", ".join(f"{k} {v:.2f}" for k, v in base_extra.items()))
     if len(rows) > 1:

@@ -12,7 +12,10 @@ Rules (in order of strength):
 2. Cases handed over (a crew left them open) first; then incidents that can still be reached before their
    4CT temu deadline, but not for long, earliest deadline first; then P1 before P2 before P3 before P4,
    the oldest first within a priority when there are fewer crews than incidents. A P1 no free crew can take
-   diverts a crew on its way to a P3/P4 case (`diversions`).
+   diverts a crew on its way to a P3/P4 case, and a case no free crew can take but that can still be reached
+   in time diverts a crew on its way to a case it can no longer reach in time (`diversions`): in simulated
+   Batam days most late arrivals come while every crew is busy, so the crew's choice among free crews
+   matters little and where busy crews drive matters much (bench/replay.py).
 3. Within a group, incidents waiting together are assigned together so that the total cost is minimal
    (scipy's linear_sum_assignment), not greedily one by one.
 4. Cost, in minutes: the travel time (haversine distance x road factor / speed) plus penalties: arriving
@@ -131,6 +134,8 @@ class Params:
     # Sending the last free crew that has what some cases need (a secure van for an agitated ODGJ, a
     # stretcher, a medic, body handling) to a case that needs none of it: the next such case would wait.
     last_of_kind_minutes: float = 15.0
+    # A crew on its way to a case it cannot reach in time any more is sent on to one it can (diversions).
+    rescue: float = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,6 +512,10 @@ class Job:
     stage: str
     # The job's own temu deadline.
     arrive_by: datetime | None
+    # Where the job is (to judge whether the crew can still reach it in time).
+    location: Point | None = None
+    # The job lost a crew to a diversion before: it keeps this one (nobody waits for ever).
+    diverted_before: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,6 +527,14 @@ class Diversion:
     reason: str
 
 
+def _lost(job: Job, crew: CrewState, now: datetime, params: Params) -> bool:
+    """The crew's own case will be reached after its temu deadline whatever happens now."""
+    if job.arrive_by is None or job.location is None or crew.position is None:
+        return False
+    travel = haversine_km(job.location, crew.position) * params.road_factor / params.speed_kmh * 60
+    return now + timedelta(minutes=travel) > job.arrive_by
+
+
 def diversions(
     waiting: Sequence[WaitingIncident],
     crews: Sequence[CrewState],
@@ -527,40 +544,65 @@ def diversions(
     *,
     min_slack_minutes: float = 60.0,
 ) -> list[Diversion]:
-    """A P1 that no free crew can take goes to a crew on its way to a P3 or P4 case instead, when that crew
-    is not yet with the person, reaches the P1 within the time its temu target leaves or within
-    `diversion_late_cap_minutes`, whichever is longer (a P1 reached a little late beats one left waiting),
-    and the lesser case can wait (its own temu deadline at least `min_slack_minutes` away). The lesser
-    case goes back to the waiting list. Oldest P1 first; each crew diverted once."""
+    """Incidents no free crew can take (the caller passes those waiting for capacity) go to a crew on its
+    way to another case, when that crew is not yet with the person and either
+    - the incident is a P1, the crew's case a P3 or P4 that can wait (its own temu deadline at least
+      `min_slack_minutes` away), and the crew reaches the P1 within the time its temu target leaves or
+      within `diversion_late_cap_minutes`, whichever is longer (a P1 reached a little late beats one left
+      waiting); or
+    - the crew's case is already lost (the crew cannot reach it before its temu deadline), it is not more
+      urgent (its priority is the same or lower), it did not lose a crew so before (it keeps its second
+      crew), and the crew reaches the incident in time (Params.rescue;
+      Jagtenberg, Bhulai & van der Mei 2017: a crew serves best where it can still be in time).
+    The case left goes back to the waiting list. Earliest deadline first (P1 first); each crew diverted once;
+    the nearest crew that qualifies."""
     params = params or Params()
+    # Per crew on its way to a case: may a P1 take it (a P3/P4 that can wait), may a case in time take it
+    # (its own case lost, not robbed before)? Judged once, not per incident.
+    open_to: list[tuple[CrewState, Job, bool, bool]] = []
+    for crew in crews:
+        job = jobs.get(crew.id)
+        if job is None or job.stage not in ("dispatched", "en_route"):
+            continue
+        for_p1 = job.priority >= 3 and (
+            job.arrive_by is None or (job.arrive_by - now).total_seconds() / 60 >= min_slack_minutes
+        )
+        lost = bool(params.rescue) and not job.diverted_before and _lost(job, crew, now, params)
+        if for_p1 or lost:
+            open_to.append((crew, job, for_p1, lost))
     taken: set[str] = set()
     out = []
-    for incident in sorted(waiting, key=lambda i: (i.waiting_since, i.id)):
-        if incident.priority != 1 or incident.handover:
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    for incident in sorted(
+        waiting, key=lambda i: (i.priority > 1, i.arrive_by or far, i.waiting_since, i.id)
+    ):
+        if not open_to or incident.handover or (incident.priority != 1 and not params.rescue):
             continue
         need = needs(incident)
-        best: tuple[float, CrewState, Job] | None = None
-        for crew in crews:
-            job = jobs.get(crew.id)
-            if (
-                job is None
-                or crew.id in taken
-                or job.priority < 3
-                or job.stage not in ("dispatched", "en_route")
-            ):
-                continue
-            if job.arrive_by is not None and (job.arrive_by - now).total_seconds() / 60 < min_slack_minutes:
+        left = (incident.arrive_by - now).total_seconds() / 60 if incident.arrive_by else None
+        best: tuple[float, CrewState, Job, str] | None = None
+        for crew, job, for_p1, lost in open_to:
+            if crew.id in taken:
                 continue
             travel = travel_minutes(incident, crew, params)
-            if fit_refusal(incident, need, crew, travel, now, params) is not None:
+            if best is not None and travel >= best[0]:
                 continue
-            left = (incident.arrive_by - now).total_seconds() / 60 if incident.arrive_by else travel
-            if travel > max(left, params.diversion_late_cap_minutes):
-                continue
-            if best is None or travel < best[0]:
-                best = (travel, crew, job)
+            why = None
+            if (
+                for_p1
+                and incident.priority == 1
+                and travel <= max(left if left is not None else travel, params.diversion_late_cap_minutes)
+            ):
+                why = f"dialihkan dari kasus P{job.priority} (belum tiba di lokasi) ke kasus P1"
+            elif lost and left is not None and travel <= left and job.priority >= incident.priority:
+                why = (
+                    f"dialihkan dari kasus P{job.priority} yang sudah pasti melewati target temu ke kasus "
+                    f"P{incident.priority} yang masih bisa dijangkau tepat waktu"
+                )
+            if why is not None and fit_refusal(incident, need, crew, travel, now, params) is None:
+                best = (travel, crew, job, why)
         if best is not None:
-            travel, crew, job = best
+            travel, crew, job, why = best
             taken.add(crew.id)
             out.append(
                 Diversion(
@@ -568,8 +610,7 @@ def diversions(
                     crew.id,
                     job.incident_id,
                     round(travel, 1),
-                    f"dialihkan dari kasus P{job.priority} (belum tiba di lokasi) ke kasus P1: "
-                    f"{travel:.0f} menit perjalanan",
+                    f"{why}: {travel:.0f} menit perjalanan",
                 )
             )
     return out

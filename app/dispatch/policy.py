@@ -11,6 +11,10 @@
   planned together; while incidents wait, the kab/kota gets a round at least every 30 s (re-offers and
   escalations come due without any request).
 - A phone's timestamps are taken up to 2 min ahead of the server and up to 24 h old.
+- A case no free crew can take goes to a crew on its way to another case (not yet with the person): a P1
+  takes one from a P3/P4 that can wait an hour; a case still reachable within its temu target takes one
+  whose own case can no longer be reached in time, when that case is not more urgent and has not lost a crew
+  so before (app/dispatch/engine.py: diversions).
 """
 
 from __future__ import annotations

@@ -294,14 +294,18 @@ class Phone:
             if offer["id"] not in self.answered:
                 self.answered.add(offer["id"])
                 self.spawn(self.answer(offer))
-        if self.idle():
-            r = await self.api.request("GET", "/me/assignment", auth=self.crew.key)
-            job = r.json() if r.status_code == 200 else {}
-            if job.get("offer") and job["offer"]["id"] not in self.worked:
-                self.worked.add(job["offer"]["id"])
-                if self.returning is not None:
-                    self.returning.cancel()
-                self.working = self.spawn(self.work(job["incident"]))
+        # Also while working: the round may divert the crew to another case before it is with the person
+        # (engine.diversions); the phone then turns to the new case from where it is, already in the van.
+        r = await self.api.request("GET", "/me/assignment", auth=self.crew.key)
+        job = r.json() if r.status_code == 200 else {}
+        if job.get("offer") and job["offer"]["id"] not in self.worked:
+            self.worked.add(job["offer"]["id"])
+            diverted = not self.idle()
+            if self.working is not None and diverted:
+                self.working.cancel()
+            if self.returning is not None:
+                self.returning.cancel()
+            self.working = self.spawn(self.work(job["incident"], diverted=diverted))
 
     async def answer(self, offer: dict[str, Any]) -> None:
         # The n-th time this crew is offered this incident: the same draw in both policies' days, and a crew
@@ -370,12 +374,14 @@ class Phone:
             self.position = (start[0] + (to[0] - start[0]) * f, start[1] + (to[1] - start[1]) * f)
             await self.ping()
 
-    async def work(self, incident: dict[str, Any]) -> None:
+    async def work(self, incident: dict[str, Any], *, diverted: bool = False) -> None:
         rng = self.rng("work", incident["id"])
         where = (incident["lat"], incident["lon"]) if incident.get("lat") else world.OFFICE
         if not await self.step("en_route"):
             return
-        await self.clock.sleep(rng.uniform(60, 180))  # getting into the van
+        van = rng.uniform(60, 180)
+        if not diverted:
+            await self.clock.sleep(van)  # getting into the van
         await self.drive(where, rng.uniform(22, 38))
         if not await self.step("on_scene", late=rng.uniform(1, 5) if rng.random() < 0.1 else 0):
             return

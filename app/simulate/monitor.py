@@ -130,11 +130,8 @@ class Monitor:
             self._free(crew, now)
         elif kind == "crew.position" and crew:
             crew.position = (data["lat"], data["lon"])
-        elif (
-            kind in ("offer.made", "incident.handed_over", "incident.dispatched_manually")
-            and crew
-            and incident
-        ):
+        elif kind in ASSIGNING and crew and incident:
+            # A diversion too: the crew's new case is no longer waiting (it was seen as a stall before).
             offer = data["offer_id"]
             self.offers[offer] = {
                 "crew": crew.info.id,

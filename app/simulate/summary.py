@@ -155,7 +155,7 @@ def show(results: list[DayResult], console: Console | None = None) -> None:
         ("offer.expired", "tawaran kedaluwarsa"),
         ("offer.withdrawn", "tawaran ditarik"),
         ("incident.handed_over", "alih tugas"),
-        ("incident.diverted", "dialihkan ke P1"),
+        ("incident.diverted", "dialihkan"),
     ):
         row(f"  {label}", [str(r.event_counts.get(kind, 0)) for r in results])
     row(

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Offer
 from app.services import dispatch
+from tests import factories
 from tests.conftest import Actor
-from tests.dispatch_helpers import Shift, eventually, offers, pending_offer, post, settle
+from tests.dispatch_helpers import LAT, Shift, eventually, offers, pending_offer, post, settle
 
 
 async def _active(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str]]:
@@ -401,3 +402,47 @@ async def test_a_p1_offer_nobody_answered_is_asked_again_after_two_minutes(
 async def _escalated(shift: Shift, incident: str) -> dict[str, Any] | None:
     found = [e for e in (await shift.incident(incident))["timeline"] if e["type"] == "incident.escalated"]
     return found[-1] if found else None
+
+
+async def test_a_case_still_in_time_takes_the_crew_of_one_already_lost_once(
+    client: httpx.AsyncClient, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A crew on its way to a P2 it can no longer reach before its temu deadline (33 km away) is sent on to a
+    P2 that it can still reach in time; the case left waits for the next crew and keeps that one (a case
+    loses a crew to a diversion once), so a third case waits."""
+    shift = await Shift(client, actors).start(1)
+    [first_crew] = shift.ids()
+    far = factories.report()["location"] | {"lat": LAT + 0.3}
+    neutral = {"category": "OT", "subject": {"flags": []}, "description": "orang terlantar duduk di halte"}
+    lost = await shift.report(**neutral, location=far)
+    await shift.verify(lost)
+    offer = await pending_offer(db, lost)
+    phone = shift.crew_headers[first_crew]
+    await post(client, phone, f"/api/v1/offers/{offer['id']}/accept", expect=200)
+    await post(client, phone, f"/api/v1/crews/{first_crew}/status", {"status": "en_route"}, expect=200)
+    savable = await shift.report(**neutral)
+    await shift.verify(savable)
+
+    async def diverted() -> dict[str, Any] | None:
+        detail = await shift.incident(savable)
+        return detail if detail["assigned_crew_id"] == first_crew else None
+
+    detail = await eventually(diverted, what="the diversion")
+    [event] = [e for e in detail["timeline"] if e["type"] == "incident.diverted"]
+    assert event["data"]["from_incident_id"] == lost
+    assert "pasti melewati target temu" in event["data"]["reason"]
+    left = await shift.incident(lost)
+    assert left["status"] == "verified" and left["assigned_crew_id"] is None
+    # The next crew takes the case left, and keeps it when a third case comes in.
+    [second_crew] = (await shift.start(1)).ids()[1:]
+    offer = await pending_offer(db, lost)
+    assert offer["crew_id"] == second_crew
+    phone = shift.crew_headers[second_crew]
+    await post(client, phone, f"/api/v1/offers/{offer['id']}/accept", expect=200)
+    await post(client, phone, f"/api/v1/crews/{second_crew}/status", {"status": "en_route"}, expect=200)
+    third = await shift.report(**neutral)
+    await shift.verify(third)
+    await settle(db)
+    assert (await shift.incident(lost))["assigned_crew_id"] == second_crew
+    assert (await shift.incident(third))["assigned_crew_id"] is None
+    _one_job_per_crew(await _active(db))

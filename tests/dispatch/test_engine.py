@@ -287,6 +287,41 @@ def test_a_p1_diverts_a_crew_on_its_way_to_a_lesser_case() -> None:
     assert diversions([far], busy, jobs, NOW) == []
 
 
+def test_a_case_still_in_time_takes_the_crew_of_a_case_already_lost() -> None:
+    """Jagtenberg, Bhulai & van der Mei (2017): a crew serves best where it can still be in time. A P2 that
+    can be reached in time takes the crew on its way to a P2 it can no longer reach in time (not one still
+    in time, not one on a P1, not one whose case lost a crew before); the nearest such crew goes."""
+    p2 = incident("p2", 2, location=near(1), arrive_by=NOW + timedelta(minutes=40))
+    far_away = near(30)  # 84 minutes from there
+    busy = [
+        crew("to-lost", 2, status="en_route", busy_with="lost"),
+        crew("to-lost-far", 6, status="en_route", busy_with="lost-b"),
+        crew("to-in-time", 0.5, status="en_route", busy_with="ok"),
+        crew("to-lost-p1", 0.2, status="dispatched", busy_with="lost-p1"),
+        crew("to-lost-twice", 0.3, status="en_route", busy_with="twice"),
+        crew("at-lost", 0.1, status="on_scene", busy_with="there"),
+    ]
+    late = NOW + timedelta(minutes=10)
+    jobs = {
+        "to-lost": Job("to-lost", "lost", 2, "en_route", late, far_away),
+        "to-lost-far": Job("to-lost-far", "lost-b", 3, "en_route", late, far_away),
+        "to-in-time": Job("to-in-time", "ok", 2, "en_route", NOW + timedelta(minutes=30), near(3)),
+        "to-lost-p1": Job("to-lost-p1", "lost-p1", 1, "dispatched", late, far_away),
+        "to-lost-twice": Job("to-lost-twice", "twice", 2, "en_route", late, far_away, diverted_before=True),
+        "at-lost": Job("at-lost", "there", 2, "on_scene", late, far_away),
+    }
+    [d] = diversions([p2], busy, jobs, NOW)
+    assert (d.crew_id, d.from_incident_id) == ("to-lost", "lost")
+    assert "pasti melewati target temu" in d.reason and "tepat waktu" in d.reason
+    # Not for a case that would be late anyway, nor with the rule switched off.
+    assert diversions([replace(p2, arrive_by=NOW + timedelta(minutes=2))], busy, jobs, NOW) == []
+    assert diversions([p2], busy, jobs, NOW, Params(rescue=0)) == []
+    # Two cases in time, one crew to spare each: the earlier deadline first.
+    p1 = incident("p1", 1, location=near(1.5), arrive_by=NOW + timedelta(minutes=20))
+    plan = {d.incident_id: d.crew_id for d in diversions([p2, p1], busy, jobs, NOW)}
+    assert plan == {"p1": "to-lost", "p2": "to-lost-far"}
+
+
 def test_no_crew_stays_idle_while_an_incident_it_could_serve_waits() -> None:
     """Two older incidents only the van can serve, a newer one only the sedan can: the sedan goes to the
     newer one (picking the oldest rows first would leave it idle)."""

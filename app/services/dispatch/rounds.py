@@ -313,14 +313,16 @@ async def _divert(
     busy: dict[uuid.UUID, uuid.UUID],
     now: datetime,
 ) -> set[str]:
-    """P1s no free crew can take: a crew on its way to a P3/P4 case is sent on to the P1 instead (the engine's
-    `diversions`), and the lesser case waits for the next crew. Returns the P1s so served."""
+    """Incidents no free crew can take: a crew on its way to another case is sent on to one of them instead
+    (the engine's `diversions`: a P1 takes a crew from a P3/P4 case that can wait; a case that can still be
+    reached in time takes a crew from one it can no longer reach in time), and the case left waits for the
+    next crew. Returns the incidents so served."""
     capacity = (reasons.ALL_BUSY, reasons.WAITS_FOR_OTHERS)
     stuck = {
         d.incident_id for d in decisions if d.crew_id is None and d.why is not None and d.why.code in capacity
     }
-    p1 = [i for i in waiting if str(i.id) in stuck and i.priority == 1 and i.status == Status.verified]
-    if not p1:
+    takers = [i for i in waiting if str(i.id) in stuck and i.status == Status.verified]
+    if not takers:
         return set()
     jobs_of = dict(busy)
     rows = (
@@ -330,6 +332,17 @@ async def _divert(
             .where(Offer.crew_id.in_(list(jobs_of)), Offer.status == OfferStatus.accepted)
         )
     ).all()
+    # Cases that lost a crew to a diversion before keep the one they have.
+    diverted_before = set(
+        (
+            await session.scalars(
+                select(Offer.incident_id).where(
+                    Offer.incident_id.in_([incident.id for _, incident in rows]),
+                    Offer.release_reason == ReleaseReason.diverted,
+                )
+            )
+        ).all()
+    )
     jobs = {}
     for offer, incident in rows:
         if not locks.holds(session, incident.region_code):
@@ -343,15 +356,19 @@ async def _divert(
             incident.priority,
             incident.status,
             temu[Stage.temu] if incident.found_at is None else None,
+            engine.Point(incident.lat, incident.lon)
+            if incident.lat is not None and incident.lon is not None
+            else None,
+            incident.id in diverted_before,
         )
     plan = engine.diversions(
-        [waiting_state(i, refused[i.id]) for i in p1],
+        [waiting_state(i, refused[i.id]) for i in takers],
         await crew_states(session, [c for c in crews if str(c.id) in jobs], {}),
         jobs,
         now,
     )
     by_crew = {str(c.id): c for c in crews}
-    by_incident = {str(i.id): i for i in p1}
+    by_incident = {str(i.id): i for i in takers}
     served: set[str] = set()
     for d in plan:
         crew, target = by_crew[d.crew_id], by_incident[d.incident_id]
@@ -402,7 +419,9 @@ async def _divert(
                 "incident": engagements.incident_brief(target),
             },
         )
-        await engagements.announce_assignment(session, made, crew, target, "dialihkan ke kasus P1")
+        await engagements.announce_assignment(
+            session, made, crew, target, f"dialihkan ke kasus P{target.priority}"
+        )
         served.add(d.incident_id)
     return served
 

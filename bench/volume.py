@@ -56,7 +56,7 @@ EMPTY_DB = "tanggap_volume_empty"
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "v" * 40
 # The baseline's region test: the kab/kota's code or a code below it, as an index range (what in_region says).
-IN_KABKOTA = "(region_code = $1 OR (region_code ~>=~ $1 || '.' AND region_code ~<~ $1 || '/'))"
+IN_KABKOTA = "(region_code = $1 OR (region_code ~>=~ ($1 || '.') AND region_code ~<~ ($1 || '/')))"
 
 
 def url(db: str, driver: str = "postgresql+asyncpg") -> str:

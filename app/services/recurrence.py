@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import plan_with_values
 from app.errors import Unprocessable
 from app.models import Crew, Incident, IncidentSubject, Offer, Team
 from app.models.base import utcnow
@@ -94,6 +95,7 @@ async def repeat_locations(
         Incident.status,
         Incident.first_received_at,
     ).where(*_real_cases(where))
+    await plan_with_values(session)
     found = (await session.execute(q.limit(MAX_ROWS + 1))).all()
     if len(found) > MAX_ROWS:
         raise Unprocessable(
@@ -177,6 +179,7 @@ async def workload(session: AsyncSession, where: Scope) -> Workload:
     )
     if where.region:
         q = q.where(in_region(Team.region_code, where.region))
+    await plan_with_values(session)
     crews = (await session.execute(q.limit(MAX_ROWS))).all()
     offers: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
     taken: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)

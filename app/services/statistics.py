@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import plan_with_values
 from app.dispatch import fourct
 from app.errors import NotFound, Unprocessable
 from app.models import Crew, Event, Incident, Offer, Report, Role
@@ -154,6 +155,7 @@ async def incident_rows(
         q = q.where(Incident.status.in_(list(filters.status)))
     if filters.channel:
         q = q.where(first_channel == filters.channel)
+    await plan_with_values(session)
     found = (await session.execute(q.limit(MAX_ROWS + 1))).all()
     if len(found) > MAX_ROWS:
         raise Unprocessable(

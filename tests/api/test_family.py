@@ -37,18 +37,20 @@ async def _to(client: httpx.AsyncClient, actor: Actor, inc: str, *steps: str) ->
 async def _dinsos_account(
     client: httpx.AsyncClient, admin: Actor, region: str = "52.71"
 ) -> tuple[str, dict[str, str]]:
-    """The Dinas Sosial of Kota Mataram (NTB) and an account acting for it."""
+    """The Dinas Sosial of a kab/kota (Kota Mataram, NTB, unless said) and an account acting for it. Accounts
+    and agencies outlive a test (conftest KEEP): each test that calls this names a kab/kota of its own."""
     r = await client.post(
         f"{B}/agencies",
-        json={"name": "Dinas Sosial Kota Mataram", "kind": "dinas_sosial", "region_code": region},
+        json={"name": f"Dinas Sosial {region}", "kind": "dinas_sosial", "region_code": region},
         headers=admin.headers,
     )
     assert r.status_code == 201, r.text
     agency_id = r.json()["id"]
-    user = {"username": "dinsos.mataram", "role": "agency", "region_code": region, "password": PASSWORD}
+    username = f"dinsos.{region.replace('.', '')}"
+    user = {"username": username, "role": "agency", "region_code": region, "password": PASSWORD}
     r = await client.post(f"{B}/users", json={**user, "agency_id": agency_id}, headers=admin.headers)
     assert r.status_code == 201, r.text
-    r = await client.post(f"{B}/auth/token", data={"username": "dinsos.mataram", "password": PASSWORD})
+    r = await client.post(f"{B}/auth/token", data={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return agency_id, {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -311,19 +313,19 @@ async def test_the_database_holds_one_repatriation_under_way_per_subject(
 ) -> None:
     """Even a writer that skips the service's check (the subject's row lock) cannot start a second one."""
     op = actors["operator"]
-    await _dinsos_account(client, actors["admin"])
+    await _dinsos_account(client, actors["admin"], region="35.09")
     inc = await incident(client, op, KIDS[:1], category="AJ")
-    body = {"destination_region_code": "52.71", "reason": "keluarga di Mataram"}
+    body = {"destination_region_code": "35.09", "reason": "keluarga di Jember"}
     r = await client.post(f"{B}/incidents/{inc}/subjects/1/repatriations", json=body, headers=op.headers)
     assert r.status_code == 201, r.text
     rep = r.json()
     async with db() as s:
         first = await s.get_one(Repatriation, uuid.UUID(rep["id"]))
         fields = {c: getattr(first, c) for c in ("incident_id", "subject_id", "agency_id", "referral_id")}
-        s.add(Repatriation(**fields, destination_region_code="52.71", status="accepted"))
+        s.add(Repatriation(**fields, destination_region_code="35.09", status="accepted"))
         with pytest.raises(IntegrityError):
             await s.commit()
     async with db() as s:
-        s.add(Repatriation(**fields, destination_region_code="52.71", status="declined"))
+        s.add(Repatriation(**fields, destination_region_code="35.09", status="declined"))
         await s.commit()
     assert await count(db, "repatriations") == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from app.api.deps import CurrentPrincipal, SessionDep
@@ -67,6 +67,10 @@ def _scope(
     return statistics.scope(principal, region=region, month=month, since=since, until=until)
 
 
+# Who asks, about which region and span: every statistic's same four query parameters, checked once.
+Where = Annotated[Scope, Depends(_scope)]
+
+
 def _filters(
     category: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
@@ -83,12 +87,8 @@ def _filters(
 
 @router.get("/incidents", response_model=IncidentCounts, responses=_errors)
 async def incident_counts(
-    principal: CurrentPrincipal,
     session: SessionDep,
-    region: Region = None,
-    month: Month = None,
-    since: AnyInstant | None = None,
-    until: AnyInstant | None = None,
+    where: Where,
     by: Annotated[list[Dimension] | None, Query(max_length=4)] = None,
     period: PeriodQ = "day",
     category: Annotated[str | None, Query(max_length=16)] = None,
@@ -99,7 +99,6 @@ async def incident_counts(
 ) -> IncidentCounts | StreamingResponse:
     """Incidents by first report in the span, counted by up to four dimensions (`by=period&by=kecamatan`);
     periods are days, ISO weeks (their Monday) or months in each kab/kota's own time zone."""
-    where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, status, channel)
     stat = await statistics.incident_counts(session, where, filters, list(by or ()), period)
     if format == "json":
@@ -109,12 +108,8 @@ async def incident_counts(
 
 @router.get("/four-ct", response_model=FourCTCompliance, responses=_errors)
 async def four_ct(
-    principal: CurrentPrincipal,
     session: SessionDep,
-    region: Region = None,
-    month: Month = None,
-    since: AnyInstant | None = None,
-    until: AnyInstant | None = None,
+    where: Where,
     by: Annotated[list[FourCTDimension] | None, Query(max_length=3)] = None,
     period: PeriodQ = "day",
     category: Annotated[str | None, Query(max_length=16)] = None,
@@ -126,7 +121,6 @@ async def four_ct(
     median and p90 minutes from the first report, overall and per group (`by=kecamatan`, `crew`,
     `category`...). E.g. the month's compliance by kecamatan: `?month=2026-11&by=kecamatan`. Rejected,
     cancelled and merged incidents owe no stage."""
-    where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, None, channel)
     stat = await statistics.four_ct_compliance(session, where, filters, list(by or ()), period)
     if format == "json":
@@ -136,19 +130,14 @@ async def four_ct(
 
 @router.get("/dispatch", response_model=DispatchStatistics, responses=_errors)
 async def dispatch(
-    principal: CurrentPrincipal,
     session: SessionDep,
-    region: Region = None,
-    month: Month = None,
-    since: AnyInstant | None = None,
-    until: AnyInstant | None = None,
+    where: Where,
     category: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     channel: Channel | None = None,
     format: Format = "json",
 ) -> DispatchStatistics | StreamingResponse:
     """Offers per incident offered, how offers ended (decline and expiry rates), escalations by reason."""
-    where = _scope(principal, region, month, since, until)
     filters = _filters(category, priority, None, channel)
     stat = await statistics.dispatch_statistics(session, where, filters)
     if format == "json":
@@ -158,19 +147,14 @@ async def dispatch(
 
 @router.get("/repeat-locations", response_model=RepeatLocations, responses=_errors)
 async def repeat_locations(
-    principal: CurrentPrincipal,
     session: SessionDep,
-    region: Region = None,
-    month: Month = None,
-    since: AnyInstant | None = None,
-    until: AnyInstant | None = None,
+    where: Where,
     minimum: Annotated[int, Query(ge=2, le=1000, description="cases at one place to count it")] = 2,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Format = "json",
 ) -> RepeatLocations | StreamingResponse:
     """Places the cases come back to (a kelurahan and its ~110 m cell, or the landmark as typed), the
     busiest first, with their categories; and the persons (klien) who are subjects of two or more cases."""
-    where = _scope(principal, region, month, since, until)
     stat = await recurrence.repeat_locations(session, where, minimum=minimum, limit=limit)
     if format == "json":
         return stat
@@ -179,17 +163,12 @@ async def repeat_locations(
 
 @router.get("/workload", response_model=Workload, responses=_errors)
 async def workload(
-    principal: CurrentPrincipal,
     session: SessionDep,
-    region: Region = None,
-    month: Month = None,
-    since: AnyInstant | None = None,
-    until: AnyInstant | None = None,
+    where: Where,
     format: Format = "json",
 ) -> Workload | StreamingResponse:
     """Each crew shift of the region's teams in the span: offers and how they ended, incidents taken, minutes
     busy and the share of the shift."""
-    where = _scope(principal, region, month, since, until)
     stat = await recurrence.workload(session, where)
     if format == "json":
         return stat

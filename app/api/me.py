@@ -11,12 +11,12 @@ from pydantic import Field, StringConstraints
 
 from app.api.crews import _team_out
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from app.api.offers import OfferOut
 from app.errors import Unprocessable
 from app.models.base import utcnow
 from app.schemas.common import Out, Strict, problem_responses
 from app.schemas.crews import MeOut, ShiftOut
 from app.schemas.incidents import IncidentDetail
+from app.schemas.offers import OfferOut
 from app.services import crews, incidents, me
 from app.services.dispatch.engagements import incident_brief
 from app.services.push import queue as push_queue

@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.api.deps import CurrentPrincipal, IdempotencyKeyHeader, SessionDep
-from app.dispatch.crewflow import OfferStatus
 from app.models import Offer
-from app.schemas.common import Out, Strict, problem_responses
+from app.schemas.common import problem_responses
 from app.schemas.incidents import IncidentSummary
+from app.schemas.offers import AcceptIn, DeclineIn, ManualDispatchIn, OfferOut
 from app.services import dispatch, idempotency
 
 router = APIRouter(tags=["dispatch"])
 _errors = problem_responses(401, 403, 404, 409, 422)
-
-ClientTime = Field(
-    default=None,
-    description="when the crew answered, from the phone's clock: an answer sent in time from a place "
-    "without signal still counts (at most 2 min ahead of the server, 24 h old)",
-)
-
-
-class OfferOut(Out):
-    id: uuid.UUID
-    incident_id: uuid.UUID
-    crew_id: uuid.UUID
-    status: OfferStatus
-    attempt: int
-    offered_at: datetime
-    expires_at: datetime
-    responded_at: datetime | None
-    answered_at_client: datetime | None
-    decline_reason: str | None
-    source: str
-    decision: dict[str, Any]
-    released_at: datetime | None
-    release_reason: str | None
-
-
-class AcceptIn(Strict):
-    at: AwareDatetime | None = ClientTime
-
-
-class DeclineIn(Strict):
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
-    at: AwareDatetime | None = ClientTime
 
 
 async def _answer(
@@ -111,11 +76,6 @@ async def decline(
 async def escalations(principal: CurrentPrincipal, session: SessionDep) -> list[IncidentSummary]:
     """Incidents no crew has taken: the supervisor's list (the reason is on each one's timeline)."""
     return [IncidentSummary.model_validate(i) for i in await dispatch.escalations(session, principal)]
-
-
-class ManualDispatchIn(Strict):
-    crew_id: uuid.UUID
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
 
 
 @router.post("/incidents/{incident_id}/dispatch", response_model=IncidentSummary, responses=_errors)

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from app.api.deps import SessionDep
-from app.api.offers import ManualDispatchIn
 from app.console import session
 from app.console.pages import render
 from app.console.session import ConsoleSession
@@ -25,6 +24,7 @@ from app.errors import Forbidden, Unprocessable
 from app.reference.categories import CATEGORIES
 from app.schemas.agencies import AnswerOnBehalfIn, CancelIn, ReferIn
 from app.schemas.incidents import IncidentPatch, MergeIn, NoteIn, Outcome, RejectIn
+from app.schemas.offers import ManualDispatchIn
 from app.services import console, dispatch, incidents, referrals
 from app.services.console.incident import named
 from app.services.dispatch.manual import BY_HAND

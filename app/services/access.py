@@ -82,6 +82,9 @@ class _below(FunctionElement[bool]):
     type = Boolean()
     inherit_cache = True
     name = "below"
+    # A comparison, not a boolean-valued function: SQLite gets `a >= ? AND a < ?` (which its index serves),
+    # not `(…) = 1` (which it does not).
+    _is_implicitly_boolean = True
 
 
 @compiles(_below)

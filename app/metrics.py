@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -132,15 +133,42 @@ def process_registry() -> CollectorRegistry:
     directory = multiprocess_dir()
     if directory is None:
         return REGISTRY
+    sweep_dead_workers(directory)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     return registry
 
 
 def process_exited() -> None:
-    """A worker stopping cleanly takes its live gauges with it (a killed one leaves them until restart)."""
+    """A worker stopping cleanly takes its live gauges with it (a killed one is swept at the next scrape)."""
     if multiprocess_dir() is not None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
+
+
+def sweep_dead_workers(directory: str) -> list[int]:
+    """The live gauges (pool in use, live connections, scheduler lag) of workers that died without a word
+    (killed, out of memory): uvicorn starts another in their place, and without this sweep the dead one's
+    last values would be summed into every scrape until the server restarts. A worker's files name its pid;
+    the directory is this machine's own (one per instance), so a pid that no longer runs is a dead worker.
+    Counters and histograms are kept: what a dead worker counted did happen."""
+    dead: set[int] = set()
+    for file in Path(directory).glob("gauge_live*_*.db"):
+        tail = file.stem.rpartition("_")[2]
+        if tail.isdigit() and not _alive(int(tail)):
+            dead.add(int(tail))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+    return sorted(dead)
 
 
 class _Snapshot(Collector):

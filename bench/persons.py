@@ -240,10 +240,10 @@ async def measure(info: list[dict[str, Any]], k: int, rng: random.Random) -> dic
     found_known = known = 0
     async with maker() as session:
         for seen, _ in queries[:50]:  # warm-up: plans, caches, the first connection
-            await links.candidates(session, principal, seen)
+            await links.candidates(session, principal.region_code, seen)
         for seen, truth in queries:
             t = time.perf_counter()
-            found = await links.candidates(session, principal, seen)
+            found = await links.candidates(session, principal.region_code, seen)
             best = links.rank(seen, found, skip=set())
             propose_ms.append((time.perf_counter() - t) * 1000)
             if truth is not None:

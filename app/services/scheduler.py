@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.persons import retention as person_rules
 from app.services import dispatch, idempotency, logins, timers
 from app.services.facilities import stays
+from app.services.persons import proposals
 from app.services.persons import retention as person_retention
 from app.settings import Settings
 
@@ -45,6 +46,7 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     done += await dispatch.start_shifts(maker, now)
     done += await dispatch.expire_offers(maker, now)
     done += await stays.alert_overdue(maker, now)
+    done += await proposals.run(maker)
     async with unit_of_work(maker) as session:
         breached = await timers.record_breaches(session, now)
         stages = [e["data"]["stage"] for e in session.info.get(PENDING_EVENTS, ()) if e["type"] == BREACHED]

@@ -1,4 +1,5 @@
-"""Match proposals made when a report arrives, and their reader's place in the event log
+"""Match proposals made when a report arrives, and their reader's place in the event log; retention of a
+closed case's reports (review date, anonymisation stamp)
 
 Revision ID: 0021
 Revises: 0019
@@ -47,11 +48,29 @@ def upgrade() -> None:
     op.create_index(op.f("ix_match_proposals_incident_id"), "match_proposals", ["incident_id"], unique=False)
     op.create_index(op.f("ix_match_proposals_person_id"), "match_proposals", ["person_id"], unique=False)
     op.create_index(op.f("ix_match_proposals_report_id"), "match_proposals", ["report_id"], unique=False)
+    with op.batch_alter_table("incidents") as batch:
+        batch.add_column(
+            sa.Column("retention_review_at", app.models.base.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("anonymised_at", app.models.base.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.create_index(
+            "ix_incidents_retention",
+            ["updated_at"],
+            unique=False,
+            postgresql_where=sa.text("anonymised_at IS NULL"),
+            sqlite_where=sa.text("anonymised_at IS NULL"),
+        )
     # The proposals' reader starts at the log's head: reports already in are not proposed again.
     op.execute("INSERT INTO outbox_cursor (id, seq) SELECT 2, COALESCE(MAX(seq), 0) FROM events")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("incidents") as batch:
+        batch.drop_index("ix_incidents_retention")
+        batch.drop_column("anonymised_at")
+        batch.drop_column("retention_review_at")
     op.execute("DELETE FROM outbox_cursor WHERE id = 2")
     op.drop_index(op.f("ix_match_proposals_report_id"), table_name="match_proposals")
     op.drop_index(op.f("ix_match_proposals_person_id"), table_name="match_proposals")

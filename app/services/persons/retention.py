@@ -58,7 +58,7 @@ async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: ru
     return done
 
 
-def _ended(
+def ended(
     status: str, completed: datetime | None, acted: datetime | None, updated: datetime
 ) -> datetime | None:
     if Status(status) in OPEN_STATUSES:
@@ -112,7 +112,7 @@ async def _facts(session: AsyncSession, people: Sequence[Person]) -> dict[uuid.U
     )
     for pid, category, status, completed, acted, updated in rows:
         if pid is not None:  # (the filter says so; the column is nullable)
-            cases[pid].append(rules.Case(category, _ended(status, completed, acted, updated)))
+            cases[pid].append(rules.Case(category, ended(status, completed, acted, updated)))
     active = PlacementStatus.active
     placed = set(
         await session.scalars(

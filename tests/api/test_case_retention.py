@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
-from app.models import AuditEntry, Event, Incident, IncidentNote, Report
+from app.models import AuditEntry, Event, Incident, IncidentNote, MatchProposal, Report
 from app.models.base import utcnow
 from app.services import scheduler
-from app.services.persons import case_retention
+from app.services.persons import case_retention, proposals
 from tests import factories
 from tests.conftest import Actor
 
@@ -73,6 +73,13 @@ async def _reports(db: async_sessionmaker[AsyncSession], inc: str) -> list[Repor
         return list(await s.scalars(select(Report).where(Report.incident_id == uuid.UUID(inc))))
 
 
+async def _reasons(db: async_sessionmaker[AsyncSession], inc: str) -> list[list[str]]:
+    async with db() as s:
+        return list(
+            await s.scalars(select(MatchProposal.reasons).where(MatchProposal.incident_id == uuid.UUID(inc)))
+        )
+
+
 async def _anonymised(db: async_sessionmaker[AsyncSession]) -> list[str]:
     async with db() as s:
         rows = await s.scalars(select(Event).where(Event.type == "incident.anonymised").order_by(Event.id))
@@ -89,12 +96,18 @@ async def test_a_closed_case_s_reporter_and_free_text_go_when_its_time_is_up(
     op, admin = actors["operator"], actors["admin"]
     maker = app.state.sessionmaker
     keep = scheduler.Retention()  # the defaults: 5 years, children 2, health 3
+    # Known already: each report about him gets a proposal, whose reasons quote the names.
+    r = await client.post(f"{B}/persons", json={"name": "Darto", "nik": NIK}, headers=op.headers)
+    assert r.status_code == 201, r.text
     adult = await _case(client, op, "GEL")
     odgj = await _case(client, op, "ODGJ")
     child = await _case(client, op, "AJ", approx_age=12, name="Andi", nik=None)
     still_open = await _case(client, op, "GEL")
     for inc in (adult, odgj, child):
         await _close(db, inc)
+    while [] in (await _reasons(db, adult), await _reasons(db, odgj)):
+        await proposals.run(maker)
+        await asyncio.sleep(0.05)
 
     later(1.9 * YEAR)
     await scheduler.housekeeping(maker, keep)
@@ -105,6 +118,7 @@ async def test_a_closed_case_s_reporter_and_free_text_go_when_its_time_is_up(
     later(3.1 * YEAR)
     await scheduler.housekeeping(maker, keep)
     assert await _anonymised(db) == [child, odgj]
+    assert await _reasons(db, odgj) == [[]] and "NIK sama persis" in (await _reasons(db, adult))[0]
     later(5.1 * YEAR)
     # Two workers at once: each case once; the open one never.
     await asyncio.gather(scheduler.housekeeping(maker, keep), scheduler.housekeeping(maker, keep))

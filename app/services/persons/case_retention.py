@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db import unit_of_work
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.facilities.kinds import PlacementStatus
-from app.models import Event, Incident, IncidentNote, IncidentSubject, Placement, Report
+from app.models import Event, Incident, IncidentNote, IncidentSubject, MatchProposal, Placement, Report
 from app.persons import retention as rules
 from app.services import audit, events
 from app.services.persons.retention import BATCH, MAX_PASSES, ended
@@ -111,6 +111,8 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
             external_ref=None,
         ),
         update(IncidentNote).where(IncidentNote.incident_id == incident.id).values(text=ERASED),
+        # A proposal's reasons quote the names the report gave.
+        update(MatchProposal).where(MatchProposal.incident_id == incident.id).values(reasons=[]),
         update(IncidentSubject)
         .where(IncidentSubject.incident_id == incident.id)
         .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),

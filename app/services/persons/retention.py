@@ -24,6 +24,7 @@ from app.models import (
     Assessment,
     Incident,
     IncidentSubject,
+    MatchProposal,
     MatchRejection,
     Person,
     PersonCorrection,
@@ -207,6 +208,8 @@ async def anonymise(
         .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),
         update(PersonLink).where(PersonLink.person_id.in_(ids)).values(reasons=[], unlink_reason=None),
         update(MatchRejection).where(MatchRejection.person_id.in_(ids)).values(reason=None),
+        # A proposal's reasons quote names ("Jack ~ Joko Susilo").
+        update(MatchProposal).where(MatchProposal.person_id.in_(ids)).values(reasons=[]),
         update(PersonMerge)
         .where(or_(PersonMerge.kept_id.in_(ids), PersonMerge.absorbed_id.in_(ids)))
         .values(copied={}, reason=None),

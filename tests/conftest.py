@@ -232,6 +232,7 @@ async def _truncate(engine: AsyncEngine) -> None:
                 "incident_notes",
                 "person_links",
                 "match_rejections",
+                "match_proposals",
                 "person_merges",
                 "incident_subjects",
                 "person_keys",
@@ -255,7 +256,7 @@ async def _truncate(engine: AsyncEngine) -> None:
                 await conn.execute(text(f"DELETE FROM {table}"))
             await conn.execute(text(_FOREIGN_AGENCIES))
         await conn.execute(text("UPDATE event_counter SET value = 0"))
-        await conn.execute(text("INSERT INTO outbox_cursor (id, seq) VALUES (1, 0)"))
+        await conn.execute(text("INSERT INTO outbox_cursor (id, seq) VALUES (1, 0), (2, 0)"))
 
 
 @pytest.fixture

@@ -24,13 +24,15 @@ from app.schemas.persons import (
     PersonFields,
     PersonOut,
     PersonPatch,
+    ProposalOut,
+    ProposalRejectIn,
     RejectIn,
     SplitIn,
     SubjectOut,
     SubjectsIn,
     UnlinkIn,
 )
-from app.services.persons import dossier, links, merges, records, subjects
+from app.services.persons import dossier, links, merges, proposals, records, subjects
 
 router = APIRouter(tags=["persons"])
 _errors = problem_responses(401, 403, 404, 409, 415, 422)
@@ -137,6 +139,44 @@ async def subject_matches(
 ) -> MatchesOut:
     """Likely existing persons for this subject, best first, with a score and its reasons in Indonesian."""
     return await links.propose(session, principal, incident_id, ordinal)
+
+
+@router.get("/incidents/{incident_id}/proposals", response_model=list[ProposalOut], responses=_errors)
+async def incident_proposals(
+    incident_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[ProposalOut]:
+    """Likely existing persons proposed when the incident's reports arrived (the event
+    `subject.matches_proposed` says when), best first, with the score, its reasons, the person's history and
+    the operator's answer. Persons masked; each read audited."""
+    return await proposals.for_incident(session, principal, incident_id)
+
+
+@router.post(
+    "/incidents/{incident_id}/proposals/{proposal_id}/confirm", response_model=SubjectOut, responses=_errors
+)
+async def confirm_proposal(
+    incident_id: uuid.UUID, proposal_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> SubjectOut:
+    """The report's subject is this person: linked (the subject is made from the report if it has none)."""
+    subject = await proposals.answer(session, principal, incident_id, proposal_id, confirm=True)
+    return subjects.render(subject, reveal=False)
+
+
+@router.post(
+    "/incidents/{incident_id}/proposals/{proposal_id}/reject", response_model=SubjectOut, responses=_errors
+)
+async def reject_proposal(
+    incident_id: uuid.UUID,
+    proposal_id: uuid.UUID,
+    body: ProposalRejectIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> SubjectOut:
+    """Not this person: kept as the subject's rejection (the subject is made from the report if needed)."""
+    subject = await proposals.answer(
+        session, principal, incident_id, proposal_id, confirm=False, reason=body.reason
+    )
+    return subjects.render(subject, reveal=False)
 
 
 @router.post("/incidents/{incident_id}/subjects/{ordinal}/link", response_model=LinkOut, responses=_errors)

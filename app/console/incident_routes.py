@@ -1,5 +1,5 @@
 """The incident page and its actions: verify, reject, change category or priority, merge, notes, referrals
-and their answers (recorded on an agency's behalf), dispatch by hand.
+and their answers (recorded on an agency's behalf), dispatch by hand, answers to match proposals.
 
 Thin like the API's routers: each action checks the session's CSRF token, validates the form with the API's
 own schema and calls the API's own service, then answers with a redirect to the page (htmx follows it and
@@ -25,9 +25,11 @@ from app.reference.categories import CATEGORIES
 from app.schemas.agencies import AnswerOnBehalfIn, CancelIn, ReferIn
 from app.schemas.incidents import IncidentPatch, MergeIn, NoteIn, Outcome, RejectIn
 from app.schemas.offers import ManualDispatchIn
+from app.schemas.persons import ProposalRejectIn
 from app.services import console, dispatch, incidents, referrals
 from app.services.console.incident import named
 from app.services.dispatch.manual import BY_HAND
+from app.services.persons import proposals
 
 router = APIRouter(prefix="/konsol", include_in_schema=False)
 Session = Annotated[ConsoleSession, Depends(session.current)]
@@ -198,3 +200,28 @@ async def cancel_referral(
     body = _parse(CancelIn, "reason", "tulis alasan pembatalan", lambda: {"reason": form.get("reason", "")})
     referral = await referrals.cancel(db, sess.principal, referral_id, body.reason)
     return _back(referral.incident_id)
+
+
+@router.post("/insiden/{incident_id}/usulan/{proposal_id}/konfirmasi")
+async def confirm_proposal(
+    request: Request, incident_id: uuid.UUID, proposal_id: uuid.UUID, sess: Session, db: SessionDep
+) -> Response:
+    """The report's subject is the person proposed (as POST /incidents/{id}/proposals/{pid}/confirm)."""
+    await _form(request, sess)
+    await proposals.answer(db, sess.principal, incident_id, proposal_id, confirm=True)
+    return _back(incident_id)
+
+
+@router.post("/insiden/{incident_id}/usulan/{proposal_id}/tolak")
+async def reject_proposal(
+    request: Request, incident_id: uuid.UUID, proposal_id: uuid.UUID, sess: Session, db: SessionDep
+) -> Response:
+    form = await _form(request, sess)
+    body = _parse(
+        ProposalRejectIn,
+        "reason",
+        "alasan paling banyak 500 huruf",
+        lambda: {"reason": form.get("reason") or None},
+    )
+    await proposals.answer(db, sess.principal, incident_id, proposal_id, confirm=False, reason=body.reason)
+    return _back(incident_id)

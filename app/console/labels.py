@@ -73,7 +73,17 @@ EVENTS = {
     "assignment.released": N_("Crew released"),
     "incident.4ct_breached": N_("4CT target missed"),
     "incident.location_changed": N_("Place corrected"),
+    "subject.added": N_("Subject added"),
+    "subject.matches_proposed": N_("Likely the same person proposed"),
+    "person.linked": N_("Subject linked to a person"),
+    "person.unlinked": N_("Subject unlinked from a person"),
+    "match.rejected": N_("Not the same person"),
+    "subject.outcome_recorded": N_("Outcome recorded"),
 }
+
+# Match proposals: how sure, and what the operator answered.
+STRENGTH = {"pasti": N_("certain (same NIK)"), "kuat": N_("strong"), "mungkin": N_("possible")}
+PROPOSAL_STATE = {"open": N_("not answered"), "confirmed": N_("confirmed"), "rejected": N_("rejected")}
 
 REFERRAL_STATUS = {
     "pending": N_("Waiting for the agency"),

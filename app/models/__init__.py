@@ -13,6 +13,7 @@ from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
 from app.models.person import (
     IncidentSubject,
+    MatchProposal,
     MatchRejection,
     Person,
     PersonCorrection,
@@ -55,6 +56,7 @@ __all__ = [
     "IncidentNote",
     "IncidentSubject",
     "LoginFailures",
+    "MatchProposal",
     "MatchRejection",
     "Offer",
     "OutboxCursor",

@@ -4,13 +4,15 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, new_id, utcnow
 
 if TYPE_CHECKING:
     from app.models.report import Report
+
+NOT_ANONYMISED = text("anonymised_at IS NULL")
 
 
 class Incident(Base):
@@ -22,6 +24,13 @@ class Incident(Base):
         Index("ix_incidents_status_priority_created", "status", "priority", "created_at"),
         Index("ix_incidents_created_at_id", "created_at", "id"),
         Index("ix_incidents_lat_lon", "lat", "lon"),
+        # Retention's claim: cases not yet anonymised, oldest change first.
+        Index(
+            "ix_incidents_retention",
+            "updated_at",
+            postgresql_where=NOT_ANONYMISED,
+            sqlite_where=NOT_ANONYMISED,
+        ),
         # A kab/kota's incidents of a span (statistics, exports, open data): the region prefix (LIKE '21.71.%'
         # needs the pattern operator class under any collation but C) and then the first report's time.
         Index(
@@ -76,6 +85,10 @@ class Incident(Base):
     four_ct_breaches: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     four_ct_next_due: Mapped[datetime | None] = mapped_column(index=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Retention of the case's personal data (app/services/persons/case_retention.py): when to look again,
+    # and when its reports and notes were anonymised.
+    retention_review_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
 
     reports: Mapped[list[Report]] = relationship(
         back_populates="incident", lazy="raise", order_by="Report.received_at"

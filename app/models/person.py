@@ -186,6 +186,24 @@ class MatchRejection(Base):
     rejected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
+class MatchProposal(Base):
+    """A likely existing person for what a report said of its subject, proposed when the report arrived
+    (app/services/persons/proposals.py): the score and its reasons at that moment. The operator's answer is
+    the subject's link or rejection; this row only remembers what was proposed."""
+
+    __tablename__ = "match_proposals"
+    __table_args__ = (UniqueConstraint("report_id", "person_id", name="uq_match_proposals_pair"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    strength: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PersonMerge(Base):
     """Two records of one person made one: `absorbed` points to `kept`, its links moved (their ids kept
     here) and the fields `kept` took from it (`copied`), so that a split restores both."""

@@ -91,7 +91,8 @@ class WebhookAttempt(Base):
 
 
 class OutboxCursor(Base):
-    """How far the fan-out has read the event log (single row, id 1)."""
+    """How far a reader of the event log has got: id 1 the webhook fan-out, id 2 the match proposals for
+    new reports (app/services/persons/proposals.py)."""
 
     __tablename__ = "outbox_cursor"
 

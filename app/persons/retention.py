@@ -11,6 +11,10 @@ creation.
 Defaults (app/settings.py, all overridable): 5 years; children 2; health 3. They are a starting point for
 the Dinas's data-protection officer, not figures from a regulation.
 
+The same periods apply to a case itself (`case_keep_until`): once a closed incident's time is up, what its
+reports say of people (the reporter's name and phone, the subject's name and NIK, the description and the
+address, free text) goes, whether or not any person record was made for it.
+
 Anonymisation removes the identity (names, aliases, NIK, KK, family contacts, descriptions and free-text
 notes, the exact birth date and places) and keeps what the statistics count: category, regions down to the
 kecamatan, dates, outcomes, coded assessment answers, sex and the birth year (a five-year band for children
@@ -129,3 +133,25 @@ def coarse_birth(
 def coarse_region(code: str | None) -> str | None:
     """Down to the kecamatan (PP.KK.CC): a village and a person's description can name him."""
     return None if code is None else ".".join(code.split(".")[:3])
+
+
+def case_keep_until(
+    policy: Policy, category: str, flags: Sequence[str], subject_age: int | None, ended_at: datetime | None
+) -> datetime | None:
+    """Until when a case's reports and notes are needed; None while it is open. A child category, a
+    child's age or flag, a health category or flag shorten it as for a person."""
+    if ended_at is None:
+        return None
+    facts = Facts(
+        created_at=ended_at,
+        vulnerabilities=frozenset(flags),
+        birth_year_max=ended_at.year - subject_age if subject_age is not None else None,
+        placed=False,
+        cases=(),
+    )
+    return add_years(ended_at, years_for(policy, facts, category, ended_at))
+
+
+def shortest_years(policy: Policy) -> int:
+    """The shortest period any case can have: nothing ended more recently than this is due."""
+    return min([policy.years, policy.child_years, policy.health_years, *policy.by_category.values()])

@@ -312,6 +312,25 @@ class MatchesOut(Out):
     checked: int = Field(description="candidates scored (found by NIK, name keys and place)")
 
 
+class ProposalOut(Out):
+    """A likely existing person proposed when a report arrived, and what the operator answered."""
+
+    id: uuid.UUID
+    report_id: uuid.UUID
+    ordinal: int | None = Field(description="the subject made from the report (none yet: made on confirm)")
+    person: PersonOut
+    score: float = Field(description="0..1 when proposed; 1 = the same NIK")
+    strength: Literal["pasti", "kuat", "mungkin"]
+    reasons: list[str] = Field(description="why, in Bahasa Indonesia")
+    proposed_at: datetime
+    state: Literal["open", "confirmed", "rejected"]
+    history: list[HistoryItem] = Field(description="the person's other incidents, newest first")
+
+
+class ProposalRejectIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=REASON_MAX)] | None = None
+
+
 class LinkOut(Out):
     id: uuid.UUID
     subject_id: uuid.UUID

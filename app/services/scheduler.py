@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.persons import retention as person_rules
 from app.services import dispatch, idempotency, logins, timers
 from app.services.facilities import stays
+from app.services.persons import case_retention, proposals
 from app.services.persons import retention as person_retention
 from app.settings import Settings
 
@@ -45,6 +46,7 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
     done += await dispatch.start_shifts(maker, now)
     done += await dispatch.expire_offers(maker, now)
     done += await stays.alert_overdue(maker, now)
+    done += await proposals.run(maker)
     async with unit_of_work(maker) as session:
         breached = await timers.record_breaches(session, now)
         stages = [e["data"]["stage"] for e in session.info.get(PENDING_EVENTS, ()) if e["type"] == BREACHED]
@@ -82,7 +84,8 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
         live; inbound message ids older than a day (a signature older than five minutes is refused anyway, so
         no replay can match them); crews' positions older than the retention; and finished webhook deliveries
         older than theirs, with their attempts (a pending one stays, whatever its age); and the identity of
-    person records past their retention (app/persons/retention.py)."""
+    person records past their retention (app/persons/retention.py), and the reporters' data and free text of
+    closed cases past theirs."""
     now = utcnow()
     async with unit_of_work(maker) as session:
         done = await idempotency.purge_expired(session, ttl_hours=retention.idempotency_hours)
@@ -110,6 +113,8 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
             done += int(getattr(result, "rowcount", 0) or 0)
     # Person records whose time is up: anonymised, in transactions of their own (safe on every worker).
     done += await person_retention.run(maker, now, retention.persons)
+    # Closed cases whose time is up: their reporters' data and free text, likewise.
+    done += await case_retention.run(maker, now, retention.persons)
     return done
 
 

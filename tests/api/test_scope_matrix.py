@@ -29,6 +29,7 @@ from app.models import (
     FacilityUnit,
     Handover,
     IncidentSubject,
+    MatchProposal,
     Offer,
     Person,
     Personnel,
@@ -172,6 +173,13 @@ POLICY: dict[str, tuple[str, set[str], Any]] = {
     "GET /api/v1/incidents/{incident_id}/subjects": ("incident", CONSOLE, None),
     "POST /api/v1/incidents/{incident_id}/subjects": ("incident", CONSOLE, {"subjects": [{"name": "Andi"}]}),
     "GET /api/v1/incidents/{incident_id}/subjects/{ordinal}/matches": ("incident", CONSOLE, None),
+    "GET /api/v1/incidents/{incident_id}/proposals": ("incident", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/proposals/{proposal_id}/confirm": ("incident", CONSOLE, None),
+    "POST /api/v1/incidents/{incident_id}/proposals/{proposal_id}/reject": (
+        "incident",
+        CONSOLE,
+        {"reason": "beda"},
+    ),
     "POST /api/v1/incidents/{incident_id}/subjects/{ordinal}/link": (
         "incident",
         CONSOLE,
@@ -409,6 +417,15 @@ async def _world(
             referral_id=referral.id,
         )
         s.add(repatriation)
+        proposal = MatchProposal(
+            report_id=uuid.UUID(made[0]["id"]),
+            incident_id=incident_id,
+            person_id=klien.id,
+            score=0.7,
+            strength="kuat",
+            reasons=["nama mirip"],
+        )
+        s.add(proposal)
         await s.flush()
         handover = Handover(
             incident_id=incident_id,
@@ -460,6 +477,7 @@ async def _world(
             "placement": str(placement.id),
             "handover": str(handover.id),
             "repatriation": str(repatriation.id),
+            "proposal": str(proposal.id),
         }
 
 
@@ -477,6 +495,7 @@ async def _call(client: httpx.AsyncClient, route: str, world: dict[str, str], ac
     method, path = route.split(" ", 1)
     kind, _, body = POLICY[route]
     url = (path.split("{")[0] + world[kind] + path.split("}", 1)[1]).replace("{ordinal}", "1")
+    url = url.replace("{proposal_id}", world["proposal"])
     params = (
         {"since": NOW.isoformat(), "until": (NOW + timedelta(days=1)).isoformat()}
         if path.endswith("/crews") and method == "GET"

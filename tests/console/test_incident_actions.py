@@ -5,11 +5,14 @@ crews to dispatch by hand come with their distances; the board counts open cases
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from app.services.persons import proposals
 from tests import factories
 from tests.conftest import Actor
 from tests.console.test_session import page_csrf, sign_in
@@ -136,3 +139,56 @@ async def test_the_board_counts_open_cases_per_kecamatan_with_the_nearest_free_c
     assert "Regu 0 · 1.0 km" in row.group(1)
     # The kecamatan with the most urgent cases comes first.
     assert html.index('data-kecamatan="21.71.06"') < html.index('data-kecamatan="21.71.01"')
+
+
+async def test_likely_the_same_person_is_shown_and_confirmed_or_rejected_on_the_page(
+    client: httpx.AsyncClient, app: FastAPI, actors: dict[str, Actor]
+) -> None:
+    op = actors["operator"]
+    nik = "2171060103880007"
+    joko = await post(client, op, "/api/v1/persons", {"name": "Joko Susilo", "nik": nik})
+    other = await post(
+        client,
+        op,
+        "/api/v1/persons",
+        {
+            "name": "Joko Santoso",
+            "sex": "male",
+            "approx_age": 36,
+            "home_region_code": factories.BATAM_VILLAGE,
+        },
+    )
+    body = factories.report(subject={"count": 1, "name": "Joko", "nik": nik, "sex": "male", "approx_age": 37})
+    incident_id = (await post(client, op, "/api/v1/reports", body))["incident_id"]
+    for _ in range(100):
+        await proposals.run(app.state.sessionmaker)
+        listed = (await client.get(f"/api/v1/incidents/{incident_id}/proposals", headers=op.headers)).json()
+        if listed:
+            break
+        await asyncio.sleep(0.1)
+    by_person = {p["person"]["id"]: p for p in listed}
+    assert set(by_person) == {joko["id"], other["id"]}
+    await sign_in(client, "t.operator")
+    page = f"/konsol/insiden/{incident_id}"
+    html = (await client.get(page)).text
+    assert "Kemungkinan orang yang sama" in html and "pasti (NIK sama)" in html and "NIK sama persis" in html
+    assert "2171********0007" in html and nik not in html  # masked on the page
+    csrf = await page_csrf(client, page)
+    sure, unsure = by_person[joko["id"]]["id"], by_person[other["id"]]["id"]
+    r = await client.post(f"{page}/usulan/{sure}/konfirmasi", data={"csrf": "forged"})
+    assert r.status_code == 403
+    r = await client.post(f"{page}/usulan/{unsure}/tolak", data={"csrf": csrf, "reason": "x" * 501})
+    assert r.status_code == 422
+    r = await client.post(f"{page}/usulan/{sure}/konfirmasi", data={"csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"] == page
+    r = await client.post(f"{page}/usulan/{unsure}/tolak", data={"csrf": csrf, "reason": "umur beda"})
+    assert r.status_code == 303, r.text
+    states = {
+        p["person"]["id"]: p["state"]
+        for p in (await client.get(f"/api/v1/incidents/{incident_id}/proposals", headers=op.headers)).json()
+    }
+    assert states == {joko["id"]: "confirmed", other["id"]: "rejected"}
+    subjects = (await client.get(f"/api/v1/incidents/{incident_id}/subjects", headers=op.headers)).json()
+    assert [s["person_id"] for s in subjects] == [joko["id"]]
+    text = (await client.get(page)).text
+    assert "Subjek ditautkan ke klien" in text and "Bukan orang yang sama" in text and "dikonfirmasi" in text

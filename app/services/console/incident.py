@@ -19,9 +19,11 @@ from app.dispatch.lifecycle import OPEN_STATUSES, Stage, Status
 from app.dispatch.referralflow import ANSWERS, CLOSED, ReferralStatus
 from app.models import Agency, Crew, Referral
 from app.schemas.incidents import IncidentDetail
+from app.schemas.persons import ProposalOut
 from app.services import agencies, incidents, referrals, timers
-from app.services.access import Principal
+from app.services.access import TRIAGE, Principal
 from app.services.dispatch import candidates
+from app.services.persons import proposals
 
 _STAMPS = {
     Stage.temu: "found_at",
@@ -61,6 +63,8 @@ class IncidentPage:
     crews: list[HandCandidate]
     # Crew id → name, for the timeline's dispatch reasons (the engine writes crew ids).
     crew_names: dict[str, str]
+    # Likely existing persons proposed when the reports arrived (app/services/persons/proposals.py).
+    proposals: list[ProposalOut]
 
 
 def stages(detail: IncidentDetail) -> list[StageRow]:
@@ -132,6 +136,9 @@ async def incident_page(session: AsyncSession, principal: Principal, incident_id
         can_refer=can_refer,
         crews=crews,
         crew_names=crew_names,
+        proposals=(
+            await proposals.for_incident(session, principal, incident_id) if principal.role in TRIAGE else []
+        ),
     )
 
 

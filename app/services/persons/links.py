@@ -106,10 +106,10 @@ def _candidate(row: Any) -> Candidate:
     )
 
 
-async def candidates(session: AsyncSession, principal: Principal, seen: match.Seen) -> list[Candidate]:
-    """Persons in the caller's reach sharing the NIK, a name key, or the place last seen: one statement,
-    every part of it through an index (a union of bounded id lists, then the rows)."""
-    scope = records.in_scope(Person.region_code, principal)
+async def candidates(session: AsyncSession, reach: str, seen: match.Seen) -> list[Candidate]:
+    """Persons within `reach` (a region code: the caller's) sharing the NIK, a name key, or the place last
+    seen: one statement, every part of it through an index (a union of bounded id lists, then the rows)."""
+    scope = records.in_reach(Person.region_code, reach)
     live = [
         Person.merged_into_id.is_(None),
         Person.anonymised_at.is_(None),
@@ -120,7 +120,7 @@ async def candidates(session: AsyncSession, principal: Principal, seen: match.Se
         parts.append(select(Person.id.label("id")).where(Person.nik == seen.nik, *live))
     keys = names.keys(list(seen.names))
     if keys:
-        key_scope = records.in_scope(PersonKey.region_code, principal)
+        key_scope = records.in_reach(PersonKey.region_code, reach)
         by_name = (
             select(PersonKey.person_id.label("id"))
             .where(PersonKey.key.in_(sorted(keys)), *([key_scope] if key_scope is not None else []))
@@ -167,7 +167,7 @@ async def propose(
     require(principal, TRIAGE, "see match proposals")
     subject = await subjects.get(session, incident, ordinal)
     seen = seen_of_subject(subject, incident)
-    found = await candidates(session, principal, seen)
+    found = await candidates(session, principal.region_code, seen)
     rejected = set(
         await session.scalars(select(MatchRejection.person_id).where(MatchRejection.subject_id == subject.id))
     )

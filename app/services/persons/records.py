@@ -49,7 +49,11 @@ def regency(code: str) -> str:
 
 def in_scope(column: InstrumentedAttribute[str], principal: Principal) -> ColumnElement[bool] | None:
     """Persons' kab/kota within the caller's reach, as SQL an index can use (None: all of Indonesia)."""
-    code = principal.region_code
+    return in_reach(column, principal.region_code)
+
+
+def in_reach(column: InstrumentedAttribute[str], code: str) -> ColumnElement[bool] | None:
+    """Persons' kab/kota within a region code's reach ("" is all of Indonesia)."""
     if not code:
         return None
     if code.count(".") >= 1:

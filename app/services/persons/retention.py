@@ -24,6 +24,7 @@ from app.models import (
     Assessment,
     Incident,
     IncidentSubject,
+    MatchProposal,
     MatchRejection,
     Person,
     PersonCorrection,
@@ -58,7 +59,7 @@ async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: ru
     return done
 
 
-def _ended(
+def ended(
     status: str, completed: datetime | None, acted: datetime | None, updated: datetime
 ) -> datetime | None:
     if Status(status) in OPEN_STATUSES:
@@ -112,7 +113,7 @@ async def _facts(session: AsyncSession, people: Sequence[Person]) -> dict[uuid.U
     )
     for pid, category, status, completed, acted, updated in rows:
         if pid is not None:  # (the filter says so; the column is nullable)
-            cases[pid].append(rules.Case(category, _ended(status, completed, acted, updated)))
+            cases[pid].append(rules.Case(category, ended(status, completed, acted, updated)))
     active = PlacementStatus.active
     placed = set(
         await session.scalars(
@@ -207,6 +208,8 @@ async def anonymise(
         .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),
         update(PersonLink).where(PersonLink.person_id.in_(ids)).values(reasons=[], unlink_reason=None),
         update(MatchRejection).where(MatchRejection.person_id.in_(ids)).values(reason=None),
+        # A proposal's reasons quote names ("Jack ~ Joko Susilo").
+        update(MatchProposal).where(MatchProposal.person_id.in_(ids)).values(reasons=[]),
         update(PersonMerge)
         .where(or_(PersonMerge.kept_id.in_(ids), PersonMerge.absorbed_id.in_(ids)))
         .values(copied={}, reason=None),

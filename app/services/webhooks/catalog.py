@@ -1,5 +1,6 @@
 """The events an agency's endpoint may receive: what happens to the referrals to it, and to the incidents
-referred to it. Internal traffic (offers, crews, notes, 4CT timers) never leaves."""
+referred to it and their people (placements, outcomes). Internal traffic (offers, crews, notes, 4CT timers,
+match proposals) never leaves."""
 
 from __future__ import annotations
 
@@ -24,7 +25,17 @@ INCIDENT_EVENTS = frozenset(
         "incident.reports_added",
     }
 )
-AGENCY_EVENTS = REFERRAL_EVENTS | INCIDENT_EVENTS
+# What happens to the incident's people: where they are placed (a facility an agency runs receives them
+# through a referral to it) and how each path ends.
+PERSON_EVENTS = frozenset(
+    {
+        "placement.admitted",
+        "placement.transferred",
+        "placement.discharged",
+        "subject.outcome_recorded",
+    }
+)
+AGENCY_EVENTS = REFERRAL_EVENTS | INCIDENT_EVENTS | PERSON_EVENTS
 
 
 def invalid_filters(filters: Iterable[str]) -> list[str]:

@@ -14,6 +14,33 @@ from app.reference import regions
 # Keys of an event's data that may leave, by event family.
 _REFERRAL_KEYS = ("status", "before", "reason", "note", "outcome")
 _INCIDENT_KEYS = ("before", "after", "outcome", "into", "reports")
+# A placement or an outcome names the subject by his number in the incident, never by name or person id;
+# the free text of a transfer's reason or a discharge's destination stays home.
+_PERSON_KEYS = (
+    "subject_id",
+    "ordinal",
+    "placement_id",
+    "facility_id",
+    "facility",
+    "unit_id",
+    "unit",
+    "from_placement_id",
+    "from_facility",
+    "from_unit",
+    "reason_label",
+    "destination_region_code",
+    "outcome",
+    "label",
+    "before",
+)
+
+
+def _keys(type_: str) -> tuple[str, ...]:
+    if type_.startswith("referral."):
+        return _REFERRAL_KEYS
+    if type_.startswith(("placement.", "subject.")):
+        return _PERSON_KEYS
+    return _INCIDENT_KEYS
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -65,8 +92,7 @@ def build(
     personal: dict[str, str],
 ) -> str:
     data: dict[str, Any] = {"event_seq": event["seq"], "agency_id": str(agency.id)}
-    keys = _REFERRAL_KEYS if event["type"].startswith("referral.") else _INCIDENT_KEYS
-    change = {k: event["data"][k] for k in keys if k in event["data"]}
+    change = {k: event["data"][k] for k in _keys(event["type"]) if k in event["data"]}
     if change:
         data["change"] = change
     if incident is not None:

@@ -1,0 +1,148 @@
+"""Retention of a closed case's personal data (app/persons/retention.py `case_keep_until` says how long):
+housekeeping anonymises what the reports and notes of every incident whose time is up say of people (the
+reporter's name and phone, the subject's name and NIK, the description and the address, staff notes, and
+the free text its timeline carries), whether or not a person record was made for it. The incident's
+category, places (kelurahan, coordinates, landmark), times, priority and outcomes stay: they are the
+statistics. Logged as an event and an audit entry; stamped, so a second run does nothing.
+
+Safe on every worker at once: the incidents due are claimed with FOR UPDATE SKIP LOCKED; one that has just
+reopened is open again and not touched."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import unit_of_work
+from app.dispatch.lifecycle import OPEN_STATUSES, Status
+from app.facilities.kinds import PlacementStatus
+from app.models import Event, Incident, IncidentNote, IncidentSubject, MatchProposal, Placement, Report
+from app.persons import retention as rules
+from app.services import audit, events
+from app.services.persons.retention import BATCH, MAX_PASSES, ended
+
+# What replaces free text that cannot be empty (a report's description, a note).
+ERASED = "[dihapus: masa simpan data berakhir]"
+# Keys of the timeline's data that hold free text or a person's contact (notes, answers by phone).
+FREE_KEYS = ("text", "note", "contact", "phone", "destination", "answer_note", "decline_reason")
+PURPOSE = "retensi: masa simpan kasus berakhir, data pelapor dan teks bebas dianonimkan"
+ENDED = [s.value for s in Status if s not in OPEN_STATUSES]
+
+
+async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: rules.Policy) -> int:
+    """Anonymises the cases due at `now`; returns how many."""
+    done = 0
+    for _ in range(MAX_PASSES):
+        async with unit_of_work(maker) as session:
+            anonymised, seen = await _pass(session, now, policy)
+        done += anonymised
+        if seen < BATCH:
+            break
+    return done
+
+
+async def _pass(session: AsyncSession, now: datetime, policy: rules.Policy) -> tuple[int, int]:
+    # Nothing that changed more recently than the shortest period can be due.
+    cutoff = rules.add_years(now, -rules.shortest_years(policy))
+    claimed = list(
+        await session.scalars(
+            select(Incident)
+            .where(
+                Incident.anonymised_at.is_(None),
+                Incident.status.in_(ENDED),
+                Incident.updated_at <= cutoff,
+                or_(Incident.retention_review_at.is_(None), Incident.retention_review_at <= now),
+            )
+            .order_by(Incident.updated_at, Incident.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not claimed:
+        return 0, 0
+    placed = set(
+        await session.scalars(
+            select(Placement.incident_id).where(
+                Placement.incident_id.in_([i.id for i in claimed]), Placement.status == PlacementStatus.active
+            )
+        )
+    )
+    done = 0
+    for incident in claimed:
+        until = rules.case_keep_until(
+            policy,
+            incident.category,
+            incident.subject_flags,
+            incident.subject_age,
+            ended(incident.status, incident.completed_at, incident.acted_at, incident.updated_at),
+        )
+        if incident.id in placed or until is None or until > now:
+            # Looked at again when it is due (or in a month, if someone is still placed).
+            incident.retention_review_at = until if until and until > now else now + timedelta(days=30)
+            continue
+        await anonymise(session, incident, now, until)
+        done += 1
+    return done, len(claimed)
+
+
+async def anonymise(session: AsyncSession, incident: Incident, now: datetime, until: datetime) -> None:
+    """Removes what the case's reports, notes, subjects and timeline say of people; keeps the rows."""
+    held = sorted(
+        {
+            f
+            for r in await session.scalars(select(Report).where(Report.incident_id == incident.id))
+            for f in ("reporter_name", "reporter_phone", "subject_name", "subject_nik", "address")
+            if getattr(r, f)
+        }
+        | {"description"}
+    )
+    for statement in (
+        update(Report)
+        .where(Report.incident_id == incident.id)
+        .values(
+            reporter_name=None,
+            reporter_phone=None,
+            subject_name=None,
+            subject_nik=None,
+            address=None,
+            description=ERASED,
+            external_ref=None,
+        ),
+        update(IncidentNote).where(IncidentNote.incident_id == incident.id).values(text=ERASED),
+        # A proposal's reasons quote the names the report gave.
+        update(MatchProposal).where(MatchProposal.incident_id == incident.id).values(reasons=[]),
+        update(IncidentSubject)
+        .where(IncidentSubject.incident_id == incident.id)
+        .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),
+    ):
+        await session.execute(statement, execution_options={"synchronize_session": False})
+    for event in await session.scalars(select(Event).where(Event.incident_id == incident.id)):
+        if any(k in event.data for k in FREE_KEYS):
+            event.data = {k: (ERASED if k in FREE_KEYS and v else v) for k, v in event.data.items()}
+    incident.address = None
+    incident.anonymised_at, incident.retention_review_at = now, None
+    audit.record(
+        session,
+        None,
+        action="erase",
+        entity_type="incident",
+        entity_id=incident.id,
+        fields=held,
+        region_code=incident.region_code,
+        purpose=PURPOSE,
+        actor_name=events.SYSTEM,
+    )
+    events.record(
+        session,
+        "incident.anonymised",
+        actor=events.SYSTEM,
+        incident_id=incident.id,
+        region_code=incident.region_code,
+        data={
+            "category": incident.category,
+            "kept_until": until.isoformat(),
+            "message": "masa simpan kasus berakhir: data pelapor dan teks bebas dianonimkan, statistik tetap",
+        },
+    )

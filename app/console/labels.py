@@ -133,6 +133,8 @@ ERROR_TITLES = (
     N_("Service busy"),
     N_("Not Found"),
     N_("Method Not Allowed"),
+    N_("Payload too large"),
+    N_("Not ready"),
 )
 
 # The API's problem details in English, translated to Indonesian by the catalogue (and back: a detail
@@ -158,6 +160,12 @@ PROBLEMS = (
     N_("Input should be a valid integer, unable to parse string as an integer"),
     N_("Input should be less than or equal to {n}"),
     N_("Input should be greater than or equal to {n}"),
+    # Sent by the middleware (app/api/middleware.py) and by /readyz (app/services/health.py).
+    N_("the request body exceeds {n} bytes"),
+    N_("must not contain control characters; newlines and tabs are fine"),
+    N_("{field}: must not contain control characters; newlines and tabs are fine"),
+    N_("database unreachable or not migrated: {error}"),
+    N_("database at migration {current}, code expects {head}; run `tanggap migrate`"),
 )
 
 CREW_STATUS = {
@@ -182,3 +190,32 @@ CHANNEL = {
     "community": N_("Community reporter"),
     "walk_in": N_("Walk-in"),
 }
+
+AGENCY_KIND = {
+    "police": N_("Police"),
+    "bpbd": N_("Disaster agency (BPBD)"),
+    "rsj": N_("Psychiatric hospital (RSJ)"),
+    "hospital": N_("Hospital"),
+    "puskesmas": N_("Community health centre (Puskesmas)"),
+    "satpol_pp": N_("Public order agency (Satpol PP)"),
+    "dukcapil": N_("Civil registry (Dukcapil)"),
+    "village": N_("Village or kelurahan office"),
+    "ngo": N_("Non-governmental organisation"),
+    "dinas_sosial": N_("Another region's Dinas Sosial"),
+    "other": N_("Other"),
+}
+
+SKILL = {
+    "driver": N_("Driver"),
+    "medic": N_("Medic"),
+    "counsellor": N_("Counsellor"),
+    "female_officer": N_("Female officer"),
+    "body_handling": N_("Body handling"),
+    "social_worker": N_("Social worker"),
+}
+
+CAPABILITY = {"secure_transport": N_("Secure transport"), "stretcher": N_("Stretcher")}
+
+PERSONNEL_KIND = {"trc": N_("TRC staff"), "bko": N_("BKO (seconded)")}
+
+SHIFT_TEMPLATE = {"3x8": N_("3 shifts of 8 hours"), "2x12": N_("2 shifts of 12 hours")}

@@ -36,7 +36,7 @@ test: lint
 ## Screenshots of every console page (Indonesian, 1366x768) into docs/screenshots/ (chromium, PostgreSQL)
 screenshots: install-test
 	TANGGAP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:randomly \
-		"tests/console/test_browser.py::test_no_serious_accessibility_violations_and_screenshots_of_every_page" \
+		"tests/console/test_browser.py::test_no_serious_accessibility_violations_and_screenshots_of_every_page[postgresql]" \
 		tests/console/test_browser_supervisor.py::test_supervisor_pages_accessible_and_operators_refused
 
 ## Benchmarks (PostgreSQL at 127.0.0.1:5432); figures go to bench/results/

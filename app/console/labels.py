@@ -166,6 +166,23 @@ PROBLEMS = (
     N_("{field}: must not contain control characters; newlines and tabs are fine"),
     N_("database unreachable or not migrated: {error}"),
     N_("database at migration {current}, code expects {head}; run `tanggap migrate`"),
+    # The supervisor's pages (app/console/team_routes.py, agency_routes.py, session.py).
+    N_("this page is for supervisors and admins"),
+    N_("your region has no TRC team yet"),
+    N_("team not found in your region"),
+    N_("put at least one person in a group"),
+    N_("check the first day, the days (1-31), the crews per shift (1-6) and the groups"),
+    N_("choose who is replaced and who stands in, and write a reason (at least 3 letters)"),
+    N_(
+        "write a name; BKO personnel need a home unit and a secondment period; the phone number must be valid"
+    ),
+    N_("write the vehicle's name and its seats (1-60)"),
+    N_("write why the vehicle is out of service (at least 3 letters)"),
+    N_("targets are whole minutes, 1 to 43200"),
+    N_("write a name (at least 2 letters), a kind and an area; a contact's phone number must be valid"),
+    N_("write a name (at least 2 letters); a contact's phone number must be valid"),
+    N_("write the rule's name (at least 2 letters), an area, a category and the agency to refer to"),
+    N_("write the rule's name (at least 2 letters)"),
 )
 
 CREW_STATUS = {

@@ -55,6 +55,10 @@ async def test_operators_get_a_403_page_and_no_links_supervisors_get_the_pages(
     csrf = await page_csrf(client)
     refused = await client.post("/konsol/instansi/tambah", data={"csrf": csrf, "name": "Polsek X"})
     assert refused.status_code == 403
+    await client.get("/konsol/bahasa/en")
+    english = await client.get("/konsol/target")
+    assert english.status_code == 403 and "this page is for supervisors and admins" in english.text
+    client.cookies.delete("tanggap_bahasa")
     client.cookies.clear()
     await sign_in(client, "t.supervisor")
     queue = (await client.get("/konsol/antrean")).text

@@ -6,7 +6,7 @@ PORT ?= 8000
 # apt-get needs root: sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-test clean
+.PHONY: run test lint bench install install-test clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: install-test
 ## Install what the tests need, check style and types, and run every test (SQLite and PostgreSQL)
 test: lint
 	$(BIN)/pytest -q
+
+## Screenshots of every console page (Indonesian, 1366x768) into docs/screenshots/ (chromium, PostgreSQL)
+screenshots: install-test
+	TANGGAP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:randomly \
+		"tests/console/test_browser.py::test_no_serious_accessibility_violations_and_screenshots_of_every_page[postgresql]" \
+		tests/console/test_browser_supervisor.py::test_supervisor_pages_accessible_and_operators_refused
 
 ## Benchmarks (PostgreSQL at 127.0.0.1:5432); figures go to bench/results/
 bench: install-test

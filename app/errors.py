@@ -80,7 +80,11 @@ LANGUAGES = ("id", "en")
 def language(request: Request | None) -> str:
     """The language of the request's Accept-Language with the highest q among ours; Indonesian by
     default (no header, only other languages, or `*`)."""
-    raw = request.headers.get("accept-language", "") if request is not None else ""
+    return language_of(request.headers.get("accept-language", "") if request is not None else "")
+
+
+def language_of(raw: str) -> str:
+    """`language` for an Accept-Language value (a middleware has no Request)."""
     best, best_q = "id", -1.0
     for part in raw.split(",")[:20]:
         tag, _, params = part.strip().partition(";")
@@ -104,13 +108,16 @@ def language(request: Request | None) -> str:
 def _tables() -> tuple[dict[str, str], dict[str, str], list[tuple[re.Pattern[str], str, str]]]:
     """English → Indonesian, Indonesian → English, and the templates (pattern, its other side, the
     direction), from the console's catalogue (read once)."""
-    from app.console import i18n  # the console imports this module: read its catalogue when first needed
+    # The console imports this module: read its catalogue when first needed.
+    from app.console import i18n, labels
 
     to_id = i18n.catalogue("id")
     to_en = {v: k for k, v in to_id.items()}
     templates: list[tuple[re.Pattern[str], str, str]] = []
-    for en, id_ in to_id.items():
-        if "{" in en:
+    # Only the problems' templates: the console's others (app/console/reasons.py) are not details.
+    for en in labels.PROBLEMS:
+        id_ = to_id.get(en)
+        if id_ and "{" in en:
             templates.append((_pattern(en), id_, "id"))
             templates.append((_pattern(id_), en, "en"))
     return to_id, to_en, templates

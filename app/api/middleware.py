@@ -14,18 +14,36 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import headers
-from app.errors import PROBLEM
+from app.errors import PROBLEM, language_of, localise
 from app.schemas.common import CONTROL
 
 
-async def send_problem(send: Send, problem: dict[str, object]) -> None:
-    """An application/problem+json answer sent straight from a middleware (before any route runs)."""
+async def send_problem(send: Send, problem: dict[str, object], scope: Scope) -> None:
+    """An application/problem+json answer sent straight from a middleware (before any route runs), its
+    title, detail and messages in the request's Accept-Language like every other problem's."""
+    raw = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+    lang = language_of(raw.decode("latin-1"))
+    problem = {
+        k: localise(v, lang) if k in ("title", "detail") and isinstance(v, str) else v
+        for k, v in problem.items()
+    }
+    errors = problem.get("errors")
+    if isinstance(errors, list):
+        problem["errors"] = [
+            {**e, "message": localise(e["message"], lang)} if isinstance(e, dict) and "message" in e else e
+            for e in errors
+        ]
     body = json.dumps(problem).encode()
     await send(
         {
             "type": "http.response.start",
             "status": problem["status"],
-            "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"content-language", lang.encode()),
+                (b"vary", b"Accept-Language"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -35,7 +53,7 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
         await send_problem(
             send,
             {
@@ -44,6 +62,7 @@ class BodyLimit:
                 "status": 413,
                 "detail": f"the request body exceeds {self.max_bytes} bytes",
             },
+            scope,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -52,7 +71,7 @@ class BodyLimit:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, send)
                 return
         seen = 0
         started = False
@@ -75,7 +94,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
 
 class _TooLarge(HTTPException):
@@ -118,6 +137,7 @@ class Printable:
                 "detail": f"{field}: {message}",
                 "errors": [{"field": field, "message": message, "type": "value_error"}],
             },
+            scope,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

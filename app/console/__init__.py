@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from app.console import i18n, incident_routes, routes
+from app.console import agency_routes, i18n, incident_routes, routes, team_routes
 from app.console.pages import STATIC
 from app.console.session import SignInRequired
 from app.errors import DomainError
@@ -20,6 +20,8 @@ def install(app: FastAPI) -> None:
     app.include_router(routes.root)
     app.include_router(routes.router)
     app.include_router(incident_routes.router)
+    app.include_router(team_routes.router)
+    app.include_router(agency_routes.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     api_handler = app.exception_handlers[DomainError]
 

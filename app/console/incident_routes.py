@@ -8,19 +8,17 @@ swaps the page's article in place). There is no second way to change data."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 
 from app.api.deps import SessionDep
-from app.console import session
-from app.console.pages import render
+from app.console import forms, reasons, session
+from app.console.pages import language, render
 from app.console.session import ConsoleSession
 from app.dispatch.lifecycle import Status
-from app.errors import Forbidden, Unprocessable
+from app.errors import Unprocessable
 from app.reference.categories import CATEGORIES
 from app.schemas.agencies import AnswerOnBehalfIn, CancelIn, ReferIn
 from app.schemas.incidents import IncidentPatch, MergeIn, NoteIn, Outcome, RejectIn
@@ -33,24 +31,10 @@ from app.services.persons import proposals
 
 router = APIRouter(prefix="/konsol", include_in_schema=False)
 Session = Annotated[ConsoleSession, Depends(session.current)]
-M = TypeVar("M", bound=BaseModel)
 
 
-async def _form(request: Request, sess: ConsoleSession) -> dict[str, str]:
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    given = request.headers.get("x-csrf-token") or fields.get("csrf")
-    if not session.csrf_ok(sess.csrf, given):
-        raise Forbidden("token formulir (CSRF) tidak cocok; muat ulang halaman")
-    return fields
-
-
-def _parse(model: type[M], field: str, message: str, build: Callable[[], dict[str, object]]) -> M:
-    """The API's schema applied to the form; a refusal names the form's field, in Indonesian."""
-    try:
-        return model.model_validate(build())
-    except (ValidationError, ValueError):
-        raise Unprocessable(message, field=field) from None
+_form = forms.read
+_parse = forms.parse
 
 
 def _back(incident_id: uuid.UUID) -> RedirectResponse:
@@ -69,7 +53,7 @@ async def incident_page(request: Request, incident_id: uuid.UUID, sess: Session,
         page=page,
         seq=request.app.state.hub.head,
         place_name=console.place_name,
-        named=lambda text: named(str(text), page.crew_names),
+        named=lambda text: reasons.in_words(named(str(text), page.crew_names), language(request)),
         can_triage=detail.status in (Status.received, Status.verified),
         can_dispatch=detail.status in BY_HAND,
         categories=sorted(CATEGORIES.values(), key=lambda c: c.code),

@@ -143,6 +143,8 @@ ERROR_TITLES = (
     N_("Service busy"),
     N_("Not Found"),
     N_("Method Not Allowed"),
+    N_("Payload too large"),
+    N_("Not ready"),
 )
 
 # The API's problem details in English, translated to Indonesian by the catalogue (and back: a detail
@@ -168,6 +170,29 @@ PROBLEMS = (
     N_("Input should be a valid integer, unable to parse string as an integer"),
     N_("Input should be less than or equal to {n}"),
     N_("Input should be greater than or equal to {n}"),
+    # Sent by the middleware (app/api/middleware.py) and by /readyz (app/services/health.py).
+    N_("the request body exceeds {n} bytes"),
+    N_("must not contain control characters; newlines and tabs are fine"),
+    N_("{field}: must not contain control characters; newlines and tabs are fine"),
+    N_("database unreachable or not migrated: {error}"),
+    N_("database at migration {current}, code expects {head}; run `tanggap migrate`"),
+    # The supervisor's pages (app/console/team_routes.py, agency_routes.py, session.py).
+    N_("this page is for supervisors and admins"),
+    N_("your region has no TRC team yet"),
+    N_("team not found in your region"),
+    N_("put at least one person in a group"),
+    N_("check the first day, the days (1-31), the crews per shift (1-6) and the groups"),
+    N_("choose who is replaced and who stands in, and write a reason (at least 3 letters)"),
+    N_(
+        "write a name; BKO personnel need a home unit and a secondment period; the phone number must be valid"
+    ),
+    N_("write the vehicle's name and its seats (1-60)"),
+    N_("write why the vehicle is out of service (at least 3 letters)"),
+    N_("targets are whole minutes, 1 to 43200"),
+    N_("write a name (at least 2 letters), a kind and an area; a contact's phone number must be valid"),
+    N_("write a name (at least 2 letters); a contact's phone number must be valid"),
+    N_("write the rule's name (at least 2 letters), an area, a category and the agency to refer to"),
+    N_("write the rule's name (at least 2 letters)"),
 )
 
 CREW_STATUS = {
@@ -192,3 +217,32 @@ CHANNEL = {
     "community": N_("Community reporter"),
     "walk_in": N_("Walk-in"),
 }
+
+AGENCY_KIND = {
+    "police": N_("Police"),
+    "bpbd": N_("Disaster agency (BPBD)"),
+    "rsj": N_("Psychiatric hospital (RSJ)"),
+    "hospital": N_("Hospital"),
+    "puskesmas": N_("Community health centre (Puskesmas)"),
+    "satpol_pp": N_("Public order agency (Satpol PP)"),
+    "dukcapil": N_("Civil registry (Dukcapil)"),
+    "village": N_("Village or kelurahan office"),
+    "ngo": N_("Non-governmental organisation"),
+    "dinas_sosial": N_("Another region's Dinas Sosial"),
+    "other": N_("Other"),
+}
+
+SKILL = {
+    "driver": N_("Driver"),
+    "medic": N_("Medic"),
+    "counsellor": N_("Counsellor"),
+    "female_officer": N_("Female officer"),
+    "body_handling": N_("Body handling"),
+    "social_worker": N_("Social worker"),
+}
+
+CAPABILITY = {"secure_transport": N_("Secure transport"), "stretcher": N_("Stretcher")}
+
+PERSONNEL_KIND = {"trc": N_("TRC staff"), "bko": N_("BKO (seconded)")}
+
+SHIFT_TEMPLATE = {"3x8": N_("3 shifts of 8 hours"), "2x12": N_("2 shifts of 12 hours")}

@@ -9,11 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.console import i18n, labels
+from app import errors
+from app.console import i18n, labels, reasons
 from app.console.session import ConsoleSession
 from app.reference import regions
 from app.reference.categories import CATEGORIES
@@ -74,6 +76,10 @@ def render(
         "static": static_url,
         "labels": labels,
         "category_label": lambda code: category_label(code, lang),
+        "reason_text": lambda text: reasons.in_words(str(text), lang),
+        # A problem's detail (written in either language) in the page's (app/errors.py).
+        "problem_text": lambda text: errors.localise(str(text), lang),
+        "day_label": lambda day: format_date(day, "EEEE, d MMM", locale=i18n.TAGS[lang].replace("-", "_")),
         "region_label": region_label,
         "region_code": region_code,
         "region_name": region_label(kabkota) if region_code else "Indonesia",

@@ -102,7 +102,7 @@ async def sign_in(request: Request) -> Response:
                 error, status = "Konsol ini untuk operator, supervisor dan admin.", 403
             else:
                 response = RedirectResponse(target, status_code=303)
-                session.start(response, request, settings, user)
+                await session.start(response, request, settings, user)
                 return response
     token = session.pre_token(request)
     response = render(
@@ -119,10 +119,10 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/keluar")
-async def sign_out(request: Request, sess: Session) -> RedirectResponse:
+async def sign_out(request: Request, sess: Session, db: SessionDep) -> RedirectResponse:
     _check_csrf(request, sess, await _form(request))
     response = RedirectResponse("/konsol/masuk", status_code=303)
-    session.end(response)
+    await session.end(response, db, sess)
     return response
 
 

@@ -24,7 +24,7 @@ from app.models.person import (
 from app.models.push import PushMessage, PushSubscription
 from app.models.report import Report
 from app.models.social import SocialPost
-from app.models.user import ApiKey, LoginFailures, Role, UsedTicket, User
+from app.models.user import ApiKey, ConsoleSession, LoginFailures, Role, UsedTicket, User
 from app.models.webhook import (
     InboundMessage,
     InboundSource,
@@ -40,6 +40,7 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "Base",
+    "ConsoleSession",
     "Crew",
     "CrewMember",
     "CrewPosition",

@@ -73,3 +73,17 @@ class UsedTicket(Base):
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConsoleSession(Base):
+    """A console sign-in. The cookie names its row; signing out ends the row, so a copied cookie is dead
+    after sign-out (the cookie alone cannot be recalled)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # Set by signing out, or for every session of an account that is deactivated.
+    ended_at: Mapped[datetime | None]

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock, metrics
 from app.db import PENDING_EVENTS, unit_of_work
-from app.models import CrewPosition, InboundMessage, UsedTicket, WebhookAttempt, WebhookDelivery
+from app.models import (
+    ConsoleSession,
+    CrewPosition,
+    InboundMessage,
+    UsedTicket,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from app.models.base import utcnow
 from app.persons import retention as person_rules
 from app.services import dispatch, idempotency, logins, timers
@@ -105,6 +112,8 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession], retention: Reten
             delete(InboundMessage).where(InboundMessage.received_at < now - INBOUND_MEMORY),
             # A used ticket past its expiry is refused for that reason alone.
             delete(UsedTicket).where(UsedTicket.expires_at < now),
+            # An expired console session is refused for that reason alone, ended or not.
+            delete(ConsoleSession).where(ConsoleSession.expires_at < now),
             delete(CrewPosition).where(CrewPosition.at < now - timedelta(days=retention.position_days)),
             delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old_deliveries)),
             delete(WebhookDelivery).where(WebhookDelivery.id.in_(old_deliveries)),

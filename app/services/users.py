@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import security
 from app.db import lookup
 from app.errors import Conflict, Forbidden, Unauthorized, Unprocessable
-from app.models import Agency, Personnel, Role, User
+from app.models import Agency, ConsoleSession, Personnel, Role, User
+from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.crews import PersonnelPatch
 from app.services import audit, logins, scoped
@@ -86,17 +88,26 @@ async def create_user(
 
 
 async def principal_for_token(
-    engine: AsyncEngine, claims: security.TokenClaims, client_ip: str | None
+    engine: AsyncEngine,
+    claims: security.TokenClaims,
+    client_ip: str | None,
+    *,
+    console_session: uuid.UUID | None = None,
 ) -> Principal | None:
     """The caller of a verified token, if the account is still active at the token's version: one lookup by
     primary key per request, on every worker, so a deactivation or a new password counts at once. Role and
-    region come from the account, not from the token."""
-    row = await lookup(
-        engine,
-        select(User.username, User.role, User.region_code, User.is_active, User.token_version).where(
-            User.id == claims.user_id
-        ),
+    region come from the account, not from the token. A console cookie also names its server-side session,
+    which must not have ended (signed out) or expired: checked in the same lookup."""
+    statement = select(User.username, User.role, User.region_code, User.is_active, User.token_version).where(
+        User.id == claims.user_id
     )
+    if console_session is not None:
+        statement = statement.join(ConsoleSession, ConsoleSession.user_id == User.id).where(
+            ConsoleSession.id == console_session,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.expires_at > utcnow(),
+        )
+    row = await lookup(engine, statement)
     if row is None or not row.is_active or row.token_version != claims.version:
         return None
     return Principal(claims.user_id, row.username, Role(row.role), row.region_code, client_ip=client_ip)
@@ -141,6 +152,7 @@ async def set_active(session: AsyncSession, by: Principal, user_id: uuid.UUID, *
     user.is_active = active
     if not active:
         user.token_version += 1
+        await end_console_sessions(session, user.id)
         await _leave_crews(session, by, user)
     _audit(
         session,
@@ -151,6 +163,27 @@ async def set_active(session: AsyncSession, by: Principal, user_id: uuid.UUID, *
         "akun diaktifkan kembali" if active else "akun dinonaktifkan",
     )
     return user
+
+
+async def start_console_session(session: AsyncSession, user_id: uuid.UUID, expires_at: datetime) -> uuid.UUID:
+    """A console sign-in kept on the server (its id goes into the cookie)."""
+    row = ConsoleSession(user_id=user_id, expires_at=expires_at)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def end_console_sessions(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID | None = None
+) -> None:
+    """Ends one console session of the account (signing out), or all of them (deactivation): a copy of the
+    cookie is refused from the next request on, on every worker."""
+    statement = update(ConsoleSession).where(
+        ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None)
+    )
+    if session_id is not None:
+        statement = statement.where(ConsoleSession.id == session_id)
+    await session.execute(statement.values(ended_at=utcnow()))
 
 
 async def _leave_crews(session: AsyncSession, by: Principal, user: User) -> None:

@@ -95,3 +95,48 @@ def test_a_detail_nobody_translated_is_left_as_written() -> None:
         localise("incident is received; it cannot be closed", "id")
         == "incident is received; it cannot be closed"
     )
+
+
+async def test_problems_sent_outside_the_routers_follow_accept_language(
+    client: httpx.AsyncClient, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body limit and the control-character check (middleware), an unknown path, a wrong method and
+    /readyz answer in Indonesian by default and in English when asked, like the routers' problems."""
+    en = {"Accept-Language": "en"}
+    big = {"description": "x" * 70_000}
+    for headers, title, detail in (
+        ({}, "Isi permintaan terlalu besar", "isi permintaan melebihi"),
+        (en, "Payload too large", "the request body exceeds"),
+    ):
+        r = await client.post("/api/v1/reports", json=big, headers={**actors["operator"].headers, **headers})
+        assert r.status_code == 413 and r.headers["content-language"] == ("en" if headers else "id")
+        assert r.json()["title"] == title and r.json()["detail"].startswith(detail), r.json()
+    for headers, detail in (
+        ({}, "query.q: tidak boleh berisi karakter kendali; baris baru dan tab boleh"),
+        (en, "query.q: must not contain control characters; newlines and tabs are fine"),
+    ):
+        r = await client.get("/api/v1/incidents?q=a%00b", headers=headers)
+        assert r.status_code == 422 and r.json()["detail"] == detail, r.json()
+        assert r.json()["errors"][0]["message"] == detail.split(": ", 1)[1]
+    for path, method, status, title_id, title_en in (
+        ("/api/v1/no-such-thing", "GET", 404, "Tidak ditemukan", "Not Found"),
+        ("/healthz", "DELETE", 405, "Metode tidak diizinkan", "Method Not Allowed"),
+    ):
+        default = await client.request(method, path)
+        english = await client.request(method, path, headers=en)
+        assert default.status_code == english.status_code == status
+        assert (default.json()["title"], english.json()["title"]) == (title_id, title_en)
+        assert default.headers["content-language"] == "id" and english.headers["content-language"] == "en"
+
+    async def not_migrated(maker: object) -> tuple[bool, str]:
+        return False, "database at migration 0019, code expects 0022; run `tanggap migrate`"
+
+    monkeypatch.setattr("app.services.health.ready", not_migrated)
+    default, english = await client.get("/readyz"), await client.get("/readyz", headers=en)
+    assert default.status_code == english.status_code == 503
+    assert default.json()["title"] == "Belum siap" and english.json()["title"] == "Not ready"
+    assert (
+        default.json()["detail"]
+        == "basis data pada migrasi 0019, kode memerlukan 0022; jalankan `tanggap migrate`"
+    )
+    assert english.json()["detail"] == "database at migration 0019, code expects 0022; run `tanggap migrate`"

@@ -3,13 +3,14 @@ it) against a real server on PostgreSQL with the demo data: a call taken by keyb
 supervisor's console within a second; a duplicate call shows the earlier incident before saving and joins
 it in one key; a server stopped and restarted leaves nothing missed and nothing twice on screen; axe-core
 finds no serious or critical violation on any page; screenshots of each page (Indonesian, 1366x768) go to
-tests/console/screenshots/."""
+tests/console/screenshots/, or to the folder TANGGAP_SCREENSHOTS names (`make screenshots`: docs/)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -28,7 +29,15 @@ from tests.servers import Server, tanggap_server
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).parent
 AXE = HERE / "vendor" / "axe-4.14.1.min.js"
-SHOTS = HERE / "screenshots"
+SHOTS = Path(os.environ.get("TANGGAP_SCREENSHOTS") or HERE / "screenshots")
+
+
+def shots() -> Path:
+    """The screenshots' folder, made if missing."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
 SEEDED_VILLAGE = "Lubuk Baja Kota"  # the demo's Batam reports are there (app/seed.py)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium missing: run make install-test")
@@ -185,7 +194,7 @@ async def test_no_serious_accessibility_violations_and_screenshots_of_every_page
 ) -> None:
     if server.database_url.startswith("sqlite"):
         pytest.skip("the pages are the same on both databases: checked and drawn once, on PostgreSQL")
-    SHOTS.mkdir(exist_ok=True)
+    shots()
     # axe is injected by the test, not served: only this context lets a script in past the CSP.
     page = await console(browser, server, "supervisor.batam", bypass_csp=True)
     incident = await page.locator("tr[data-incident]").first.get_attribute("data-incident")

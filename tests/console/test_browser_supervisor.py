@@ -1,0 +1,119 @@
+"""The supervisor's pages in a real browser (chromium) against a real server on PostgreSQL with the demo
+data: axe-core finds no serious violation on any of them (nor on the 403 page an operator gets); a vehicle
+added by keyboard appears without a reload; impossible 4CT targets are refused with the reason shown and
+focused; a cookie copied before signing out no longer opens the console. Screenshots of each page
+(Indonesian, 1366x768) go where test_browser.py puts its own (`shots()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.console.test_browser import AXE, CHROMIUM, browser, console, shots
+from tests.servers import Server, tanggap_server
+
+__all__ = ["browser"]  # the module's browser fixture, shared
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium missing: run make install-test")
+
+PAGES = (
+    ("jadwal", "/konsol/jadwal", "#roster"),
+    ("personel", "/konsol/personel", "#people tr[data-person]"),
+    ("target", "/konsol/target", "#targets"),
+    ("instansi", "/konsol/instansi", "#agencies tr[data-agency]"),
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with tanggap_server("postgresql", tmp_path_factory.mktemp("supervisor")) as s:
+        yield s
+
+
+async def checked(page: Page, name: str) -> None:
+    """No serious or critical axe violation on the page as it is; its screenshot."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{name}: {serious}"
+    await page.screenshot(path=str(shots() / f"{name}.png"))
+
+
+async def test_supervisor_pages_accessible_and_operators_refused(server: Server, browser: Browser) -> None:
+    # axe is injected by the test, not served: only this context lets a script in past the CSP.
+    page = await console(browser, server, "supervisor.batam", bypass_csp=True)
+    for name, path, ready in PAGES:
+        await page.goto(server.base + path)
+        await expect(page.locator(ready).first).to_be_visible()
+        await expect(
+            page.get_by_role(
+                "link",
+                name={
+                    "jadwal": "Jadwal",
+                    "personel": "Personel",
+                    "target": "Target 4CT",
+                    "instansi": "Instansi",
+                }[name],
+            )
+        ).to_have_attribute("aria-current", "page")
+        await checked(page, name)
+    operator = await console(browser, server, "operator.batam", bypass_csp=True)
+    await expect(operator.get_by_role("link", name="Jadwal")).to_have_count(0)
+    response = await operator.goto(server.base + "/konsol/jadwal")
+    assert response is not None and response.status == 403
+    await expect(operator.locator("main h1")).to_have_text("Tidak diizinkan")
+    await checked(operator, "galat-403")
+    await page.context.close()
+    await operator.context.close()
+
+
+async def test_a_vehicle_added_by_keyboard_and_impossible_targets_refused_in_place(
+    server: Server, browser: Browser
+) -> None:
+    page = await console(browser, server, "supervisor.batam")
+    await page.goto(server.base + "/konsol/personel")
+    await page.locator("#vehicle-name").focus()
+    await page.keyboard.type("Ambulans Uji")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("BP 9999 ZZ")
+    await page.keyboard.press("Enter")
+    row = page.locator("#vehicles tr", has_text="Ambulans Uji")
+    await expect(row).to_be_visible()
+    await expect(row).to_contain_text("BP 9999 ZZ")
+    # Out of service with a reason, swapped in place; the connection stayed up (no reload).
+    await row.get_by_label("Beroperasi · alasan berhenti beroperasi").fill("ban bocor")
+    await row.get_by_role("button", name="Tidak beroperasi").click()
+    await expect(page.locator("#vehicles tr", has_text="Ambulans Uji")).to_contain_text("ban bocor")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    await page.goto(server.base + "/konsol/target")
+    await page.locator("#t1_temu").fill("500")
+    await page.locator("#targets-save").click()
+    error = page.locator("#action-error")
+    await expect(error).to_contain_text("temu <= tanggap")
+    await expect(error).to_be_focused()
+    await expect(page.locator("#t1_temu")).to_have_value("500")  # what was typed stays to be corrected
+    await page.reload()
+    await expect(page.locator("#t1_temu")).to_have_value("30")
+    await page.context.close()
+
+
+async def test_a_cookie_copied_before_signing_out_no_longer_opens_the_console(
+    server: Server, browser: Browser
+) -> None:
+    page = await console(browser, server, "supervisor.batam")
+    stolen = [c for c in await page.context.cookies() if c["name"] == "tanggap_konsol"]
+    assert stolen
+    await page.get_by_role("button", name="Keluar").click()
+    await page.wait_for_url("**/konsol/masuk**")
+    thief = await browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
+    await thief.add_cookies(stolen)  # type: ignore[arg-type]
+    other = await thief.new_page()
+    await other.goto(server.base + "/konsol/antrean")
+    await expect(other).to_have_url(f"{server.base}/konsol/masuk?lanjut=/konsol/antrean")
+    await thief.close()
+    await page.context.close()

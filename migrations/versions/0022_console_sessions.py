@@ -1,7 +1,7 @@
 """Console sessions kept on the server: signing out ends the session, so a copied cookie stops working
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-11-30 05:30:00
 """
 

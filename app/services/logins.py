@@ -65,8 +65,10 @@ async def login(
 
 
 def _refuse_locked(seconds: int) -> None:
+    # Whole minutes, rounded up: a 15-minute lock reads "15 menit" from its first second to its 60th-to-last
+    # (it read 16 at first and 15 a second later: two names locked a second apart were told different things).
     raise TooManyRequests(
-        f"terlalu banyak percobaan masuk yang gagal untuk nama ini; coba lagi dalam {seconds // 60 + 1} "
+        f"terlalu banyak percobaan masuk yang gagal untuk nama ini; coba lagi dalam {-(-seconds // 60)} "
         "menit, atau minta admin atau supervisor membuka kuncinya atau mengatur ulang kata sandi",
         retry_after=seconds,
     )

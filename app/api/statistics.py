@@ -21,6 +21,7 @@ from app.schemas.statistics import (
     FourCTDimension,
     IncidentCounts,
     RepeatLocations,
+    SubjectOutcomes,
     Workload,
 )
 from app.services import monthly_report as monthly_service
@@ -159,6 +160,14 @@ async def repeat_locations(
     if format == "json":
         return stat
     return await _file(format, "lokasi-berulang", tables.repeat_locations_table(stat))
+
+
+@router.get("/outcomes", response_model=SubjectOutcomes, responses=problem_responses(401, 403, 404, 422))
+async def subject_outcomes(session: SessionDep, where: Where) -> SubjectOutcomes:
+    """How the span's real cases ended per person: their subjects (klien) by outcome (reunified, shelter,
+    panti, RSJ...; null while open) and category, with how many distinct persons they are. Counts only, no
+    personal data; the repeat persons are in /statistics/repeat-locations."""
+    return await recurrence.subject_outcomes(session, where)
 
 
 @router.get("/workload", response_model=Workload, responses=_errors)

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from app.schemas.common import Out
 
 Dimension = Literal[
@@ -120,6 +122,32 @@ class RepeatLocations(Out):
     places: int
     rows: list[RepeatLocation]
     repeat_persons: list[RepeatPerson]
+    # How many persons are subjects of two or more of the span's real cases (all of them, not only the
+    # `limit` listed), and how many of them have 2, 3, 4, or 5 or more ("5+").
+    repeat_persons_count: int = 0
+    repeat_persons_by_cases: dict[str, int] = Field(default_factory=dict)
+
+
+class OutcomeRow(Out):
+    """Subjects of the span's real cases with one outcome (null: no outcome yet) in one category: how many,
+    and how many distinct persons they are (subjects not yet linked to a person are not persons)."""
+
+    category: str
+    category_label: str | None
+    outcome: str | None
+    outcome_label: str | None
+    subjects: int
+    persons: int
+
+
+class SubjectOutcomes(Out):
+    region: str
+    since: datetime
+    until: datetime
+    subjects: int
+    persons: int
+    by_outcome: dict[str, int]
+    rows: list[OutcomeRow]
 
 
 class ShiftWorkload(Out):

@@ -7,7 +7,10 @@ place is a kelurahan and a ~100 m cell or its landmark, a person is an id to ope
   by where in it: the ~110 m cell of the coordinates (3 decimals) when the report had them, else the landmark
   as typed (case and spaces folded), else the kelurahan alone. The places with at least `minimum` cases, the
   busiest first: a crossroads where the same ODGJ is reported every week, a market where children beg.
-- Repeat persons: persons (klien) who are subjects of at least two of the span's incidents.
+- Repeat persons: persons (klien) who are subjects of at least two of the span's incidents; the busiest
+  listed (ids to open, audited), all of them counted.
+- Outcomes per person: the subjects of the span's real cases by how their path ended (app/persons/status.py
+  SubjectOutcome) and category, with the distinct persons they are. Counts only.
 - Workload: every crew shift of the region's teams that overlaps the span, with its offers by how they ended,
   the incidents it took, and how long it was busy (from accepting to release, or to the end of the shift or
   now while it still holds the case) against the length of the shift.
@@ -27,12 +30,16 @@ from app.db import plan_with_values
 from app.errors import Unprocessable
 from app.models import Crew, Incident, IncidentSubject, Offer, Team
 from app.models.base import utcnow
+from app.persons.status import OUTCOME_LABELS, SubjectOutcome
 from app.reference import regions
+from app.reference.categories import CATEGORIES
 from app.schemas.statistics import (
+    OutcomeRow,
     RepeatLocation,
     RepeatLocations,
     RepeatPerson,
     ShiftWorkload,
+    SubjectOutcomes,
     Workload,
 )
 from app.services.access import in_region
@@ -141,6 +148,7 @@ async def repeat_locations(
             )
         )
     persons = await _repeat_persons(session, where, limit)
+    by_cases = await _repeat_persons_by_cases(session, where)
     return RepeatLocations(
         region=where.region,
         since=where.since,
@@ -149,6 +157,76 @@ async def repeat_locations(
         places=len(repeated),
         rows=rows,
         repeat_persons=persons,
+        repeat_persons_count=sum(by_cases.values()),
+        repeat_persons_by_cases=by_cases,
+    )
+
+
+async def _repeat_persons_by_cases(session: AsyncSession, where: Scope) -> dict[str, int]:
+    """How many persons have 2, 3, 4, 5+ of the span's real cases (one query, grouped twice)."""
+    n = func.count(func.distinct(IncidentSubject.incident_id)).label("n")
+    per_person = (
+        select(IncidentSubject.person_id, n)
+        .join(Incident, Incident.id == IncidentSubject.incident_id)
+        .where(IncidentSubject.person_id.is_not(None), *_real_cases(where))
+        .group_by(IncidentSubject.person_id)
+        .having(n >= 2)
+        .subquery()
+    )
+    out: Counter[str] = Counter()
+    for cases, persons in await session.execute(
+        select(per_person.c.n, func.count()).group_by(per_person.c.n)
+    ):
+        out["5+" if cases >= 5 else str(cases)] += persons
+    return dict(sorted(out.items()))
+
+
+async def subject_outcomes(session: AsyncSession, where: Scope) -> SubjectOutcomes:
+    """The span's real cases' subjects by outcome and category, with the distinct persons among them."""
+    q = (
+        select(
+            Incident.category,
+            IncidentSubject.outcome,
+            func.count(IncidentSubject.id),
+            func.count(func.distinct(IncidentSubject.person_id)),
+        )
+        .join(Incident, Incident.id == IncidentSubject.incident_id)
+        .where(*_real_cases(where))
+        .group_by(Incident.category, IncidentSubject.outcome)
+    )
+    await plan_with_values(session)
+    rows = []
+    by_outcome: Counter[str] = Counter()
+    for category, outcome, subjects, persons in await session.execute(q):
+        known_outcome = outcome in {o.value for o in SubjectOutcome}
+        label = OUTCOME_LABELS.get(SubjectOutcome(outcome)) if outcome and known_outcome else None
+        known = CATEGORIES.get(category)
+        rows.append(
+            OutcomeRow(
+                category=category,
+                category_label=known.name_id if known else None,
+                outcome=outcome,
+                outcome_label=label,
+                subjects=subjects,
+                persons=persons,
+            )
+        )
+        by_outcome[outcome or "open"] += subjects
+    rows.sort(key=lambda r: (r.category, r.outcome is None, r.outcome or ""))
+    # Distinct persons over the whole span (a person may have several categories or outcomes).
+    total_persons = await session.scalar(
+        select(func.count(func.distinct(IncidentSubject.person_id)))
+        .join(Incident, Incident.id == IncidentSubject.incident_id)
+        .where(*_real_cases(where))
+    )
+    return SubjectOutcomes(
+        region=where.region,
+        since=where.since,
+        until=where.until,
+        subjects=sum(r.subjects for r in rows),
+        persons=int(total_persons or 0),
+        by_outcome=dict(sorted(by_outcome.items())),
+        rows=rows,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
@@ -180,3 +181,52 @@ async def test_who_may_read_repeats_and_workload(
         assert r.status_code == 200 and r.json()["rows"] == []  # Batam's own: nothing there
     r = await _get(client, actors["admin"], "repeat-locations", minimum=1)
     assert r.status_code == 422 and "minimum" in r.text
+
+
+async def test_repeat_persons_counted_and_outcomes_per_person(
+    client: httpx.AsyncClient,
+    actors: dict[str, Actor],
+    db: async_sessionmaker[AsyncSession],
+    dataset: dict[str, Any],
+) -> None:
+    cell, market = dataset["cell"], dataset["market"]
+    other = Person(id=uuid.uuid4(), region_code="52.71")
+    async with unit_of_work(db) as session:
+        session.add(other)
+        await session.flush()
+        alone = (
+            await session.execute(select(Incident.id).where(Incident.region_code == "52.71.02.1001"))
+        ).scalar_one()
+        session.add_all(
+            [
+                IncidentSubject(incident_id=cell[1].id, ordinal=1, person_id=other.id, outcome="reunified"),
+                IncidentSubject(incident_id=market[0].id, ordinal=1, person_id=other.id, outcome="shelter"),
+                IncidentSubject(incident_id=alone, ordinal=1, person_id=other.id, outcome="reunified"),
+                # Not (yet) a person: a subject, not a person.
+                IncidentSubject(incident_id=cell[2].id, ordinal=1, outcome="rsj"),
+                # The rejected case's subject does not count.
+                IncidentSubject(incident_id=market[2].id, ordinal=1, person_id=other.id, outcome="refused"),
+            ]
+        )
+    body = (await _get(client, actors["admin"], "repeat-locations", region="52.71", month="2026-10")).json()
+    assert body["repeat_persons_count"] == 2
+    assert body["repeat_persons_by_cases"] == {"2": 1, "3": 1}
+    r = await _get(client, actors["admin"], "outcomes", region="52.71", month="2026-10")
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["subjects"], out["persons"]) == (6, 2)
+    assert out["by_outcome"] == {"open": 2, "reunified": 2, "rsj": 1, "shelter": 1}
+    rows = {(row["category"], row["outcome"]): (row["subjects"], row["persons"]) for row in out["rows"]}
+    assert rows == {
+        ("GEL", "rsj"): (1, 0),
+        ("ODGJ", "reunified"): (2, 1),
+        ("ODGJ", "shelter"): (1, 1),
+        ("ODGJ", None): (2, 1),
+    }
+    labels = {row["outcome"]: row["outcome_label"] for row in out["rows"]}
+    assert labels["reunified"] == "dikembalikan ke keluarga" and labels[None] is None
+    # The region's supervisors and admins only; another region is not found.
+    for who in ("operator", "crew", "agency", "reporter"):
+        assert (await _get(client, actors[who], "outcomes")).status_code == 403, who
+    for who in ("supervisor", "operator"):
+        assert (await _get(client, actors[who], "outcomes", region="52.71")).status_code == 404, who

@@ -18,9 +18,11 @@ from functools import lru_cache
 from app.triage.features import analyse as words_of
 from app.triage.notcase import NOT_A_CASE
 
-_CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik|pelajar)"
+_CHILD = r"(anak|bayi|balita|murid|siswa|siswi|remaja|putri|putra|adik|pelajar|santri|santriwati|smp|sma|smk)"
 _ELDER = r"(nenek|kakek|lansia|lanjut usia|orang tua renta|tua renta|jompo)"
-_GAP = r"(?:[^|]{0,40}?)"  # up to a few words, within the sentence
+_GAP = r"(?:[^|]{0,40}?)"
+# An old person named by "tua" after a person word ("pakcik tua", "perempuan tua", Madurese "oreng toa lake'").
+_OLD = r"(?:(?:laki|lelaki|perempuan|pakcik|makcik|pria|wanita|kakek|nenek) (?:tua|renta|sepuh)|orang tua (?:laki|perempuan))"  # up to a few words, within the sentence
 _KID = r"(anak|remaja|siswa|siswi|bocah|pelajar)"
 # A child's own age, said outright: up to four years (or months) is a small child (ABT), not a school child.
 _SMALL_AGE = r"(?:[1-4]|satu|dua|tiga|empat|setahun) (?:tahun|bulan)|(?:[5-9]|1[0-1]) bulan|setahun"
@@ -29,11 +31,11 @@ _CARER = r"(orang tua|ibu|bapak|ayah|pengasuh|keluarga|nenek|kakek)"
 _GONE = (
     r"(pergi|merantau|dipenjara|ditahan|meninggal|wafat|cerai|kawin lagi|menikah lagi|entah ke ?mana|"
     r"tidak (diketahui|jelas|pulang|ada kabar)|jadi (tkw|tki|pmi)|kerja ke|(ke|ka) (malaysia|luar negeri|luar kota)|"
-    r"minggat|kabur|sakit jiwa|gangguan jiwa)"
+    r"minggat|kabur|sakit jiwa|gangguan jiwa|_gangguan jiwa|_gila|_odgj|(sudah )?tidak ada lagi|sudah tidak ada)"
 )
 # A child who is the subject, not carried or brought along by an adult ("ibu gendong bayi mengemis").
 _OWN_KID = (
-    r"(?:^|\| )(?:(?!\b(?:bawa|membawa|gendong|menggendong|ajak|mengajak|bersama)\b)[^|])*?"
+    r"(?:^|\| )(?:(?!\b(?:bawa|membawa|gendong|menggendong|ajak|mengajak|bersama|punya|dengan)\b)[^|])*?"
     r"\b(anak|remaja|siswa|siswi|pelajar)\b"
 )
 _STREET = (
@@ -54,7 +56,10 @@ _HIT = (
 )
 _BY = r"(suami\w*|istri\w*|pacar\w*|mantan\w*|majikan\w*|menantu\w*|cucu\w*|preman|mandor|pemilik kos|orang tidak dikenal)"
 _NOT_PARENT = r"(?:(?!\b(?:orang tua|ibu|bapak|ayah|pelaku|tersangka)\w*\b)[^|]){0,50}?"
-_WIDE = r"(?:[^|]{0,70}?)"  # the rest of a long sentence: "anak ... ditemukan berjalan sendirian"
+_WIDE = r"(?:[^|]{0,70}?)"
+# A girl who may be married off or pregnant under age, and the words between that must not name a grown woman.
+_GIRL = r"(anak|siswi|remaja|pelajar|gadis|putri|santriwati|smp|sma|smk)"
+_NOT_MOTHER = r"(?:(?!\b(?:orang tua|ibu|bapak|ayah|istri|mama|emak|pelaku|tersangka)\w*\b)[^|]){0,50}?"  # the rest of a long sentence: "anak ... ditemukan berjalan sendirian"
 
 CATEGORY: dict[str, list[tuple[int, str]]] = {
     "PASUNG": [
@@ -79,6 +84,10 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             rf"\b(temu|ditemukan|terdampar|terapung|mengapung|hanyut|tersangkut){_GAP}\b(meninggal|mati|mayat)",
         ),
         (3, r"\b(orang|pria|wanita|laki|perempuan|bayi) (meninggal|mati|tewas)\b"),
+        (
+            3,
+            r"\b(ditemukan|temukan|menemukan)\b[^|]{0,20}\b(sudah tidak ada|sudah meninggal|sudah mati|dalam keadaan (meninggal|mati|kaku))",
+        ),
         (2, r"\b(membusuk|sudah bau|mambu|sudah kaku|pemakaman|pemulasaraan|dimakamkan)\b"),
         (1, r"\binnalillahi?\b"),
     ],
@@ -104,16 +113,29 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, rf"\b(bingung|kebingungan|linglung|tersesat|lupa){_GAP}\b(alamat|pulang|arah|rumah|nama|mana)"),
         (
             2,
-            r"\b(tidak (bisa|dapat) pulang|kehabisan (uang|ongkos|bekal)|tidak punya (uang|ongkos|duit)|dompet\w* (hilang|dicopet)|tidak ada duit)\b",
+            r"\b(dicopet|(uang|duit)\w* (sudah )?habis|tidak (bisa|dapat) pulang|kehabisan (uang|ongkos|bekal)|tidak punya (uang|ongkos|duit)|dompet\w* (hilang|dicopet)|tidak ada duit)\b",
         ),
         (1, r"\b(terlantar|sendirian|tidak ada yang (kenal|nolong|menolong|jaga|merawat))\b"),
+        # turned out by kin, set down by a bus or ship, robbed on the way: an adult with nowhere to go
+        (
+            2,
+            r"\bdiusir\b[^|]{0,15}\b(suami|istri|anak|menantu|mantu|mertua|keluarga|majikan|kakak|adik)\w*|\btidak (tahu|tau|hafal|ingat) (alamat|jalan pulang|nomor|rumah)\w*|\btidak (punya|ada) (keluarga|saudara)\b",
+        ),
+        (
+            3,
+            r"\b(diturunkan|diturunin|ditinggal) (dari |oleh )?(travel|bus|bis|mobil|truk|kapal|feri|kernet|sopir)\b|\bdompet\w* (hilang|dicopet|dicuri|dirampas)\b[^|]{0,60}\b(pulang|ongkos|uang|kapal|bus|terminal|pelabuhan)|\b(turun|tiba) (dari )?(kapal|feri|bus|kereta)\b[^|]{0,60}\b(dompet|tidak punya (uang|ongkos)|kehabisan)",
+        ),
     ],
     "LUT": [
         (
             3,
             rf"\b{_ELDER}\b{_GAP}\b(sendirian|terlantar|ditinggal|tidak ada (anak|keluarga)|tidak punya (anak|keluarga|rumah)|tidur di|tunawisma|emperan|pikun)",
         ),
-        (2, rf"\b{_ELDER}\b"),
+        (2, rf"\b{_ELDER}\b|\b{_OLD}\b"),
+        (
+            3,
+            rf"\b{_OLD}\b{_GAP}\b(sendirian|terlantar|ditinggal|tidak ada (anak|keluarga|rumah)|tidak punya (anak|keluarga|rumah)|tidur di|tunawisma|emperan|pikun)",
+        ),
         (2, r"\busia (6|7|8|9)\d\b|\b(6|7|8|9)\d tahun\b"),
     ],
     "GEL": [
@@ -205,7 +227,7 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
         (
             3,
-            rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar)",
+            rf"\b{_CHILD}\b{_GAP}\b(dipukul\w*|dianiaya|disiksa|disundut|dicambuk|dera|didera|ditempeleng|dikeplak\w*|lebam|memar|cabul\w*|pencabulan|kekerasan seksual|pelecehan|diperkosa|dipenthung|cambuk|luka bakar|{_HIT[1:-1]})",
         ),
         (
             3,
@@ -214,11 +236,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\b(bapak|ibu|ayah|pacar ibu)\w* tiri\b"),
         (
             3,
-            r"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera|disundut) (oleh |sama )?(ayah|bapak|ibu|ortu|orang tua|paman|om|tante|majikan)\w*",
+            rf"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera|disundut|{_HIT[1:-1]}) (oleh |sama |ku )?(ayah|bapak|ibu|ortu|orang tua|paman|om|tante|majikan)\w*",
         ),
         (
             3,
-            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|dipaksa|kerja angkat|(disuruh|suruh|dikon|dipaksa) (kerja|bekerja|jaga|jualan|ngemis|mengemis|ngamen|mengamen|menikah|kawin))",
+            rf"\b{_KID}\b{_GAP}\b(dipekerjakan|dipaksa|kerja angkat|(disuruh|suruh|dikon|dipaksa) (kerja|bekerja|jaga|jualan|ngemis|mengemis|ngamen|mengamen))",
         ),
     ],
     "ABH": [
@@ -237,7 +259,7 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     "ADK": [
         (
             3,
-            rf"\b{_CHILD}\b{_GAP}\b(disabilitas|tunanetra|lumpuh|tidak bisa (jalan|bicara)|cacat|luar biasa|slb)",
+            rf"\b{_CHILD}\b{_GAP}\b(disabilitas|tunanetra|tunarungu|tunawicara|tunagrahita|lumpuh|tidak bisa (jalan|bicara)|cacat|luar biasa|slb|cerebral palsy|down syndrome|autis\w*|hidrosefalus|kursi roda|terapi)",
         ),
     ],
     "KTK": [
@@ -271,7 +293,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             3,
             r"\b(dipaksa|disuruh) (melayani|menemani|nemani|layan)|\b(eksploitasi|penyelundupan|diselundupkan|penampungan gelap|dilarang pulang)\b|\btidak boleh (keluar|pulang)\b",
         ),
-        (3, r"\b(curiga|diduga|katanya|korban) dijual\b|\b(paspor|dokumen|hp)\w* (ditahan|disita|ditangkap)"),
+        (3, r"\b(curiga|diduga|katanya|korban) dijual\b"),
+        (2, r"\b(paspor|dokumen|hp)\w* (ditahan|disita|ditangkap)"),
         (
             2,
             r"\b(calo|agen|sponsor|makelar|penampungan)\b[^|]{0,60}\b(disekap|dikurung|ditahan|tidak digaji|utang|tebusan|disita)",
@@ -281,9 +304,13 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
         (
             3,
-            r"\b(dijanjikan kerja|ditipu (calo|agen)|tipu agen|agen kerja|calo kerja|kena tipu agen|dipulangkan dari)\b",
+            r"\b(dijanjikan kerja|ditipu (calo|agen)|tipu agen|agen kerja|calo kerja|kena tipu agen|abk)\b|\bdipulangkan dari (?!(rs|rsud|rsj|rumah sakit|puskesmas|panti|klinik)\b)|\b(kabur|lari|melarikan diri) dari majikan",
         ),
         (2, r"\b(calo|agen|kena tipu|majikan|malaysia|singapore|singapura|arab saudi|taiwan|hongkong)\b"),
+        (
+            3,
+            r"\b(buruh|pekerja|kuli|tukang|karyawan)\w*\b[^|]{0,40}\b(tidak (dibayar|digaji)|ditelantarkan|gaji\w* (tidak|belum) dibayar|upah\w* (tidak|belum) dibayar)",
+        ),
     ],
     "FM": [
         (
@@ -297,6 +324,14 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (
             2,
             r"\b(listrik|air bersih|tidak mampu|miskin|jamban|mck|beras|sembako|makan seadanya|kurang gizi)\b",
+        ),
+        (
+            3,
+            r"\b(makan (sekali|satu kali) sehari|(belum|tidak|tidak pernah) (terdaftar|dapat|menerima|tersentuh) (bansos|pkh|blt|bpnt)|rumah (triplek|papan|bilik|geribik|gedek))\b",
+        ),
+        (
+            2,
+            r"\b(tinggal|hidup)\w* di (gubuk|bedeng|kontrakan sempit)\b|\b(buruh (tani|harian|serabutan|cuci)|serabutan|kerja serabutan|kurang mampu|tidak (bisa|mampu) (bekerja|kerja))\b",
         ),
     ],
     "KBA": [
@@ -312,25 +347,60 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b")
     ],
     "PD": [
-        (3, r"\b(disabilitas|difabel|tunanetra|tuna netra|tuna daksa|tunadaksa|tuli|wisu|bisu|netra)\b"),
+        (
+            3,
+            r"\b(disabilitas|difabel|tunanetra|tuna netra|tuna daksa|tunadaksa|tuli|wisu|bisu|netra|tunarungu|tunawicara|tunagrahita|buta)\b",
+        ),
         (2, r"\b(kursi roda|lumpuh)\b"),
     ],
-    "TS": [(3, r"\b(psk|prostitusi|open bo|mangkal|wanita malam)\b")],
-    "PEMU": [(2, r"\b(pemulung|mulung|memulung|tpa)\b")],
-    "PRSE": [(2, r"\bjanda\b")],
-    "ODHA": [(3, r"\b(odha|hiv|aids|arv)\b")],
-    "KBSP": [(2, r"\b(konflik berat|keluarga dengan konflik)\b")],
+    "TS": [
+        (
+            3,
+            r"\b(psk|prostitusi|open bo|mangkal|wanita malam|pekerja seks|(jualan|menjual|jual) diri|remang remang)\b",
+        )
+    ],
+    "PEMU": [(3, r"\b(pemulung|memulung)\b"), (2, r"\b(mulung|tpa|tps|barang bekas|rongsok\w*)\b")],
+    # a poor woman heading a household alone: a widow or a wife left with the children
+    "PRSE": [
+        (2, r"\bjanda\b"),
+        (
+            3,
+            rf"\bjanda\b{_WIDE}\b(anak|balita|bayi)\w*|\b(anak|balita|bayi)\w*{_WIDE}\bjanda\b|\b(ditinggal\w*|dicerai\w*|ditelantarkan) (oleh )?suami\w*|\b(orang tua tunggal|single mom|ibu tunggal|kepala keluarga perempuan)\b",
+        ),
+    ],
+    "ODHA": [(3, r"\b(odha|hiv|aids|arv|positif hiv)\b")],
+    "KBSP": [
+        (
+            2,
+            r"\b(konflik berat|keluarga dengan konflik|bertengkar|pertengkaran|cekcok|ribut terus|psikososial|broken home)\b",
+        ),
+        (2, r"\b(mengancam|ancam|ingin|mau|percobaan) bunuh diri\b"),
+    ],
+    # a child married off or pregnant under age (the labelling choice of tests/triage/data/README.md)
+    "AMPK": [
+        (
+            3,
+            rf"\b{_GIRL}\b{_NOT_MOTHER}\b(dinikahkan|dikawinkan|nikah siri|dinikahi|hamil)\b|\b(pernikahan|perkawinan|nikah|kawin) (anak|dini|di bawah umur)\b",
+        ),
+    ],
+    # a former prisoner with nowhere to go
+    "BWBLP": [
+        (
+            3,
+            r"\b(bekas|mantan|eks) (napi|narapidana|warga binaan|tahanan)\b|\b(baru )?(bebas|keluar) (dari )?(penjara|lapas|rutan|lp)\b",
+        ),
+    ],
 }
 
 # Words that name a case outright: denied ("bukan ODGJ", "tidak ada mayat") they make the post a denial.
 _DENIABLE_WORDS = (
     "odgj gila stres gelandangan gepeng tunawisma pengemis pengamen terlantar pasung dipasung dirantai "
-    "mayat jenazah penculikan ngemis"
+    "mayat jenazah penculikan ngemis jalanan anjal"
 )
 DENIABLE = _DENIABLE_WORDS.split()
 
 # Signs that someone needs help now: they count against "not a case".
-HELP = r"\b(tolong|mohon|minta (tolong|bantuan|dievakuasi|dibawa)|segera|butuh bantuan|kasihan|(siapa|ada (yang|yg)) (yang )?kenal|pelapor|melaporkan|melapor|lapor)\b"
+HELP = r"\b(tolong|mohon|minta (tolong|bantuan|dievakuasi|dibawa)|(minta|meminta|mohon|butuh|perlu|membutuhkan) (pendampingan|pendamping|peksos|pekerja sosial)|segera|butuh bantuan|kasihan|(siapa|ada (yang|yg)) (yang )?kenal|pelapor|melaporkan|melapor|lapor)\b"
 
 FLAG: dict[str, str] = {
     "agitated": r"\b(ngamuk|mengamuk|amuk|lempar\w*|melempar\w*|mbalangi|bawa (parang|pisau|golok|kayu|batu|pentungan|sajam)|membawa (parang|pisau|golok|kayu|sajam)|memukul|mukul|mengancam|ancam|kejar\w*|mecah\w*|memecahkan|merusak|ngrusak|obrak abrik|menyerang|serang|pentungan|membahayakan|bahaya)\b",
@@ -386,6 +456,12 @@ _KIN_DEATH = re.compile(
     r"(?: sudah| telah)?) "
     r"(meninggal|wafat|mati)\b"
 )
+# Likewise a parent's mental illness when the post is about the child ("ibunya sakit jiwa, balitanya dibiarkan
+# main sendiri"): the parent is why the child is neglected, not the subject. Only when a child is in the post.
+_PARENT_ILL = re.compile(
+    r"\b((?:orang tua|ibu|bapak|ayah)(?:nya|ne|na|e| dia)(?: sudah| juga)?) (gangguan jiwa|gila|odgj)\b"
+)
+_SMALL_CHILD = re.compile(r"\b(bayi|balita|anak|anak anak)\b")
 
 
 def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, bool]:
@@ -393,6 +469,8 @@ def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, boo
     whether any was denied. "tidak ada keluarga" stays as it is: it is what the reporter saw."""
     masked = [("_" + t if n and t in _DENIABLE else t) for t, n in zip(toks, neg, strict=True)]
     text = _KIN_DEATH.sub(r"\1 _\2", " ".join(masked))
+    if _SMALL_CHILD.search(text):
+        text = _PARENT_ILL.sub(r"\1 _\2", text)
     return text, any(m.startswith("_") for m in masked)
 
 

@@ -1,7 +1,8 @@
 """How well the triage does on a labelled set, beside the naive first-keyword baseline (baseline.py):
 
-    python -m app.triage.evaluate            # the frozen test part: the figures that count
+    python -m app.triage.evaluate            # the frozen test part (test3.jsonl): the figures that count
     python -m app.triage.evaluate --dev      # the train part, 5-fold cross-validated (a model per fold)
+    python -m app.triage.evaluate --dev tests/triage/data/test2.jsonl   # the development part, likewise
     python -m app.triage.evaluate --dev tests/triage/data/train2.jsonl   # another training file, likewise
     python -m app.triage.evaluate --old      # tests/triage/posts.jsonl, the first (optimistic) set
     python -m app.triage.evaluate FILE [--misses]
@@ -142,7 +143,7 @@ def cross_validate(path: Path = dataset.TRAIN, folds: int = FOLDS) -> Scores:
     from app.triage import train
 
     rows = dataset.load(path)
-    extra = [r for p in train.SOURCES if p != path for r in dataset.load(p)]
+    extra = [r for p in train.SOURCES if p.resolve() != path.resolve() for r in dataset.load(p)]
     order = list(range(len(rows)))
     random.Random(5).shuffle(order)  # noqa: S311 (folds, not secrets)
     got: dict[int, Suggestion] = {}

@@ -11,7 +11,7 @@ from app.triage.negation import denied
 from app.triage.text import BREAK, stem, tokens
 
 # Bump when the features change: a model trained on other features is refused (app/triage/model.py).
-VERSION = 3  # 3: violence, spouses, sleeping rough and trafficking words normalised (app/triage/variants.py)
+VERSION = 4  # 4: Madurese, Sundanese, Sasak and Banjar words; cues for rare categories (session 10)
 
 
 @lru_cache(maxsize=1024)

@@ -19,9 +19,9 @@ REASONS: dict[str, str] = {
 # Who takes a case off the TRC's hands. A clinic or hospital is first aid, not the end of the case: a found baby
 # or an unknown man "sudah dibawa ke puskesmas" still needs his identity, family and a place (_FIRST_AID).
 # Not the police: a child or a victim the police take in is where the social case begins (ABH, KTK, TRAF).
-_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|bpbd|keluarga\w*|rsj|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
+_ACTOR = r"(trc|dinsos|dinas sosial|petugas|satpol|tagana|bpbd|keluarga\w*(?! (belum|tidak))|orang tua\w*|peksos|rsj|rsjd|rumah singgah|shelter|panti|rumah aman|rumah perlindungan|pengawasan)"
 _FIRST_AID = r"(puskesmas|rsud|rsd|rumah sakit|klinik|igd)"
-_DONE = r"(dibawa|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
+_DONE = r"(dirujuk|didampingi|diangkut|dijemput|dievakuasi|ditangani|dirawat|dimakamkan|diantar|dijangkau|dilepas|dipulangkan|diserahkan|dikuburkan|digawa)"
 
 NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     "SUDAH_DITANGANI": [
@@ -29,7 +29,7 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b{_ACTOR}\b[^|]{{0,40}}\b(sudah|telah)\b[^|]{{0,20}}\b{_DONE}"),
         (
             3,
-            r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle)\b",
+            r"\b(laporan bisa ditutup|tidak perlu lapor lagi|sudah di (shelter|rumah singgah|rsj|panti|rumah aman)|ketemu keluarga\w*|teridentifikasi|sudah aman|sudah bebas|kini sudah|sudah dijemput|sudah settle|dah settle|laporan (sudah )?(di)?tutup|ditutup|duplikat|laporan ganda|sudah ditindaklanjuti)\b",
         ),
         (1, rf"\b(sudah|telah)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_FIRST_AID}"),
         (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
@@ -39,13 +39,18 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     "BERITA": [
         (
             3,
-            r"\b(webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b",
+            r"\b(disemayamkan|rumah duka|tutup usia|berpulang|webinar|seminar|sosialisasi|pelatihan|workshop|pameran|via zoom|resmikan|diresmikan|meresmikan|salurkan|menyalurkan|penghargaan|lantik|pelantikan|targetkan|kisah inspiratif|data bps)\b",
         ),
         (
             2,
             r"\b(hari [a-z ]{3,30} (sedunia|nasional|internasional)|sepanjang \d{4}|\d+ persen|tahun ini|pekan lalu|kemensos|bp2mi|pemprov|kadinsos|gelar|menggelar|tidak berpotensi|bertambah|terjaring|jaring|tragedi)\b",
         ),
         (2, r"\b(kompas|batampos|radar [a-z]+|kaltimpost|detik|tribun|antara)\b"),
+        # a post that opens with a news outlet's name is its item
+        (
+            3,
+            r"^(kompas\w*|batampos|radar [a-z]+|kaltimpost|detik\w*|tribun\w*|antara\w*|jawapos|suara [a-z]+)\b",
+        ),
         (
             2,
             r"\b(polisi|polda|polres) (tangkap|gagalkan|dalami|selidiki|masih)\b|\b(sidang|terdakwa|dituntut|vonis)\b",
@@ -58,7 +63,7 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (
             2,
-            r"\b(dicari|jual(?! (pil|sabu|narkoba|obat|ganja))|(?<!rumah )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
+            r"\b(dicari|jual(?! (pil|sabu|narkoba|obat|ganja|tisu|koran|kerupuk|asongan|permen|air|diri))|(?<!rumah )(?<!tunggak )(?<!nunggak )(?<!bayar )(?<!uang )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
         ),
     ],
     "TANYA": [
@@ -69,6 +74,10 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         (
             2,
             r"\b(bagaimana|gimana) (cara\w*|prosedur\w*)|\bcara (daftar|mengurus|urus|ngurus)|\b(lapor\w*) ke (mana|nomor)|\bada (yang|yg) tau\b|\bapakah\b|\b(ditelpon|ditelepon|dihubungi) siapa\b|\bnomor\w* (berapa|pira)\b",
+        ),
+        (
+            2,
+            r"\b(lapor\w*|melapor\w*|menghubungi|hubungi) (ke|di|pada) (mana|siapa)\b|\b(harus|perlu|sebaiknya) lapor\w*\b[^|]{0,20}\b(mana|siapa)\b|\b(kalau|kalo|klo|jika|misal\w*|andai\w*) (menemukan|nemu|ketemu|melihat|lihat)\b",
         ),
     ],
     "OPINI": [
@@ -88,7 +97,10 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
     ],
     "NEGASI": [
-        (3, r"\b(hoaks|klarifikasi|tidak benar|video lama|jangan (disebar|asal|main tuduh|nyebar))\b"),
+        (
+            3,
+            r"\b(hoaks|klarifikasi|tidak benar|video lama|jangan (disebar|asal|main tuduh|nyebar)|salah paham|salah sangka|salah informasi|salah info|ternyata (bukan|cuma|hanya))\b",
+        ),
         (1, r"\bbukan\b"),
     ],
     "KIASAN": [
@@ -110,5 +122,10 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     ],
     "LAIN": [
         (3, r"\b(salah sambung|telepon iseng|telpon iseng|prank)\b"),
+        (
+            2,
+            r"\b(jalan|lampu jalan|jembatan|selokan|drainase|got|trotoar|pju)\b(?: (?!\w*nya\b)[a-z]+){0,2} (rusak|berlubang|bolong|gelap|ambles|mampet|didandani|diperbaiki|dibenahi)\b|\blampu jalan\b[^|]{0,20}\bmati\b",
+        ),
+        (2, r"\buntung (tidak|cuma|hanya) (parah|apa apa|luka ringan|lecet)\b"),
     ],
 }

@@ -117,6 +117,22 @@ def _most_specific(found: list[tuple[str, str]]) -> tuple[str | None, str | None
     return None, None
 
 
+_AUTHORITIES = frozenset(["polres", "polresta", "pemkab", "pemkot", "bupati", "walikota"])
+# A dateline: a place name opening the post, then a colon or a dash ("Brebes:", "SURABAYA -").
+_DATELINE = re.compile(r"\s*([A-Za-z][A-Za-z .'-]{2,30}?)\s*(?::|\s[-\u2013\u2014]\s)")
+
+
+def datelined_elsewhere(text: str, scope: str) -> bool:
+    """Whether the post opens with a dateline naming another kab/kota or province ("Brebes: Dinsos evakuasi
+    ...", "SURABAYA - ..."): a news item from there."""
+    dateline = _DATELINE.match(text)
+    if scope.count(".") != 1 or not dateline:
+        return False
+    key = tuple(words(dateline.group(1)))
+    codes = _other_regions().get(key)
+    return bool(codes) and key not in _places(scope) and not any(c in (scope, scope[:2]) for c in codes or ())
+
+
 @lru_cache(maxsize=1)
 def _other_regions() -> dict[tuple[str, ...], set[str]]:
     """Names of every province and kab/kota in Indonesia, as word tuples -> their codes."""
@@ -137,12 +153,23 @@ def elsewhere(text: str, scope: str) -> bool:
     place of its own kab/kota: news from elsewhere, not a case for this team."""
     if scope.count(".") != 1 or find_place(text, scope)[0]:
         return False
+    if datelined_elsewhere(text, scope):
+        return True
     local = _places(scope)
     others = _other_regions()
     source = words(text)
     for i, w in enumerate(source):
         # "di Surabaya", or a name that says it is a kab/kota: "Satpol PP Kota Tegal" in Kabupaten Tegal.
         explicit = w in ("kota", "kabupaten", "kab", "provinsi")
+        if w in _AUTHORITIES:  # "Polres Brebes", "Pemkab Banyuwangi": an authority of another kab/kota
+            key = tuple(source[i + 1 : i + 2])
+            if (
+                (codes := others.get(key))
+                and key not in local
+                and not any(c in (scope, scope[:2]) for c in codes)
+            ):
+                return True
+            continue
         if w != "di" and not explicit:
             continue
         for n in (3, 2, 1):

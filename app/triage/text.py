@@ -44,6 +44,8 @@ def _word(token: str) -> list[str]:
         token = token.replace("'", "")
     if not token:
         return []
+    if token not in _VOCAB and len(token) > 6 and token.endswith("keun"):
+        token = token[:-4] + "kan"  # Sundanese -keun is -kan: "dikawinkeun", "ditinggalkeun"
     return _VOCAB.get(token, token).split()
 
 

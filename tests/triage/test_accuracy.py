@@ -1,10 +1,12 @@
 """The triage on labelled posts it was not tuned on.
 
-tests/triage/data/test2.jsonl is the frozen test part of issue 16 (300 posts written blind to app/triage
-and to the earlier sets, see tests/triage/data/README.md): the issue's targets are asserted as they are,
-the ones it misses are listed as known, and the figures of its one scoring are floors. The first test
-part, tests/triage/data/test.jsonl, was scored twice and retired into the training data.
-tests/triage/posts.jsonl is the first set, written by the lexicon's author: its floors catch regressions."""
+tests/triage/data/test3.jsonl is the frozen test part of issue 16 (300 posts written blind to app/triage and
+to the earlier sets, see tests/triage/data/README.md), scored once, at the end of session 10: the issue's
+targets are asserted as they are, the one it misses is listed as known, and the figures of that scoring,
+less about one post, are floors. tests/triage/data/test2.jsonl, the test part of sessions 8 and 9, is
+development data since session 10 (read, tuned on and trained on): its floors only catch regressions. The
+first test part, test.jsonl, was retired into the training data in session 8. tests/triage/posts.jsonl is
+the first set, written by the lexicon's author: its floors catch regressions too."""
 
 from __future__ import annotations
 
@@ -16,31 +18,30 @@ from app.triage.dataset import NONE
 from app.triage.engine import Suggestion
 from app.triage.evaluate import MUST_FIND, evaluate, score, targets_missed
 
-# Scored twice. First after the last rule change of session 8: accuracy 0.800, non-cases 0.915, kecamatan
-# 0.970, PASUNG 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11, AJ 10/12, AKTK 11/13. Then, the second
-# and last time, after 333 training posts (train2.jsonl) written without opening this part and the rules
-# tuned on the training part only (session 9): accuracy 0.843, non-cases 0.915, kecamatan 0.970, PASUNG
-# 15/15, ODGJ 14/16, JENAZAH 13/15, ABT 13/15, AT 9/11, AJ 11/12, AKTK 11/13. What it still misses is listed;
-# a further round of tuning needs a new blind part (this one is now spent).
-KNOWN_MISSES = (
-    "accuracy",
-    "recall ODGJ",
-    "recall JENAZAH",
-    "recall ABT",
-    "recall AT",
-    "recall AKTK",
-)
+# Scored once, 2026-11-30, after the last change of session 10 (commit a8d1f43), with
+# `python -m app.triage.evaluate tests/triage/data/test3.jsonl`: accuracy 0.910 (273/300), non-cases 0.899
+# (71/79), kecamatan 0.952 (218/229), ODGJ 18/19, PASUNG 16/17, JENAZAH 16/17, ABT 12/13, AT 10/12, AJ 12/12,
+# AKTK 14/15 (the whole output, with the confusion matrix, is in issue 16's note). AT is the one target
+# missed: a lost child of about five taken for a small child (ABT), and a Sasak post of a lost child read as
+# no case.
+KNOWN_MISSES = ("recall AT",)
 # The measured figures, less about one post: a change that loses ground on the frozen part fails here.
-FLOORS = {"accuracy": 0.84, "not_case_recall": 0.9, "place_accuracy": 0.95}
+FLOORS = {"accuracy": 0.906, "not_case_recall": 0.886, "place_accuracy": 0.947}
 RECALL_FLOORS = {
-    "PASUNG": 1.0,
-    "ODGJ": 0.87,
-    "JENAZAH": 0.86,
-    "ABT": 0.86,
-    "AT": 0.81,
-    "AJ": 0.91,
-    "AKTK": 0.84,
+    "PASUNG": 0.88,  # 16/17
+    "ODGJ": 0.89,  # 18/19
+    "JENAZAH": 0.88,  # 16/17
+    "ABT": 0.84,  # 12/13
+    "AT": 0.75,  # 10/12
+    "AJ": 0.91,  # 12/12
+    "AKTK": 0.86,  # 14/15
 }
+# The development part as the shipped model (trained on it) scores it, 2026-11-30: accuracy 1.000, non-cases
+# 1.000, kecamatan 0.970 (226/233), every critical category all found; less about one post. Its 5-fold
+# cross-validated figures (`python -m app.triage.evaluate --dev tests/triage/data/test2.jsonl`) were accuracy
+# 0.997 and non-cases 1.000, optimistic too: the rules were widened with its misses in view.
+DEV_FLOORS = {"accuracy": 0.99, "not_case_recall": 0.98, "place_accuracy": 0.96}
+DEV_RECALL_FLOORS = dict.fromkeys(MUST_FIND, 0.9)
 
 
 def test_frozen_test_part_meets_the_targets() -> None:
@@ -81,6 +82,14 @@ def test_the_target_check_can_fail() -> None:
     missed = targets_missed(score(rows, naive))
     assert any(m.startswith("accuracy") for m in missed)
     assert any(m.startswith("place_accuracy") for m in missed)
+
+
+def test_development_part_holds_its_floors() -> None:
+    scores = evaluate(dataset.DEV)
+    for name, floor in DEV_FLOORS.items():
+        assert getattr(scores, name) >= floor, (name, getattr(scores, name))
+    for category, floor in DEV_RECALL_FLOORS.items():
+        assert scores.recall(category) >= floor, (category, scores.recall(category))
 
 
 def test_old_set_floors() -> None:

@@ -16,9 +16,14 @@ from app.triage.text import tokens, words
         ("budak kecik kat simpang", ["anak", "kecil", "di", "simpang"]),
         ("oreng gila e pasar", ["orang", "gila", "e", "pasar"]),
         ("jalma gélo teu make baju", ["orang", "gila", "tidak", "make", "baju"]),
-        ("ana' kenik ta' andi' reng towa", ["anak", "kecil", "tidak", "andi", "orang", "tua"]),
+        ("ana' kenik ta' andi' reng towa", ["anak", "kecil", "tidak", "punya", "orang", "tua"]),
         ("gk punya rumah", ["tunawisma"]),
         ("anak2 jalanan", ["anak", "anak", "jalanan"]),
+        # Sundanese -keun is -kan; Malay "kena" + verb is the di- passive; Madurese apostrophe words
+        ("budakna dikawinkeun", ["anaknya", "dikawinkan"]),
+        ("bini aku kena tikam laki die", ["perempuan", "aku", "ditikam", "suaminya"]),
+        ("kana' bine' egebuk bapa' tere'na", ["anak", "perempuan", "dipukul", "bapak", "tiri"]),
+        ("kolotna tos teu aya", ["orang", "tuanya", "sudah", "tidak", "ada"]),
     ],
 )
 def test_regional_words_become_standard(text: str, expected: list[str]) -> None:
@@ -69,6 +74,16 @@ def test_negation_scope_stops_at_the_sentence() -> None:
         ("Ana bocah umur 2 taun ditinggal wong tuane nang omah kosong", "ABT", "child"),
         ("Bocah-bocah cilik dodolan tisu nang lampu abang nganti bengi", "AJ", "child"),
         ("Ibu-ibu menggendong balita minta-minta di perempatan tiap sore", "PENG", None),
+        # session 10: Madurese and Banjar wording, found dead said softly, kin who are why a child is alone
+        ("Oreng lake' ghila ta' ngangghuy kalambhi e jhalan, ngoca' dhibi'", "ODGJ", None),
+        ("Kakanakan umur 6 tahun dihajar ibu tirinya tiap hari, awaknya lebam", "AKTK", "child"),
+        (
+            "Kakek yang tinggal sendirian di kontrakan ditemukan sudah tidak ada, tetangga cium bau",
+            "JENAZAH",
+            None,
+        ),
+        ("Balita 2 tahun sering ditinggal sendirian di rumah, ibunya gangguan jiwa", "ABT", "child"),
+        ("Mantan napi baru bebas dari lapas ditolak keluarga, tidur di masjid", "BWBLP", None),
     ],
 )
 def test_dialect_and_paraphrase_cases(text: str, category: str, flag: str | None) -> None:
@@ -86,6 +101,17 @@ def test_dialect_and_paraphrase_cases(text: str, category: str, flag: str | None
         ("LOKER MALAYSIA! Dibutuhkan 50 org pekerja kilang, gaji RM 2.500, minat WA 0812xxxx", "IKLAN"),
         ("Min mau tanya, apa hukumnya kalau keluarga memasung anggota keluarga yang ODGJ?", "TANYA"),
         ("Webinar kesehatan jiwa: merawat ODGJ di rumah, Sabtu via Zoom, gratis!", "BERITA"),
+        ("Surabaya: Dinsos evakuasi ODGJ yang dipasung 8 tahun di sebuah desa", "BERITA"),
+        ("Laporan ganda, ODGJ di Nagoya sudah dirujuk ke RSJ oleh TRC. Laporan ditutup", "SUDAH_DITANGANI"),
+        ("Kalau nemu orang gila di jalan, harus lapor ke mana ya? Nomornya berapa?", "TANYA"),
+        (
+            "Yang katanya ada orang gila ngamuk di pasar itu salah paham, cuma orang bawa parang ke kebun",
+            "NEGASI",
+        ),
+        (
+            "Jalan di Batu Aji berlubang parah, kemarin ada nenek jatuh dari motor. Pemko tolong diperbaiki",
+            "LAIN",
+        ),
     ],
 )
 def test_not_a_case_with_its_reason(text: str, reason: str) -> None:

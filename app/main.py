@@ -44,7 +44,7 @@ from app.api.observe import Observe
 from app.db import make_engine, make_sessionmaker
 from app.live.hub import Hub
 from app.reference import regions
-from app.services import dispatch, scheduler, timers
+from app.services import dispatch, opendata, scheduler, timers
 from app.services.push.sender import PushSender
 from app.services.webhooks.sender import Sender
 from app.settings import Settings, get_settings
@@ -88,6 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler.run(app.state.sessionmaker, stop, retention=scheduler.Retention.of(settings)),
             name="scheduler",
         )
+        refresh = settings.open_data_refresh_seconds
+        published = asyncio.create_task(
+            opendata.run(app.state.sessionmaker, stop, every=refresh) if refresh else stop.wait(),
+            name="open-data",
+        )
         deliveries = asyncio.create_task(
             sender.run(stop) if settings.webhook_worker else stop.wait(), name="webhook-sender"
         )
@@ -114,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             await deadlines
+            await published
             await deliveries
             await rounds
             await pushes

@@ -33,7 +33,12 @@ class Settings(BaseSettings):
     # that browsing the figures never uses up the allowance for reporting), and how long a month's figures
     # are kept by a worker and by browsers and proxies.
     open_data_rate_limit: int = Field(default=60, ge=1)
+    # How long browsers and proxies may keep an open-data answer (Cache-Control max-age).
     open_data_cache_seconds: int = Field(default=300, ge=0)
+    # How often the background refresh recomputes the current and the previous month's stored open data
+    # (older months: once a day, or when never computed); 0: no background refresh (a month is then computed
+    # on its first request and kept as stored).
+    open_data_refresh_seconds: int = Field(default=600, ge=0)
     # Logins: attempts per client address per minute, and per username (existing or not): after
     # login_max_failures failed attempts in a row (failures further apart than the lock-out period are
     # forgotten) the name is locked for login_lockout_minutes, unless an admin or supervisor unlocks it or

@@ -100,6 +100,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": "t" * 40,
         "public_rate_limit": 1000,
         "open_data_rate_limit": 1000,
+        # Tests drive the open-data refresh themselves (tests/api/test_open_data.py).
+        "open_data_refresh_seconds": 0,
         **TEST_WEBHOOKS,
         **overrides,
     }

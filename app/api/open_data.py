@@ -1,16 +1,19 @@
 """Open data without an account: a month's counts of real cases per kab/kota, kecamatan and category, and 4CT
 compliance per kab/kota, small cells suppressed (the method is in every answer); the same as a page at
-/data-terbuka. Rate-limited per client like the other public routes, cacheable by browsers and proxies."""
+/data-terbuka. Rate-limited per client like the other public routes, cacheable by browsers and proxies.
+Served as stored by the background refresh (app/services/opendata.py): a read of one row."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import SessionDep, SessionmakerDep, SettingsDep, client_ip
+from app.api.deps import SessionmakerDep, SettingsDep, client_ip
 from app.reporting import html
 from app.reporting.tally import STAGES
 from app.schemas.common import problem_responses
@@ -33,24 +36,28 @@ async def open_data_rate_limited(request: Request, settings: SettingsDep, maker:
     )
 
 
-def _cache(request: Request, settings: SettingsDep) -> opendata.Cache:
-    cache: opendata.Cache | None = getattr(request.app.state, "open_data_cache", None)
-    if cache is None:
-        cache = request.app.state.open_data_cache = opendata.Cache(settings.open_data_cache_seconds)
-    return cache
-
-
-CacheDep = Annotated[opendata.Cache, Depends(_cache)]
 _responses = problem_responses(422, 429)
 
 
-def _cached(request: Request, body: bytes, media_type: str, seconds: int, **extra: str) -> Response:
-    """Public figures: cacheable for as long as the worker keeps them; a matching If-None-Match is a 304."""
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": f"public, max-age={seconds}", "ETag": tag, "Vary": "Accept-Encoding", **extra}
+def _served(
+    request: Request, body: bytes, tag: str, at: datetime, media_type: str, seconds: int, **extra: str
+) -> Response:
+    """Public figures: cacheable by browsers and proxies, with the time they were computed; a matching
+    If-None-Match is a 304."""
+    headers = {
+        "Cache-Control": f"public, max-age={seconds}",
+        "ETag": tag,
+        "Last-Modified": format_datetime(at.astimezone(UTC), usegmt=True),
+        "Vary": "Accept-Encoding",
+        **extra,
+    }
     if tag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
+
+
+def _json(request: Request, found: opendata.Published, seconds: int) -> Response:
+    return _served(request, found.body.encode(), found.etag, found.computed_at, "application/json", seconds)
 
 
 @router.get(
@@ -61,19 +68,18 @@ def _cached(request: Request, body: bytes, media_type: str, seconds: int, **extr
 )
 async def open_incident_counts(
     request: Request,
-    session: SessionDep,
-    cache: CacheDep,
+    maker: SessionmakerDep,
     settings: SettingsDep,
     month: Month = None,
     region: Annotated[str | None, Query(pattern=KABKOTA, description="a kab/kota: its kecamatan")] = None,
 ) -> Response:
     """Real cases of a month by category: per kab/kota (all Indonesia), or per kecamatan of one kab/kota
     (`region=52.71`). A count from 1 to 4 is null (suppressed), and so is whatever would let one be worked
-    out from the totals; `method` says how, in Indonesian."""
+    out from the totals; `method` says how, in Indonesian. Served as stored by the background refresh
+    (`generated_at`, Last-Modified: when it was computed)."""
     opendata.check_region(region)
-    figures, at = await cache.figures(session, opendata.parse_month(month))
-    body = opendata.counts(figures, at, region).model_dump_json().encode()
-    return _cached(request, body, "application/json", settings.open_data_cache_seconds)
+    found = await opendata.published(maker, opendata.parse_month(month), opendata.INCIDENTS, region)
+    return _json(request, found, settings.open_data_cache_seconds)
 
 
 @router.get(
@@ -83,20 +89,18 @@ async def open_incident_counts(
     responses=_responses,
 )
 async def open_four_ct(
-    request: Request, session: SessionDep, cache: CacheDep, settings: SettingsDep, month: Month = None
+    request: Request, maker: SessionmakerDep, settings: SettingsDep, month: Month = None
 ) -> Response:
     """4CT compliance of a month per kab/kota and stage: cases decided, share met in time, median minutes;
     nothing for a stage with fewer than 5 decided cases."""
-    figures, at = await cache.figures(session, opendata.parse_month(month))
-    body = opendata.compliance(figures, at).model_dump_json().encode()
-    return _cached(request, body, "application/json", settings.open_data_cache_seconds)
+    found = await opendata.published(maker, opendata.parse_month(month), opendata.FOUR_CT)
+    return _json(request, found, settings.open_data_cache_seconds)
 
 
 @page.get("/data-terbuka", response_class=HTMLResponse, dependencies=[Depends(open_data_rate_limited)])
 async def open_data_page(
     request: Request,
-    session: SessionDep,
-    cache: CacheDep,
+    maker: SessionmakerDep,
     settings: SettingsDep,
     bulan: Annotated[str | None, Query(pattern=MONTH)] = None,
     wilayah: Annotated[str | None, Query(pattern=r"^(\d{2}\.\d{2})?$")] = None,
@@ -104,19 +108,31 @@ async def open_data_page(
     """The same figures as a page, for a citizen without an account (no script, no sign-in)."""
     region = wilayah or None
     opendata.check_region(region)
-    figures, at = await cache.figures(session, opendata.parse_month(bulan))
-    national = opendata.counts(figures, at, None)
-    counts = national if region is None else opendata.counts(figures, at, region)
+    month = opendata.parse_month(bulan)
+    stored = await opendata.published(maker, month, opendata.INCIDENTS)
+    national = OpenDataCounts.model_validate_json(stored.body)
+    if region is None:
+        counts = national
+        four_ct = await opendata.published(maker, month, opendata.FOUR_CT)
+        compliance: OpenDataCompliance | None = OpenDataCompliance.model_validate_json(four_ct.body)
+    else:
+        counts = OpenDataCounts.model_validate_json(
+            (await opendata.published(maker, month, opendata.INCIDENTS, region)).body
+        )
+        compliance = None
     text = html.render(
         "open_data.html",
         counts=counts,
-        compliance=opendata.compliance(figures, at) if region is None else None,
+        compliance=compliance,
         stages=STAGES,
         choices=[(r.code, r.label) for r in national.rows if r.code],
     )
-    return _cached(
+    body = text.encode()
+    return _served(
         request,
-        text.encode(),
+        body,
+        '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+        stored.computed_at,
         "text/html; charset=utf-8",
         settings.open_data_cache_seconds,
         **{"Content-Security-Policy": html.CSP},

@@ -11,6 +11,7 @@ from app.models.family import Handover, Repatriation, TracingContact
 from app.models.incident import Incident, IncidentNote
 from app.models.infra import IdempotencyKey, RateLimitWindow
 from app.models.offer import Offer
+from app.models.opendata import OpenDataFigures
 from app.models.person import (
     IncidentSubject,
     MatchProposal,
@@ -60,6 +61,7 @@ __all__ = [
     "MatchProposal",
     "MatchRejection",
     "Offer",
+    "OpenDataFigures",
     "OutboxCursor",
     "Person",
     "PersonCorrection",

@@ -245,6 +245,7 @@ async def _truncate(engine: AsyncEngine) -> None:
                 "incidents",
                 "idempotency_keys",
                 "rate_limit_windows",
+                "open_data_figures",
                 "login_failures",
                 "used_tickets",
                 "crew_positions",

@@ -12,8 +12,10 @@ cancelled, merged, closed as not found.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -22,10 +24,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
-from app.models import Incident
+from app.models import Incident, OpenDataFigures
+from app.models.base import utcnow
+from app.services import opendata
 from app.settings import Settings
 
 M = timedelta(minutes=1)
@@ -194,3 +199,130 @@ async def test_rate_limited_per_client(app: FastAPI) -> None:
         assert codes == [200, 200, 429]
     finally:
         app.state.settings = settings
+
+
+# The server's clock as the background refresh is given it: early November, October the last whole month.
+T0 = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+EVERY = timedelta(minutes=10)
+
+
+def _without_time(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "generated_at"}
+
+
+async def test_served_figures_equal_the_live_computation(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], dataset: None
+) -> None:
+    """What is stored and served is the same suppression code's output as a live computation."""
+    for month in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        async with db() as session:
+            live = opendata.bodies(await opendata.compute(session, month), utcnow())
+        assert (opendata.INCIDENTS, "") in live and (opendata.FOUR_CT, "") in live
+        for (kind, region), body in live.items():
+            params = {"month": month, **({"region": region} if region else {})}
+            served = await _json(client, kind, **params)
+            assert _without_time(served) == _without_time(json.loads(body)), (month, kind, region)
+    # Every published count is 0 or at least 5.
+    national = await _json(client, "incidents", month="2026-10")
+    for row in national["rows"]:
+        assert all(c is None or c == 0 or c >= 5 for c in [*row["cells"], row["total"]])
+
+
+async def test_a_change_appears_after_the_background_refresh(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], dataset: None
+) -> None:
+    # A fresh install: the first pass computes the recent months and every older one since the first case.
+    assert await opendata.refresh(db, every=EVERY, now=T0) == ["2026-11", "2026-10", "2026-09"]
+    r = await client.get("/api/v1/open-data/incidents", params={"month": "2026-10"})
+    before = r.json()
+    assert datetime.fromisoformat(before["generated_at"]) == T0
+    assert r.headers["last-modified"] == "Thu, 05 Nov 2026 02:00:00 GMT"
+    assert _table(before)["91.71"] == [0, 5, 5]
+    # A case is verified in Jayapura: the stored figures stay as they were until the refresh.
+    async with unit_of_work(db) as session:
+        session.add(_incident("91.71.01", MID, "ODGJ", status="verified"))
+    assert (await _json(client, "incidents", month="2026-10")) == before
+    # Five minutes on: not due yet.
+    assert await opendata.refresh(db, every=EVERY, now=T0 + 5 * M) == []
+    # Eleven: the recent months are recomputed, September (closed) is not.
+    assert await opendata.refresh(db, every=EVERY, now=T0 + 11 * M) == ["2026-11", "2026-10"]
+    r = await client.get(
+        "/api/v1/open-data/incidents",
+        params={"month": "2026-10"},
+        headers={"If-None-Match": r.headers["etag"]},
+    )
+    assert r.status_code == 200, "a refreshed month has a new ETag"
+    after = r.json()
+    assert _table(after)["91.71"] == [0, 6, 6]
+    assert datetime.fromisoformat(after["generated_at"]) == T0 + 11 * M
+    # A late change to a closed month: picked up by the daily pass.
+    async with unit_of_work(db) as session:
+        session.add(_incident("52.71.01", WITA_OCT_START - 30 * M, "ODGJ", status="verified"))
+    assert await opendata.refresh(db, every=EVERY, now=T0 + 12 * M) == []
+    next_day = T0 + timedelta(days=1, minutes=1)
+    assert await opendata.refresh(db, every=EVERY, now=next_day) == ["2026-11", "2026-10", "2026-09"]
+    sept = await _json(client, "incidents", month="2026-09")
+    assert _table(sept)["52.71"] == [None, None]  # 2 cases now: still hidden
+    # A citizen (no account) gets the refreshed page and JSON.
+    page = await client.get("/data-terbuka", params={"bulan": "2026-10", "wilayah": "91.71"})
+    assert page.status_code == 200 and "Kota Jayapura" in page.text
+    assert (await client.get("/api/v1/open-data/four-ct", params={"month": "2026-10"})).status_code == 200
+    assert page.headers["last-modified"] == "Fri, 06 Nov 2026 02:01:00 GMT"
+
+
+async def test_a_stored_row_of_another_format_is_recomputed(
+    client: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], dataset: None
+) -> None:
+    await opendata.refresh_month(db, "2026-10", now=T0)
+    async with unit_of_work(db) as session:
+        await session.execute(update(OpenDataFigures).values(format=opendata.FORMAT - 1, body="{}"))
+    body = await _json(client, "incidents", month="2026-10")
+    assert _table(body)["52.71"] == [9, 11, 20]
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["advisory-lock", "no-lock"])
+async def test_concurrent_first_requests_compute_once(
+    db: async_sessionmaker[AsyncSession], dataset: None, monkeypatch: pytest.MonkeyPatch, locked: bool
+) -> None:
+    """Two first requests for a month never computed, as if on two workers (each its own in-process lock):
+    the advisory lock makes one compute and the other read what it stored. Without it both compute (the
+    `no-lock` case shows the test catches that)."""
+    if db.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (SQLite: one process, its write lock serialises the computations)")
+    monkeypatch.setattr(opendata, "_local_lock", lambda month: asyncio.Lock())
+    if not locked:
+
+        async def no_lock(session: AsyncSession, month: str, *, wait: bool) -> bool:
+            return True
+
+        monkeypatch.setattr(opendata, "_claim", no_lock)
+    real_compute = opendata.compute
+    calls: list[str] = []
+
+    async def waiting_advisory_locks() -> int:
+        async with db() as session:
+            q = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            return int(await session.scalar(text(q)) or 0)
+
+    async def compute(session: AsyncSession, month: str, now: datetime | None = None) -> Any:
+        calls.append(month)
+        # The first computation goes on once the other request is either waiting for the lock or computing.
+        for _ in range(600):
+            if len(calls) > 1 or await waiting_advisory_locks():
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the second request neither waited nor computed")
+        return await real_compute(session, month, now)
+
+    monkeypatch.setattr(opendata, "compute", compute)
+    results = await asyncio.gather(
+        opendata.published(db, "2026-10", opendata.INCIDENTS),
+        opendata.published(db, "2026-10", opendata.INCIDENTS),
+        return_exceptions=True,
+    )
+    assert len(calls) == (1 if locked else 2)
+    if locked:
+        first, second = results
+        assert isinstance(first, opendata.Published) and isinstance(second, opendata.Published)
+        assert first.body == second.body

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
-from app.db import unit_of_work
+from app.db import lookup, unit_of_work
 from app.errors import Unprocessable
 from app.models import Incident, OpenDataFigures
 from app.models.base import utcnow
@@ -251,17 +251,16 @@ def _local_lock(month: str) -> asyncio.Lock:
 async def _read(
     maker: async_sessionmaker[AsyncSession], month: str, kind: str, region: str
 ) -> Published | None:
-    async with maker() as session:
-        row = (
-            await session.execute(
-                select(OpenDataFigures.body, OpenDataFigures.etag, OpenDataFigures.computed_at).where(
-                    OpenDataFigures.month == month,
-                    OpenDataFigures.kind == kind,
-                    OpenDataFigures.region == region,
-                    OpenDataFigures.format == FORMAT,
-                )
-            )
-        ).one_or_none()
+    """One stored answer: one round trip (PostgreSQL: no transaction; SQLite: no write lock)."""
+    row = await lookup(
+        maker.kw["bind"],
+        select(OpenDataFigures.body, OpenDataFigures.etag, OpenDataFigures.computed_at).where(
+            OpenDataFigures.month == month,
+            OpenDataFigures.kind == kind,
+            OpenDataFigures.region == region,
+            OpenDataFigures.format == FORMAT,
+        ),
+    )
     return Published(row.body, row.etag, row.computed_at) if row is not None else None
 
 

@@ -1,6 +1,8 @@
 """The deadline loop every worker runs: shifts ending and starting, expired offers, 4CT breaches (and,
 every ten minutes, housekeeping: what the retention settings say is no longer needed goes). The state
-is in the database, so a restart loses nothing, and SKIP LOCKED keeps workers from doing one thing twice."""
+is in the database, so a restart loses nothing, and SKIP LOCKED keeps workers from doing one thing twice.
+The open data's background refresh is a loop of its own beside this one (app/services/opendata.py `run`):
+a national month takes seconds to recompute, which must not hold up the deadlines."""
 
 from __future__ import annotations
 

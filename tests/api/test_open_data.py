@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
@@ -326,3 +326,22 @@ async def test_concurrent_first_requests_compute_once(
         first, second = results
         assert isinstance(first, opendata.Published) and isinstance(second, opendata.Published)
         assert first.body == second.body
+
+
+async def test_the_refresh_loop_stores_and_stops(db: async_sessionmaker[AsyncSession], dataset: None) -> None:
+    """The loop the app starts (open_data_refresh_seconds > 0): its first pass stores every month since the
+    first case; it ends when told to."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(opendata.run(db, stop, every=600))
+    try:
+        for _ in range(1200):
+            async with db() as session:
+                months = set(await session.scalars(select(OpenDataFigures.month).distinct()))
+            if {"2026-09", "2026-10"} <= months:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the loop stored nothing")
+    finally:
+        stop.set()
+        await task

@@ -85,6 +85,8 @@ async def test_retention_of_positions_and_deliveries(
                 payload="{}",
                 status=status,
                 created_at=now - timedelta(days=days),
+                # Its next try is tomorrow: the app's delivery worker, running beside this test, leaves it.
+                due_at=now + timedelta(days=1),
             )
             session.add(delivery)
             await session.flush()

@@ -256,6 +256,13 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         label = max(better, key=lambda c: (scores[c], c))
     if label == "OT" and "child" in ev.flags:
         label = "AT"  # a lost or stranded child is a neglected child
+    if (
+        label == "ABT"
+        and "age:school" in ev.cue_names
+        and not ev.rules.get("ABT")
+        and ev.rules.get("AT", 0) >= 3
+    ):
+        label = "AT"  # a child of five or more, no baby word: a lost or left child is a neglected child
     return label
 
 

@@ -25,7 +25,14 @@ _GAP = r"(?:[^|]{0,40}?)"
 _OLD = r"(?:(?:laki|lelaki|perempuan|pakcik|makcik|pria|wanita|kakek|nenek) (?:tua|renta|sepuh)|orang tua (?:laki|perempuan))"  # up to a few words, within the sentence
 _KID = r"(anak|remaja|siswa|siswi|bocah|pelajar)"
 # A child's own age, said outright: up to four years (or months) is a small child (ABT), not a school child.
-_SMALL_AGE = r"(?:[1-4]|satu|dua|tiga|empat|setahun) (?:tahun|bulan)|(?:[5-9]|1[0-1]) bulan|setahun"
+# "1,5 tahun" reads "1 5 tahun" by now.
+_SMALL_AGE = (
+    r"(?:[1-4](?: [0-9])?|satu|dua|tiga|empat|setahun) (?:tahun|bulan)|(?:[5-9]|1[0-1]) bulan|setahun"
+)
+# A child's own age of five years or more: a school child (AT, AJ, ...), not a small one (ABT).
+_SCHOOL_AGE = re.compile(
+    r"\b(umur|usia|berumur|berusia|anak|bocah|kanak)( kira kira| sekitar| kurang lebih)? ([5-9]|1[0-7]) tahun\b"
+)
 # Who would care for a child, and the ways they are gone.
 _CARER = r"(orang tua|ibu|bapak|ayah|pengasuh|keluarga|nenek|kakek)"
 _GONE = (
@@ -218,6 +225,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             3,
             rf"\b{_KID}\b{_WIDE}\b(tersesat|terpisah|hilang|tidak tahu (alamat|rumah\w*|jalan pulang)|lupa (alamat|rumah))",
         ),
+        # a child crying alone or not knowing where its parents are: lost, whatever the word
+        (
+            3,
+            rf"\b{_KID}\b{_WIDE}\b(menangis sendiri\w*|mencari (ibu|bapak|orang tua)\w*|tidak tahu (ibu|bapak|orang tua)\w* (di |dari |ke )?mana)",
+        ),
     ],
     "AKTK": [
         # hurt or starved as punishment, said anywhere in the child's sentence
@@ -263,6 +275,15 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
     ],
     "KTK": [
+        # a maid, or a grown parent by their age, hurt: an adult victim, whoever's "anak" did it
+        (
+            3,
+            rf"\b(art|pembantu|asisten rumah tangga|pekerja rumah tangga|prt)\b{_WIDE}\b({_HIT[1:-1]}|memar|lebam)",
+        ),
+        (
+            3,
+            rf"\b(ibu|bapak|ayah|mertua)\w* \(?(usia |umur )?[4-9]\d (th|tahun)\b{_WIDE}\b({_HIT[1:-1]}|diusir|memar|lebam)",
+        ),
         (3, r"\b(kdrt|kekerasan dalam rumah tangga|dikeroyok|penganiayaan|korban kekerasan|rumah aman)\b"),
         (3, rf"\b(istri|ibu|wanita|perempuan)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa)\b{_GAP}\bsuami"),
         (3, rf"\b(istri|bojo)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa|digebuk\w*)"),
@@ -310,6 +331,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (
             3,
             r"\b(buruh|pekerja|kuli|tukang|karyawan)\w*\b[^|]{0,40}\b(tidak (dibayar|digaji)|ditelantarkan|gaji\w* (tidak|belum) dibayar|upah\w* (tidak|belum) dibayar)",
+        ),
+        # wages held back for months: "gaji ne ndeq te bayar 8 bulan", "wis 4 sasi ora dibayar"
+        (
+            3,
+            r"\b(gaji|upah|bayaran)\w*\b[^|]{0,20}\b(tidak|belum) (dibayar|digaji)\b|\b\d+ bulan (tidak|belum) (dibayar|digaji)\b",
         ),
     ],
     "FM": [
@@ -496,6 +522,8 @@ def analyse(text: str) -> Cues:
         names.append("not:denied")
     found = frozenset(k for k, pat in flags if pat.search(masked))
     names.extend(f"flag:{f}" for f in sorted(found))
+    if _SCHOOL_AGE.search(plain):
+        names.append("age:school")
     helps = bool(help_.search(plain))
     if helps:
         names.append("help")

@@ -153,11 +153,16 @@ def _matches(
 ) -> list[tuple[str, str, int]]:
     """(term as found, name, weight) for each term occurring outside a negation scope (once per term)."""
     out: dict[tuple[str, str], int] = {}
+    get = index.get
+    pairs = ((False, stemmed), (True, raw))
     for i in range(len(stemmed)):
         if neg[i]:
             continue
-        for as_written, seq in ((False, stemmed), (True, raw)):
-            for rest, name, weight in index.get((as_written, seq[i]), ()):
+        for as_written, seq in pairs:
+            entries = get((as_written, seq[i]))
+            if not entries:
+                continue
+            for rest, name, weight in entries:
                 if seq[i + 1 : i + 1 + len(rest)] == rest:
                     out[(" ".join(seq[i : i + 1 + len(rest)]), name)] = weight
     return [(term, name, weight) for (term, name), weight in out.items()]
@@ -256,6 +261,13 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         label = max(better, key=lambda c: (scores[c], c))
     if label == "OT" and "child" in ev.flags:
         label = "AT"  # a lost or stranded child is a neglected child
+    if (
+        label == "ABT"
+        and "age:school" in ev.cue_names
+        and not ev.rules.get("ABT")
+        and ev.rules.get("AT", 0) >= 3
+    ):
+        label = "AT"  # a child of five or more, no baby word: a lost or left child is a neglected child
     return label
 
 

@@ -11,7 +11,9 @@ from app.triage.negation import denied
 from app.triage.text import BREAK, stem, tokens
 
 # Bump when the features change: a model trained on other features is refused (app/triage/model.py).
-VERSION = 4  # 4: Madurese, Sundanese, Sasak and Banjar words; cues for rare categories (session 10)
+# 4: Madurese, Sundanese, Sasak and Banjar words; cues for rare categories (session 10)
+# 5: Sundanese -na, Sasak and Javanese/Madurese words; lost-child, wage, maid and figurative cues (session 11)
+VERSION = 5
 
 
 @lru_cache(maxsize=1024)
@@ -19,6 +21,15 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ..
     """Normalised words, their stems and negation, with sentence boundaries kept."""
     toks = tokens(text)
     return tuple(toks), tuple(stem(t) for t in toks), tuple(denied(toks))
+
+
+@lru_cache(maxsize=65536)
+def _ngrams(tok: str) -> tuple[str, ...]:
+    """A word's character 3-5-grams, padded with a space each side (cached per word, like its stem)."""
+    if len(tok) < 3 or tok.isdigit():
+        return ()
+    padded = f" {tok} "
+    return tuple("c:" + padded[k : k + n] for n in (3, 4, 5) for k in range(len(padded) - n + 1))
 
 
 def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
@@ -34,10 +45,6 @@ def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
         if prev is not None:
             out.add(f"b:{prev}_{word[2:]}")
         prev = word[2:] if not no else "~" + word[2:]
-        if len(tok) >= 3 and not tok.isdigit():
-            padded = f" {tok} "
-            for n in (3, 4, 5):
-                for k in range(len(padded) - n + 1):
-                    out.add("c:" + padded[k : k + n])
+        out.update(_ngrams(tok))
     out.update("q:" + c for c in cues)
     return list(out)

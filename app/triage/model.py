@@ -29,7 +29,8 @@ class Model:
     meta: dict[str, object]
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
-        rows = [i for f in feats if (i := self.index.get(f)) is not None]
+        get = self.index.get
+        rows = [i for f in feats if (i := get(f)) is not None]
         z = self.bias.copy()
         if rows:
             # The features are binary and L2-normalised over those the model knows, as in training.

@@ -63,10 +63,15 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (
             2,
-            r"\b(dicari|jual(?! (pil|sabu|narkoba|obat|ganja|tisu|koran|kerupuk|asongan|permen|air|diri))|(?<!rumah )(?<!tunggak )(?<!nunggak )(?<!bayar )(?<!uang )sewa|jasa|(?<!tidak )(?<!tanpa )gaji|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
+            r"\b(dicari|jual(?! (pil|sabu|narkoba|obat|ganja|tisu|koran|kerupuk|asongan|permen|air|diri))|(?<!rumah )(?<!tunggak )(?<!nunggak )(?<!bayar )(?<!uang )sewa|jasa|(?<!tidak )(?<!tanpa )gaji(?![^|]{0,20}\b(?:tidak|belum) (?:dibayar|digaji|dikasih|diberi))|harga|donasi|pendaftaran dibuka|wa 0\d*|dm|inbox)\b",
         ),
     ],
     "TANYA": [
+        # questions by their particle: "kawakah" (Banjar: can?), "bayar kah kada", "siapa yang bertanggung jawab"
+        (
+            2,
+            r"\b(bisakah|bolehkah|apakah|haruskah|kah tidak|atau tidak)\b|\bsiapa yang (bertanggung jawab|menanggung|mengurus)\b",
+        ),
         (
             3,
             r"\b(mau tanya|tanya dong|mau nanya|numpang tanya|bertanya|menanyakan|apa hukum\w*|pidananya|syarat\w*|kapan cair|cair kapan|apa beda\w*|bayar atau gratis|boleh (tidak|nggak) sih)\b",
@@ -87,6 +92,8 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         # "dinsos harusnya turun" closes many a report: an opinion only with other signs
         (2, r"\b(seharusnya|kudune|harusnya)\b"),
+        # whose duty it is, said of such people in general: "tanggung jawab keluarganya, jangan sedikit sedikit dinsos"
+        (2, r"\b(tanggung jawab keluarga\w*|jaman sekarang|zaman sekarang|sedikit sedikit dinsos)\b"),
         (
             3,
             r"\b(orang gila|odgj)\b[^|]{0,40}\b(manusia|jangan (di)?(ketawa|tertawa|video|bully|guyu))|\bjangan\b[^|]{0,15}\b(ketawa|tertawa|diketawakan|diguyu)\w*\b",
@@ -105,6 +112,11 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
     ],
     "KIASAN": [
         (3, r"\b(tergila gila|gila gilaan|edan edanan|gila gila|gila (bola|kerja))\b"),
+        # the speaker's own mood: "rasa handak gila", "hampir gila", "bisa gila aku"
+        (
+            3,
+            r"\b(rasa|serasa|hampir|mau|ingin|bisa) (mau |jadi )?gila\b(?! (di|dari|yang|itu|ini|ngamuk|mengamuk))",
+        ),
         (
             3,
             r"\bseperti (orang (gila|mati|stres)|gelandangan|mayat|pengemis|ngemis|dipasung|macan|kubangan|sungai)",

@@ -151,7 +151,8 @@ def _other_regions() -> dict[tuple[str, ...], set[str]]:
 def elsewhere(text: str, scope: str) -> bool:
     """Whether the post says something happened ("di ...") in another kab/kota or province, and names no
     place of its own kab/kota: news from elsewhere, not a case for this team."""
-    if scope.count(".") != 1 or find_place(text, scope)[0]:
+    # the same arguments as `suggest` passes, so the cached answer is shared (one scan per post, not two)
+    if scope.count(".") != 1 or find_place(text, scope, None)[0]:
         return False
     if datelined_elsewhere(text, scope):
         return True

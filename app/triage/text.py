@@ -12,7 +12,7 @@ from typing import Any
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 from app.triage.lexicon import SLANG
-from app.triage.variants import APOSTROPHE, PHRASES, WORDS
+from app.triage.variants import APOSTROPHE, PHRASES, SUNDA_NA, WORDS
 
 # A sentence boundary among the tokens: negation and phrases do not reach across it.
 BREAK = "|"
@@ -46,6 +46,9 @@ def _word(token: str) -> list[str]:
         return []
     if token not in _VOCAB and len(token) > 6 and token.endswith("keun"):
         token = token[:-4] + "kan"  # Sundanese -keun is -kan: "dikawinkeun", "ditinggalkeun"
+    if token not in _VOCAB and token.endswith("na") and token[:-2] in SUNDA_NA:
+        base = _VOCAB.get(token[:-2], token[:-2]).split()
+        return [*base[:-1], base[-1] + "nya"]
     return _VOCAB.get(token, token).split()
 
 

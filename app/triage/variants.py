@@ -414,6 +414,42 @@ WORDS: dict[str, str] = {
     "tahunan": "tahun",
     "taon": "tahun",
     "taonan": "tahun",
+    # session 11: Sundanese lost child, Sasak questions and wages, Javanese/Madurese marriage and finding
+    "leungit": "hilang",
+    "dikit": "sedikit",
+    "sasi": "bulan",
+    "ceurik": "menangis",
+    "sigana": "sepertinya",
+    "saha": "siapa",
+    "wawuh": "kenal",
+    "bapa": "bapak",
+    "kapisah": "terpisah",
+    "nangis": "menangis",
+    "lekan": "dari",
+    "meteng": "hamil",
+    "metheng": "hamil",
+    "ngandhut": "hamil",
+    "dinikahna": "dinikahkan",
+    "dinikahke": "dinikahkan",
+    "dinikahno": "dinikahkan",
+    "dikawinke": "dikawinkan",
+    "dikawinna": "dikawinkan",
+    "dikawinno": "dikawinkan",
+    "epalake": "dikawinkan",  # Madurese "èpalakè": married off
+    "ekabin": "dinikahkan",
+    "ekabinagi": "dinikahkan",
+    "ditemokno": "ditemukan",
+    "ditemokke": "ditemukan",
+    "ninggal": "meninggal",
+    "handak": "mau",
+    "hendak": "mau",
+    "batakun": "bertanya",
+    "betakon": "bertanya",
+    "takon": "tanya",
+    "kawakah": "bisakah",
+    "kawa": "bisa",
+    "amun": "kalau",
+    "mun": "kalau",
     # Sasak and Malay (session 10)
     "arak": "ada",
     "bedoe": "punya",
@@ -539,6 +575,25 @@ WORDS: dict[str, str] = {
 }
 
 # Words written with an apostrophe (Madurese): looked up before the apostrophe is dropped.
+# Sundanese "-na" is "-nya" on these kin, body and home words ("umurna", "indungna", "imahna"); the base is
+# mapped through WORDS first ("indung" -> "ibu").
+SUNDA_NA = frozenset(
+    {
+        "umur",
+        "indung",
+        "bapa",
+        "ema",
+        "imah",
+        "budak",
+        "anak",
+        "incu",
+        "salaki",
+        "pamajikan",
+        "adi",
+        "lanceuk",
+    }
+)
+
 APOSTROPHE: dict[str, str] = {
     "ana'": "anak",
     "ta'": "tidak",
@@ -666,6 +721,12 @@ PHRASES: dict[str, str] = {
     "tuna wicara": "tunawicara",
     "tuna grahita": "tunagrahita",
     "tidak tao": "tidak bisa",  # Sasak "ndeq tao": cannot
+    "kance orang gila": "seperti orang gila",  # Sasak "kance": like
+    "tidak ne tao": "tidak tahu",  # Sasak "ndeq ne tao": (she) does not know
+    "te bayar": "dibayar",  # Sasak passive "te-"
+    "ibu ne": "ibunya",
+    "bapak ne": "bapaknya",
+    "wis meninggal": "sudah meninggal",
     "orang toa": "orang tua",
     "lampu dalan": "lampu jalan",
     "cat perak": "manusia silver",

@@ -16,16 +16,16 @@ TRAIN = DATA / "train.jsonl"
 TRAIN2 = DATA / "train2.jsonl"
 # Posts written in session 10 for the families the development part showed weak (data/README.md).
 TRAIN3 = DATA / "train3.jsonl"
-# Posts written in session 11 for the families the third test part's one scoring showed weak (data/README.md).
+# Posts written in session 10's second round for the families test3's scoring showed weak (data/README.md).
 TRAIN4 = DATA / "train4.jsonl"
 # The third blind test part, scored once at the end of session 10 (commit a8d1f43), then made development
-# data in session 11: read, tuned on and trained on.
+# data in session 10 (second round): read, tuned on and trained on.
 DEV3 = DATA / "test3.jsonl"
 # The second blind test part, scored twice (sessions 8 and 9), then made development data: read, tuned on
 # and trained on in session 10 (5-fold cross-validated: `evaluate --dev tests/triage/data/test2.jsonl`).
 DEV = DATA / "test2.jsonl"
 # The frozen test part: scored to report, never to tune. Written blind and kept outside this worktree; the
-# coordinator adds it and scores it once after session 11 (data/README.md). Tests skip while it is missing.
+# coordinator scored it once at the end of session 10 (data/README.md). Tests skip while it is missing.
 TEST = DATA / "test4.jsonl"
 # The first test part, scored twice (issue 16's notes of sessions 6 and 7), then retired: development data
 # now, trained on and tuned on like the train part.

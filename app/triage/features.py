@@ -12,7 +12,8 @@ from app.triage.text import BREAK, stem, tokens
 
 # Bump when the features change: a model trained on other features is refused (app/triage/model.py).
 # 4: Madurese, Sundanese, Sasak and Banjar words; cues for rare categories (session 10)
-# 5: Sundanese -na, Sasak and Javanese/Madurese words; lost-child, wage, maid and figurative cues (session 11)
+# 5: Sundanese -na, Sasak and Javanese/Madurese words; lost-child, wage, maid and figurative cues
+#    (session 10, second round)
 VERSION = 5
 
 

@@ -21,7 +21,7 @@ from app.triage.model import ARTEFACT, Model, save
 
 # Regularisation, chosen by 5-fold cross-validation on the train part (python -m app.triage.evaluate --dev).
 # The development part (test2.jsonl) and the posts written for its weak families (train3.jsonl) are trained
-# on too, and since session 11 the spent third test part (test3.jsonl) and train4.jsonl.
+# on too, and since session 10 (second round) the spent third test part (test3.jsonl) and train4.jsonl.
 C = 20.0
 MIN_DF = 2
 SOURCES = (

@@ -414,7 +414,7 @@ WORDS: dict[str, str] = {
     "tahunan": "tahun",
     "taon": "tahun",
     "taonan": "tahun",
-    # session 11: Sundanese lost child, Sasak questions and wages, Javanese/Madurese marriage and finding
+    # session 10 (second round): Sundanese lost child, Sasak questions and wages, Javanese/Madurese marriage and finding
     "leungit": "hilang",
     "dikit": "sedikit",
     "sasi": "bulan",

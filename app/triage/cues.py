@@ -517,22 +517,23 @@ def analyse(text: str) -> Cues:
     not_case: dict[str, int] = {}
     names: list[str] = []
     search = gate.search
+    in_masked, in_plain = gate.slices(masked), gate.slices(plain)
     for key, weight, pats in cats:
-        if search(pats, masked):
+        if search(pats, masked, in_masked):
             category[key] = max(category.get(key, 0), weight)
             names.append(f"cat:{key}:{weight}")
     for key, weight, pats in nots:
-        if search(pats, plain):
+        if search(pats, plain, in_plain):
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
     if denied_terms:
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")
-    found = frozenset(k for k, pats in flags if search(pats, masked))
+    found = frozenset(k for k, pats in flags if search(pats, masked, in_masked))
     names.extend(f"flag:{f}" for f in sorted(found))
-    if search(_SCHOOL_AGE_GATED, plain):
+    if search(_SCHOOL_AGE_GATED, plain, in_plain):
         names.append("age:school")
-    helps = search(help_, plain)
+    helps = search(help_, plain, in_plain)
     if helps:
         names.append("help")
     return Cues(category, not_case, found, helps, denied_terms, tuple(names))

@@ -106,17 +106,45 @@ def needles(pattern: str) -> tuple[str, ...] | None:
     return tuple(sorted(best)) if best is not None else None
 
 
-Gated = tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...]
+# Letters common in Indonesian: a gate keys a needle by the slice of it least made of them.
+_COMMON = frozenset("aeinrkt ")
+
+
+def _key(needle: str) -> str:
+    """The four letters of `needle` (three for a word of three) most likely to be absent from a post: they are
+    in the post when `needle` is."""
+    n = min(4, len(needle))
+    grams = [needle[k : k + n] for k in range(len(needle) - n + 1)]
+    return min(grams, key=lambda g: sum(c in _COMMON for c in g))
+
+
+# (the slices one of which a match needs, or None; the needles, or None; the pattern)
+Gated = tuple[tuple[frozenset[str] | None, tuple[str, ...] | None, re.Pattern[str]], ...]
 
 
 def gated(patterns: list[str]) -> Gated:
     """Each alternative compiled on its own beside its gate."""
-    return tuple((needles(p), re.compile(p)) for p in patterns)
+    out = []
+    for p in patterns:
+        need = needles(p)
+        keys = frozenset(map(_key, need)) if need and min(map(len, need)) >= 3 else None
+        out.append((keys, need, re.compile(p)))
+    return tuple(out)
 
 
-def search(alternatives: Gated, text: str) -> bool:
-    """Whether any alternative matches `text` (as `re.search("a|b|...", text)` would say)."""
-    for need, pat in alternatives:
+def slices(text: str) -> frozenset[str]:
+    """The text's slices of three and of four characters (what `_key` picks from a needle)."""
+    return frozenset(
+        [text[k : k + 3] for k in range(len(text) - 2)] + [text[k : k + 4] for k in range(len(text) - 3)]
+    )
+
+
+def search(alternatives: Gated, text: str, grams: frozenset[str]) -> bool:
+    """Whether any alternative matches `text` (as `re.search("a|b|...", text)` would say); `grams` are the
+    text's `slices`."""
+    for keys, need, pat in alternatives:
+        if keys is not None and keys.isdisjoint(grams):
+            continue
         if need is not None and not any(n in text for n in need):
             continue
         if pat.search(text):

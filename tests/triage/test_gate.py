@@ -31,7 +31,7 @@ def test_search_is_the_joined_pattern() -> None:
     alts = gate.gated(pats)
     joined = re.compile("|".join(f"(?:{p})" for p in pats))
     for text in ("bayi itu dibuang", "ada mayat", "bayi | dibuang", "ok x", "nothing", ""):
-        assert gate.search(alts, text) == bool(joined.search(text))
+        assert gate.search(alts, text, gate.slices(text)) == bool(joined.search(text))
 
 
 def test_no_gate_skips_a_match() -> None:
@@ -44,7 +44,8 @@ def test_no_gate_skips_a_match() -> None:
             texts += [cues._denied_text(toks, neg)[0], " ".join(toks)]
     cats, nots, flags, help_ = cues._compiled()
     alts = [a for _, _, g in cats + nots for a in g] + [a for _, g in flags for a in g] + list(help_)
-    for need, pat in alts:
+    for keys, need, pat in alts:
         for text in texts:
             if pat.search(text):
                 assert need is None or any(n in text for n in need), (pat.pattern, need)
+                assert keys is None or not keys.isdisjoint(gate.slices(text)), (pat.pattern, keys)

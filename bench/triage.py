@@ -19,6 +19,7 @@ from collections.abc import Callable
 from app.triage import cues, dataset, features, places, text, train
 from app.triage.baseline import first_keyword
 from app.triage.engine import suggest, warm_up
+from app.triage.model import shipped
 
 
 def _forget(cold: bool) -> None:
@@ -29,6 +30,8 @@ def _forget(cold: bool) -> None:
     if cold:
         text.stem.cache_clear()
         features._ngrams.cache_clear()
+        if (model := shipped()) is not None:
+            model._gram_rows.clear()
 
 
 def _measure(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.triage import gate
 from app.triage.features import analyse as words_of
 from app.triage.notcase import NOT_A_CASE
 
@@ -452,24 +453,25 @@ class Cues:
     names: tuple[str, ...]  # which cues fired: features of the model
 
 
-def _compile(table: dict[str, list[tuple[int, str]]]) -> list[tuple[str, int, re.Pattern[str]]]:
-    """One pattern per key and weight (the alternatives joined): fewer searches per post."""
+def _compile(table: dict[str, list[tuple[int, str]]]) -> list[tuple[str, int, gate.Gated]]:
+    """One entry per key and weight, its patterns each behind a gate of the literal words every match of it
+    contains (app/triage/gate.py): a post without any of them is not searched."""
     merged: dict[tuple[str, int], list[str]] = {}
     for key, pats in table.items():
         for w, p in pats:
-            merged.setdefault((key, w), []).append(f"(?:{p})")
-    return [(key, w, re.compile("|".join(ps))) for (key, w), ps in merged.items()]
+            merged.setdefault((key, w), []).append(p)
+    return [(key, w, gate.gated(ps)) for (key, w), ps in merged.items()]
 
 
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[
-    list[tuple[str, int, re.Pattern[str]]],
-    list[tuple[str, int, re.Pattern[str]]],
-    list[tuple[str, re.Pattern[str]]],
-    re.Pattern[str],
+    list[tuple[str, int, gate.Gated]],
+    list[tuple[str, int, gate.Gated]],
+    list[tuple[str, gate.Gated]],
+    gate.Gated,
 ]:
-    flags = [(k, re.compile(p)) for k, p in FLAG.items()]
-    return _compile(CATEGORY), _compile(NOT_A_CASE), flags, re.compile(HELP)
+    flags = [(k, gate.gated([p])) for k, p in FLAG.items()]
+    return _compile(CATEGORY), _compile(NOT_A_CASE), flags, gate.gated([HELP])
 
 
 _DENIABLE = DENIABLE_WORDS = frozenset(DENIABLE)
@@ -488,14 +490,19 @@ _PARENT_ILL = re.compile(
     r"\b((?:orang tua|ibu|bapak|ayah)(?:nya|ne|na|e| dia)(?: sudah| juga)?) (gangguan jiwa|gila|odgj)\b"
 )
 _SMALL_CHILD = re.compile(r"\b(bayi|balita|anak|anak anak)\b")
+_KIN_DEATH_GATE = gate.needles(_KIN_DEATH.pattern) or ("",)
+_PARENT_ILL_GATE = gate.needles(_PARENT_ILL.pattern) or ("",)
+_SCHOOL_AGE_GATED = gate.gated([_SCHOOL_AGE.pattern])
 
 
 def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, bool]:
     """The words with denied case words masked ("bukan _odgj"), so category patterns skip them; and
     whether any was denied. "tidak ada keluarga" stays as it is: it is what the reporter saw."""
     masked = [("_" + t if n and t in _DENIABLE else t) for t, n in zip(toks, neg, strict=True)]
-    text = _KIN_DEATH.sub(r"\1 _\2", " ".join(masked))
-    if _SMALL_CHILD.search(text):
+    text = " ".join(masked)
+    if any(n in text for n in _KIN_DEATH_GATE):
+        text = _KIN_DEATH.sub(r"\1 _\2", text)
+    if any(n in text for n in _PARENT_ILL_GATE) and _SMALL_CHILD.search(text):
         text = _PARENT_ILL.sub(r"\1 _\2", text)
     return text, any(m.startswith("_") for m in masked)
 
@@ -509,22 +516,24 @@ def analyse(text: str) -> Cues:
     category: dict[str, int] = {}
     not_case: dict[str, int] = {}
     names: list[str] = []
-    for key, weight, pat in cats:
-        if pat.search(masked):
+    search = gate.search
+    in_masked, in_plain = gate.slices(masked), gate.slices(plain)
+    for key, weight, pats in cats:
+        if search(pats, masked, in_masked):
             category[key] = max(category.get(key, 0), weight)
             names.append(f"cat:{key}:{weight}")
-    for key, weight, pat in nots:
-        if pat.search(plain):
+    for key, weight, pats in nots:
+        if search(pats, plain, in_plain):
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
     if denied_terms:
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")
-    found = frozenset(k for k, pat in flags if pat.search(masked))
+    found = frozenset(k for k, pats in flags if search(pats, masked, in_masked))
     names.extend(f"flag:{f}" for f in sorted(found))
-    if _SCHOOL_AGE.search(plain):
+    if search(_SCHOOL_AGE_GATED, plain, in_plain):
         names.append("age:school")
-    helps = bool(help_.search(plain))
+    helps = search(help_, plain, in_plain)
     if helps:
         names.append("help")
     return Cues(category, not_case, found, helps, denied_terms, tuple(names))

@@ -19,7 +19,7 @@ from app.dispatch.priority import default_priority
 from app.reference.categories import CATEGORIES, UNKNOWN
 from app.triage import cues as cue_rules
 from app.triage import lexicon
-from app.triage.features import analyse, features
+from app.triage.features import analyse
 from app.triage.model import Model, shipped
 from app.triage.notcase import REASONS
 from app.triage.places import datelined_elsewhere, elsewhere, find_place
@@ -281,7 +281,7 @@ def suggest(
     """`region_scope`: the team's kab/kota, whose kecamatan and kelurahan names are looked for."""
     ev = evidence(text, region_scope)
     model = model or shipped()
-    probs = model.probabilities(features(text, ev.cue_names)) if model else None
+    probs = model.probabilities_of(text, ev.cue_names) if model else None
     label, reason, confidence, scores = decide(probs, ev, PARAMS)
     category = UNKNOWN if label == NONE else label
     flags = set(ev.flags)

@@ -33,9 +33,12 @@ def _ngrams(tok: str) -> tuple[str, ...]:
     return tuple("c:" + padded[k : k + n] for n in (3, 4, 5) for k in range(len(padded) - n + 1))
 
 
-def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
+def parts(text: str, cues: tuple[str, ...] = ()) -> tuple[set[str], list[str]]:
+    """The features other than the n-grams, and the words whose character n-grams (`_ngrams`) are features
+    too: `features` and the model's per-word cache of n-gram rows (app/triage/model.py) share it."""
     toks, stems_, neg = analyse(text)
     out: set[str] = set()
+    grams: list[str] = []
     prev = None
     for tok, st, no in zip(toks, stems_, neg, strict=True):
         if st == BREAK:
@@ -46,6 +49,13 @@ def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
         if prev is not None:
             out.add(f"b:{prev}_{word[2:]}")
         prev = word[2:] if not no else "~" + word[2:]
-        out.update(_ngrams(tok))
+        grams.append(tok)
     out.update("q:" + c for c in cues)
+    return out, grams
+
+
+def features(text: str, cues: tuple[str, ...] = ()) -> list[str]:
+    out, grams = parts(text, cues)
+    for tok in grams:
+        out.update(_ngrams(tok))
     return list(out)

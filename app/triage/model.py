@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from app.triage.features import VERSION
+from app.triage.features import VERSION, _ngrams, parts
 
 ARTEFACT = Path(__file__).with_name("model.npz")
+GRAM_CACHE = 65536  # words whose n-gram rows are kept, like features._ngrams
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,30 @@ class Model:
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     meta: dict[str, object]
+    # a word -> the rows of its character n-grams the model knows (bounded: emptied when full)
+    _gram_rows: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         get = self.index.get
-        rows = [i for f in feats if (i := get(f)) is not None]
+        return self._softmax([i for f in feats if (i := get(f)) is not None])
+
+    def probabilities_of(self, text: str, cues: tuple[str, ...] = ()) -> dict[str, float]:
+        """`probabilities(features(text, cues))`, with the rows of a word's n-grams looked up once per word
+        (the rows in a fixed order, where `features` gives a set's)."""
+        get = self.index.get
+        words, grams = parts(text, cues)
+        found = {i for f in words if (i := get(f)) is not None}
+        cache = self._gram_rows
+        for tok in grams:
+            known = cache.get(tok)
+            if known is None:
+                if len(cache) >= GRAM_CACHE:
+                    cache.clear()
+                known = cache[tok] = tuple(i for g in _ngrams(tok) if (i := get(g)) is not None)
+            found.update(known)
+        return self._softmax(sorted(found))
+
+    def _softmax(self, rows: list[int]) -> dict[str, float]:
         z = self.bias.copy()
         if rows:
             # The features are binary and L2-normalised over those the model knows, as in training.

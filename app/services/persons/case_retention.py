@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import unit_of_work
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.facilities.kinds import PlacementStatus
 from app.models import Event, Incident, IncidentNote, IncidentSubject, MatchProposal, Placement, Report
 from app.persons import retention as rules
 from app.services import audit, events
-from app.services.persons.retention import BATCH, MAX_PASSES, ended
+from app.services.persons.retention import BATCH, ended, in_passes
 
 # What replaces free text that cannot be empty (a report's description, a note).
 ERASED = "[dihapus: masa simpan data berakhir]"
@@ -33,14 +32,7 @@ ENDED = [s.value for s in Status if s not in OPEN_STATUSES]
 
 async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: rules.Policy) -> int:
     """Anonymises the cases due at `now`; returns how many."""
-    done = 0
-    for _ in range(MAX_PASSES):
-        async with unit_of_work(maker) as session:
-            anonymised, seen = await _pass(session, now, policy)
-        done += anonymised
-        if seen < BATCH:
-            break
-    return done
+    return await in_passes(maker, now, policy, _pass)
 
 
 async def _pass(session: AsyncSession, now: datetime, policy: rules.Policy) -> tuple[int, int]:

@@ -11,7 +11,7 @@ and correcting take the person's lock and refuse an anonymised record; placing t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
@@ -47,16 +47,27 @@ FREE_TEXT = ("identity_note", "family_note", "risk_note", "notes")
 PURPOSE = "retensi: masa simpan berakhir, identitas dianonimkan"
 
 
-async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: rules.Policy) -> int:
-    """Anonymises the records due at `now`; returns how many (merged-in records not counted)."""
+# One pass: (how many it anonymised, how many it looked at) in one transaction.
+Pass = Callable[[AsyncSession, datetime, rules.Policy], Awaitable[tuple[int, int]]]
+
+
+async def in_passes(
+    maker: async_sessionmaker[AsyncSession], now: datetime, policy: rules.Policy, one: Pass
+) -> int:
+    """Runs `one` a transaction at a time until a pass sees less than a batch (or MAX_PASSES)."""
     done = 0
     for _ in range(MAX_PASSES):
         async with unit_of_work(maker) as session:
-            anonymised, seen = await _pass(session, now, policy)
+            anonymised, seen = await one(session, now, policy)
         done += anonymised
         if seen < BATCH:
             break
     return done
+
+
+async def run(maker: async_sessionmaker[AsyncSession], now: datetime, policy: rules.Policy) -> int:
+    """Anonymises the records due at `now`; returns how many (merged-in records not counted)."""
+    return await in_passes(maker, now, policy, _pass)
 
 
 def ended(

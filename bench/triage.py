@@ -1,9 +1,9 @@
 """Triage of one post: latency of `app.triage.engine.suggest` against the naive first-keyword baseline
 (app/triage/baseline.py), in the same run: `python -m bench.triage [--rounds 5]`.
 
-Every labelled training post (tests/triage/data/: train, train2, train3, train4, the development parts test2
-and test3 and the retired test part, about 1700; the frozen test part test4 is not read) is triaged once per
-round as a post never seen before: the caches keyed by a post's text are emptied before each call, the
+Every labelled training post (tests/triage/data/: train to train5, the development parts test2, test3 and
+test4 and the retired test part, about 2100; the frozen test part test5 is not read) is triaged once per round
+as a post never seen before: the caches keyed by a post's text are emptied before each call, the
 per-word caches (the stemmer's, the character n-grams') are kept (a running worker has them warm; `--cold`
 empties them too, as for the first posts after a start).
 The garbage collector runs as in a server. Prints p50, p99 and max in milliseconds, posts per second and

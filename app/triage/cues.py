@@ -34,16 +34,34 @@ _SMALL_AGE = (
 _SCHOOL_AGE = re.compile(
     r"\b(umur|usia|berumur|berusia|anak|bocah|kanak)( kira kira| sekitar| kurang lebih)? ([5-9]|1[0-7]) tahun\b"
 )
+# Where a carer goes to work and leaves a child behind.
+_ABROAD = (
+    r"(malaysia|arab|saudi|hongkong|taiwan|singapura|brunei|korea|jepang|luar negeri|negeri orang|"
+    r"negeri jiran|timur tengah|luar pulau|luar kota|jakarta|kalimantan|bali|batam)"
+)
 # Who would care for a child, and the ways they are gone.
 _CARER = r"(orang tua|ibu|bapak|ayah|pengasuh|keluarga|nenek|kakek)"
 _GONE = (
     r"(pergi|merantau|dipenjara|ditahan|meninggal|wafat|cerai|kawin lagi|menikah lagi|entah ke ?mana|"
     r"tidak (diketahui|jelas|pulang|ada kabar)|jadi (tkw|tki|pmi)|kerja ke|(ke|ka) (malaysia|luar negeri|luar kota)|"
-    r"minggat|kabur|sakit jiwa|gangguan jiwa|_gangguan jiwa|_gila|_odgj|(sudah )?tidak ada lagi|sudah tidak ada)"
+    r"minggat|kabur|sakit jiwa|gangguan jiwa|_gangguan jiwa|_gila|_odgj|(sudah )?tidak ada lagi|sudah tidak ada|"
+    r"_ditahan|_dipenjara|_ditangkap|_dibui|_masuk penjara|"
+    rf"(jadi|sebagai) (tkw|tki|pmi|buruh migran|pekerja migran)|(kerja|bekerja|pergi|merantau) (di|ke) {_ABROAD}|"
+    r"(tkw|tki|pmi) (di|ke))"
+)
+# A child left without care for a stated reason: its carers abroad, in prison, gone, ill, dead or divorced.
+# Named on its own (engine._outranked): such a child is the child's case, not a street child sleeping out,
+# a child before the law, a stranded migrant or the old grandmother who cannot cope.
+_CARER_GONE = re.compile(rf"^(?=.*\b{_CHILD}\b)(?=.*\b{_CARER}\w*\b[^|]{{0,30}}?\b{_GONE})")
+# A child earning on the street (begging, busking, hawking): a street child even when its carers are gone.
+_STREET_WORK = re.compile(
+    r"\b(ngamen|mengamen|ngemis|mengemis|minta minta|meminta minta|minta (uang|duit)|jualan|berjualan|"
+    r"jual (tisu|koran|air|kerupuk|asongan)|asongan|manusia silver|ngelem|mengelem|menyemir|semir sepatu|"
+    r"tukang parkir|ojek payung|memulung|mulung)\b"
 )
 # A child who is the subject, not carried or brought along by an adult ("ibu gendong bayi mengemis").
 _OWN_KID = (
-    r"(?:^|\| )(?:(?!\b(?:bawa|membawa|gendong|menggendong|ajak|mengajak|bersama|punya|dengan)\b)[^|])*?"
+    r"(?:^|\| )(?:(?!\b(?:bawa|membawa|gendong|menggendong|ajak|mengajak|bersama|punya|dengan|sekeluarga)\b)[^|])*?"
     r"\b(anak|remaja|siswa|siswi|pelajar)\b"
 )
 _STREET = (
@@ -220,6 +238,20 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (
             2,
             r"\btidak ada (yang|orang) (urus|mengurus|ngurus|merawat|jaga|menjaga|mengasuh|peduli)|\btanpa (pengasuh\w*|orang tua)\b",
+        ),
+        # carers abroad, in prison, gone: "amaqne lalo ojok Malaysia", "reng towana dhaddhi TKI"
+        (3, _CARER_GONE.pattern),
+        # a child with a grandparent too old or ill to care for it
+        (
+            3,
+            rf"\b{_KID}\b{_WIDE}\b(ikut|bersama|dengan|tinggal (dengan|bersama|sama)|dirawat|diasuh)( oleh)? "
+            r"(nenek|kakek)\w*\b[^|]{0,40}?\b(tua|renta|pikun|sakit\w*|lumpuh|tidak (mampu|kuat|bisa))",
+        ),
+        # a child wandering or unfed with nobody: "due sanak bekeliling, 2 jelo ndeq mangan"
+        (
+            2,
+            rf"\b{_KID}\b{_WIDE}\b(berkeliling|keliling|terlunta\w*|luntang lantung|menggelandang|"
+            r"(\d+|dua|tiga|beberapa) hari (tidak|belum) makan|kelaparan)",
         ),
         # a lost child is a child without care until found
         (
@@ -489,9 +521,18 @@ _KIN_DEATH = re.compile(
 _PARENT_ILL = re.compile(
     r"\b((?:orang tua|ibu|bapak|ayah)(?:nya|ne|na|e| dia)(?: sudah| juga)?) (gangguan jiwa|gila|odgj)\b"
 )
+# Likewise a parent held by the police or in prison when a child is in the post ("ortunya ditahan polisi, anak
+# tidak ada yang urus"): why the child is alone, not a child before the law.
+_PARENT_HELD = re.compile(
+    r"\b((?:(?:orang tua|ibu|bapak|ayah)(?:nya|ne|na|e| dia| mereka)|orang tua)(?: yang| sudah| telah| sedang| lagi)*) "
+    r"(ditahan|dipenjara|ditangkap|dibui|masuk penjara)\b"
+)
 _SMALL_CHILD = re.compile(r"\b(bayi|balita|anak|anak anak)\b")
 _KIN_DEATH_GATE = gate.needles(_KIN_DEATH.pattern) or ("",)
 _PARENT_ILL_GATE = gate.needles(_PARENT_ILL.pattern) or ("",)
+_PARENT_HELD_GATE = gate.needles(_PARENT_HELD.pattern) or ("",)
+_CARER_GONE_GATED = gate.gated([_CARER_GONE.pattern])
+_STREET_WORK_GATED = gate.gated([_STREET_WORK.pattern])
 _SCHOOL_AGE_GATED = gate.gated([_SCHOOL_AGE.pattern])
 
 
@@ -504,6 +545,8 @@ def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, boo
         text = _KIN_DEATH.sub(r"\1 _\2", text)
     if any(n in text for n in _PARENT_ILL_GATE) and _SMALL_CHILD.search(text):
         text = _PARENT_ILL.sub(r"\1 _\2", text)
+    if any(n in text for n in _PARENT_HELD_GATE) and _SMALL_CHILD.search(text):
+        text = _PARENT_HELD.sub(r"\1 _\2", text)
     return text, any(m.startswith("_") for m in masked)
 
 
@@ -533,6 +576,10 @@ def analyse(text: str) -> Cues:
     names.extend(f"flag:{f}" for f in sorted(found))
     if search(_SCHOOL_AGE_GATED, plain, in_plain):
         names.append("age:school")
+    if search(_CARER_GONE_GATED, masked, in_masked):
+        names.append("at:carer")
+    if search(_STREET_WORK_GATED, plain, in_plain):
+        names.append("aj:work")
     helps = search(help_, plain, in_plain)
     if helps:
         names.append("help")

@@ -18,15 +18,21 @@ TRAIN2 = DATA / "train2.jsonl"
 TRAIN3 = DATA / "train3.jsonl"
 # Posts written in session 10's second round for the families test3's scoring showed weak (data/README.md).
 TRAIN4 = DATA / "train4.jsonl"
+# Posts written in session 12 for the neglected child (AT) and its neighbours, after test4's scoring.
+TRAIN5 = DATA / "train5.jsonl"
+# The fourth blind test part, scored once at the end of session 10's second round (commit e5aa858), then made
+# development data in session 12: read, tuned on and trained on.
+DEV4 = DATA / "test4.jsonl"
 # The third blind test part, scored once at the end of session 10 (commit a8d1f43), then made development
 # data in session 10 (second round): read, tuned on and trained on.
 DEV3 = DATA / "test3.jsonl"
 # The second blind test part, scored twice (sessions 8 and 9), then made development data: read, tuned on
 # and trained on in session 10 (5-fold cross-validated: `evaluate --dev tests/triage/data/test2.jsonl`).
 DEV = DATA / "test2.jsonl"
-# The frozen test part: scored to report, never to tune. Written blind and kept outside this worktree; the
-# coordinator scored it once at the end of session 10 (data/README.md). Tests skip while it is missing.
-TEST = DATA / "test4.jsonl"
+# The frozen test part: scored to report, never to tune. Written blind (session 12) and kept outside the
+# tuning worktree; the coordinator adds it and scores it once (data/README.md). Tests skip while it is
+# missing.
+TEST = DATA / "test5.jsonl"
 # The first test part, scored twice (issue 16's notes of sessions 6 and 7), then retired: development data
 # now, trained on and tuned on like the train part.
 RETIRED = DATA / "test.jsonl"

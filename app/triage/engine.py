@@ -40,6 +40,7 @@ class Params:
     min_rule: int = 2  # without a model: the least rule score that names a category
     unsupported: float = 0.4  # a category no rule supports needs this much of the model, else "unknown"
     outrank: float = 1.0  # how far behind a more specific category may be and still win (OUTRANKS)
+    carer_gone: float = 0.35  # how far behind AT may be and still win when a child's carers are gone
 
 
 PARAMS = Params()
@@ -75,6 +76,8 @@ OUTRANKS: dict[str, frozenset[str]] = {
     # a child left behind by a parent who went to work abroad is the child's case, not the migrant's
     "AT": frozenset({"PMBS", "OT"}),
 }
+# A child left without care for a stated reason (cues "at:carer") is AT rather than these, when AT is close.
+CARER_GONE_BEATS = frozenset({"AJ", "ABH", "PMBS", "LUT", "GEL", "OT", "FM", "PENG"})
 CHILD = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
 # Subjects who suffer what the post tells, whatever violent words it has.
 VICTIMS = frozenset(
@@ -259,6 +262,17 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         if not better:
             break
         label = max(better, key=lambda c: (scores[c], c))
+    if (
+        label in CARER_GONE_BEATS
+        and "at:carer" in ev.cue_names
+        and ev.rules.get("AT", 0) >= 3
+        and scores.get("AT", 0) >= scores[label] - params.carer_gone
+        and not (label == "AJ" and "aj:work" in ev.cue_names)
+        and not (label == "ABH" and ev.rules.get("ABH", 0) >= 3)
+    ):
+        # a child whose carers are abroad, in prison, gone or dead: the child's case, even sleeping out (not
+        # earning on the street), with a grandmother too old to cope, or next to the migrant parent's words
+        label = "AT"
     if label == "OT" and "child" in ev.flags:
         label = "AT"  # a lost or stranded child is a neglected child
     if (

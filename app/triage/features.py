@@ -14,7 +14,9 @@ from app.triage.text import BREAK, stem, tokens
 # 4: Madurese, Sundanese, Sasak and Banjar words; cues for rare categories (session 10)
 # 5: Sundanese -na, Sasak and Javanese/Madurese words; lost-child, wage, maid and figurative cues
 #    (session 10, second round)
-VERSION = 5
+# 6: carers' words in Sasak, Javanese, Madurese, Banjar; carers abroad or held; "at:carer", "aj:work" cues
+#    (session 12)
+VERSION = 6
 
 
 @lru_cache(maxsize=1024)

@@ -572,6 +572,47 @@ WORDS: dict[str, str] = {
     "ybs": "yang bersangkutan",
     "hoax": "hoaks",
     "hoak": "hoaks",
+    # a child's carers and where they went (session 12): Sasak -ne, Javanese -e/-ne, Madurese -na, Banjar,
+    # Malay; abroad for work, in prison
+    "amaqne": "bapaknya",
+    "inaqne": "ibunya",
+    "bapane": "bapaknya",
+    "mamake": "ibunya",
+    "simboke": "ibunya",
+    "mboke": "ibunya",
+    "makne": "ibunya",
+    "ebune": "ibunya",
+    "abahnya": "bapaknya",
+    "ayahe": "ayahnya",
+    "mbahe": "neneknya",
+    "abah": "bapak",
+    "kuitan": "orang tua",
+    "ortunya": "orang tuanya",
+    "ortune": "orang tuanya",
+    "towana": "tuanya",
+    "seppo": "tua",
+    "ngopene": "merawat",
+    "lunga": "pergi",
+    "ojok": "ke",
+    "tedem": "tidur",
+    "bepisaq": "cerai",
+    "dadi": "jadi",
+    "dhaddhi": "jadi",
+    "ngrantau": "merantau",
+    "ngerantau": "merantau",
+    "marantau": "merantau",
+    "megawe": "bekerja",
+    "alako": "bekerja",
+    "kerje": "kerja",
+    "jage": "jaga",
+    "dipanjara": "dipenjara",
+    "dikunjara": "dipenjara",
+    "kanaq": "anak",
+    "bik": "dengan",  # Madurese
+    "sareng": "dengan",  # Sundanese, Javanese krama
+    "ngurusi": "mengurus",
+    "ngurusin": "mengurus",
+    "ngasuh": "mengasuh",
 }
 
 # Words written with an apostrophe (Madurese): looked up before the apostrophe is dropped.
@@ -730,4 +771,8 @@ PHRASES: dict[str, str] = {
     "orang toa": "orang tua",
     "lampu dalan": "lampu jalan",
     "cat perak": "manusia silver",
+    "nyambut kerja": "bekerja",  # Javanese "nyambut gawe"
+    "hong kong": "hongkong",
+    "tebait polisi": "ditangkap polisi",  # Sasak: taken by the police
+    "arab saudi": "arab",
 }

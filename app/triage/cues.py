@@ -550,37 +550,51 @@ def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, boo
     return text, any(m.startswith("_") for m in masked)
 
 
+@lru_cache(maxsize=1)
+def _tables() -> tuple[gate.Table, gate.Table]:
+    """All the gated patterns of `analyse` in two tables, one per text they read: the masked words (category
+    patterns, flags, carers gone) and the plain words (non-case signs, school age, street work, help)."""
+    cats, nots, flags, help_ = _compiled()
+    masked = [pats for _, _, pats in cats] + [pats for _, pats in flags] + [_CARER_GONE_GATED]
+    plain = [pats for _, _, pats in nots] + [_SCHOOL_AGE_GATED, _STREET_WORK_GATED, help_]
+    return gate.Table(masked), gate.Table(plain)
+
+
 @lru_cache(maxsize=4096)
 def analyse(text: str) -> Cues:
-    cats, nots, flags, help_ = _compiled()
+    cats, nots, flags, _ = _compiled()
+    in_masked_table, in_plain_table = _tables()
     toks, _, neg = words_of(text)
     plain = " ".join(toks)
     masked, denied_terms = _denied_text(toks, neg)
     category: dict[str, int] = {}
     not_case: dict[str, int] = {}
     names: list[str] = []
-    search = gate.search
-    in_masked, in_plain = gate.slices(masked), gate.slices(plain)
-    for key, weight, pats in cats:
-        if search(pats, masked, in_masked):
+    in_plain = gate.slices(plain)
+    in_masked = in_plain if masked == plain else gate.slices(masked)
+    on_masked = in_masked_table.matches(masked, in_masked)
+    on_plain = in_plain_table.matches(plain, in_plain)
+    for (key, weight, _), hit in zip(cats, on_masked, strict=False):
+        if hit:
             category[key] = max(category.get(key, 0), weight)
             names.append(f"cat:{key}:{weight}")
-    for key, weight, pats in nots:
-        if search(pats, plain, in_plain):
+    for (key, weight, _), hit in zip(nots, on_plain, strict=False):
+        if hit:
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
     if denied_terms:
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")
-    found = frozenset(k for k, pats in flags if search(pats, masked, in_masked))
+    n = len(cats)
+    found = frozenset(k for (k, _), hit in zip(flags, on_masked[n : n + len(flags)], strict=True) if hit)
     names.extend(f"flag:{f}" for f in sorted(found))
-    if search(_SCHOOL_AGE_GATED, plain, in_plain):
+    school, street_work, helps = on_plain[len(nots) :]
+    if school:
         names.append("age:school")
-    if search(_CARER_GONE_GATED, masked, in_masked):
+    if on_masked[-1]:
         names.append("at:carer")
-    if search(_STREET_WORK_GATED, plain, in_plain):
+    if street_work:
         names.append("aj:work")
-    helps = search(help_, plain, in_plain)
     if helps:
         names.append("help")
     return Cues(category, not_case, found, helps, denied_terms, tuple(names))

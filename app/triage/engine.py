@@ -128,34 +128,37 @@ def _needle(term: str) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(stem(w) for w in words(term))
 
 
-# (as written?, first word) -> [(rest of the words, what it names, weight)]
-_Index = dict[tuple[bool, str], list[tuple[tuple[str, ...], str, int]]]
+# (as written?, first word) -> [(rest of the words, what it names, weight, kind)]; kinds below
+_Index = dict[tuple[bool, str], list[tuple[tuple[str, ...], str, int, int]]]
+CATEGORY, FLAG, URGENT = 0, 1, 2
 
 
-def _index(entries: list[tuple[str, str, int]]) -> _Index:
+def _index(entries: list[tuple[str, str, int, int]]) -> _Index:
     index: _Index = defaultdict(list)
-    for term, name, weight in entries:
+    for term, name, weight, kind in entries:
         raw, needle = _needle(term)
         if needle:
-            index[(raw, needle[0])].append((needle[1:], name, weight))
+            index[(raw, needle[0])].append((needle[1:], name, weight, kind))
     return dict(index)
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[_Index, _Index, _Index]:
-    """The lexicon indexed by first word: one pass over a post finds every term (a post is scanned once,
-    not once per term)."""
-    categories = _index([(t, code, w) for code, terms in lexicon.CATEGORY_TERMS.items() for t, w in terms])
-    flags = _index([(t, flag, 1) for flag, terms in lexicon.FLAG_TERMS.items() for t in terms])
-    urgent = _index([(t, "urgent", 1) for t in lexicon.URGENT_TERMS])
-    return categories, flags, urgent
+def _compiled() -> _Index:
+    """The lexicon's category, flag and urgency terms in one index by first word: one pass over a post finds
+    every term (a post is scanned once, not once per term nor once per kind)."""
+    return _index(
+        [(t, code, w, CATEGORY) for code, terms in lexicon.CATEGORY_TERMS.items() for t, w in terms]
+        + [(t, flag, 1, FLAG) for flag, terms in lexicon.FLAG_TERMS.items() for t in terms]
+        + [(t, "urgent", 1, URGENT) for t in lexicon.URGENT_TERMS]
+    )
 
 
 def _matches(
     index: _Index, stemmed: tuple[str, ...], raw: tuple[str, ...], neg: list[bool]
-) -> list[tuple[str, str, int]]:
-    """(term as found, name, weight) for each term occurring outside a negation scope (once per term)."""
-    out: dict[tuple[str, str], int] = {}
+) -> tuple[list[tuple[str, str, int]], ...]:
+    """Per kind (category, flag, urgent): (term as found, name, weight) for each term occurring outside a
+    negation scope (once per term, in the order first found)."""
+    out: tuple[dict[tuple[str, str], int], ...] = ({}, {}, {})
     get = index.get
     pairs = ((False, stemmed), (True, raw))
     for i in range(len(stemmed)):
@@ -165,10 +168,10 @@ def _matches(
             entries = get((as_written, seq[i]))
             if not entries:
                 continue
-            for rest, name, weight in entries:
+            for rest, name, weight, kind in entries:
                 if seq[i + 1 : i + 1 + len(rest)] == rest:
-                    out[(" ".join(seq[i : i + 1 + len(rest)]), name)] = weight
-    return [(term, name, weight) for (term, name), weight in out.items()]
+                    out[kind][(" ".join(seq[i : i + 1 + len(rest)]), name)] = weight
+    return tuple([(term, name, weight) for (term, name), weight in found.items()] for found in out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,19 +189,20 @@ class Evidence:
 
 def evidence(text: str, scope: str | None = None) -> Evidence:
     """`scope`: the team's kab/kota; a post about somewhere else is news, not a case here."""
-    categories, flag_terms, urgent_terms = _compiled()
+    index = _compiled()
     raw, stemmed, denied = analyse(text)
     neg = [n and w in cue_rules.DENIABLE_WORDS for w, n in zip(raw, denied, strict=True)]
     cues = cue_rules.analyse(text)
     scores: dict[str, float] = defaultdict(float)
     matched: list[str] = []
-    for term, code, weight in _matches(categories, stemmed, raw, neg):
+    in_categories, in_flags, in_urgent = _matches(index, stemmed, raw, neg)
+    for term, code, weight in in_categories:
         scores[code] += weight
         matched.append(term)
     for code, weight in cues.category.items():
         scores[code] += weight
-    flags = {flag for _, flag, _ in _matches(flag_terms, stemmed, raw, neg)} | cues.flags
-    urgent = bool(_matches(urgent_terms, stemmed, raw, neg))
+    flags = {flag for _, flag, _ in in_flags} | cues.flags
+    urgent = bool(in_urgent)
     not_case, names = cues.not_case, cues.names
     if scope and elsewhere(text, scope):
         # a dateline ("Brebes: ...") says so more plainly than a "di Surabaya" inside the post

@@ -113,9 +113,22 @@ _COMMON = frozenset("aeinrkt ")
 def _key(needle: str) -> str:
     """The four letters of `needle` (three for a word of three) most likely to be absent from a post: they are
     in the post when `needle` is."""
+    return _keys(needle)[0]
+
+
+def _keys(needle: str) -> tuple[str, str]:
+    """`_key`, and a second slice of `needle` (another one where it has another, else the same): both are in
+    a post's `slices` when `needle` is in the post."""
     n = min(4, len(needle))
     grams = [needle[k : k + n] for k in range(len(needle) - n + 1)]
-    return min(grams, key=lambda g: sum(c in _COMMON for c in g))
+    first = min(grams, key=lambda g: sum(c in _COMMON for c in g))
+    others = [g for g in grams if g != first]
+    # the least common of the others, the farthest from the first on a tie (it overlaps it least)
+    at = needle.index(first)
+    second = min(
+        others, key=lambda g: (sum(c in _COMMON for c in g), -abs(needle.index(g) - at)), default=first
+    )
+    return first, second
 
 
 # (the slices one of which a match needs, or None; the needles, or None; the pattern)
@@ -150,3 +163,49 @@ def search(alternatives: Gated, text: str, grams: frozenset[str]) -> bool:
         if pat.search(text):
             return True
     return False
+
+
+class Table:
+    """Many groups of gated alternatives (`gated`), answered together for one text: which groups have an
+    alternative that matches, as `search` would say for each. The slices of the text are intersected once with
+    the keys of every alternative (instead of once per alternative), two keys of a needle asked for instead of
+    one; the alternatives that pass are searched at once (their needles are not looked for first: most of them
+    are in the text by then, and the search is what answers)."""
+
+    __slots__ = ("_always", "_flat", "_key_alts", "_keys", "size")
+
+    def __init__(self, groups: list[Gated]) -> None:
+        # a needle's first key -> (alternative, its second key): an alternative is a candidate when both keys
+        # of one of its needles are slices of the text (as `search` asks for one key of one needle)
+        key_alts: dict[str, list[tuple[int, str]]] = {}
+        always: list[int] = []
+        flat: list[tuple[int, re.Pattern[str]]] = []
+        for gi, alternatives in enumerate(groups):
+            for keys, need, pat in alternatives:
+                ai = len(flat)
+                flat.append((gi, pat))
+                if keys is None or need is None:
+                    always.append(ai)
+                else:
+                    for n in need:
+                        first, second = _keys(n)
+                        key_alts.setdefault(first, []).append((ai, second))
+        self._keys = frozenset(key_alts)
+        self._key_alts = {k: tuple(v) for k, v in key_alts.items()}
+        self._always = tuple(always)
+        self._flat = tuple(flat)
+        self.size = len(groups)
+
+    def matches(self, text: str, grams: frozenset[str]) -> list[bool]:
+        """For each group, whether any of its alternatives matches `text` (`grams`: the text's `slices`)."""
+        found = [False] * self.size
+        candidates = set(self._always)
+        key_alts = self._key_alts
+        for k in self._keys.intersection(grams):
+            candidates.update(ai for ai, second in key_alts[k] if second in grams)
+        flat = self._flat
+        for ai in sorted(candidates):
+            gi, pat = flat[ai]
+            if not found[gi] and pat.search(text):
+                found[gi] = True
+        return found

@@ -17,12 +17,17 @@ CUES: tuple[tuple[tuple[str, ...], int], ...] = (
     (("tidak",), 1),
 )
 
+_FIRST = frozenset(cue[0] for cue, _ in CUES)
+
 
 def denied(tokens: list[str]) -> list[bool]:
     """For each token, whether a negation cue before it (in the same sentence) denies it."""
     out = [False] * len(tokens)
     i = 0
     while i < len(tokens):
+        if tokens[i] not in _FIRST:  # no cue starts here (most words): skip building the slices
+            i += 1
+            continue
         for cue, reach in CUES:
             if tuple(tokens[i : i + len(cue)]) == cue:
                 j = i + len(cue)

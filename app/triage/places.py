@@ -54,6 +54,12 @@ def _places(scope: str) -> dict[tuple[str, ...], list[tuple[str, str]]]:
 
 
 @lru_cache(maxsize=64)
+def _first_words(scope: str) -> frozenset[str]:
+    """The first words of the names of `_places(scope)`."""
+    return frozenset(key[0] for key in _places(scope) if key)
+
+
+@lru_cache(maxsize=64)
 def _own_name(scope: str) -> tuple[str, ...]:
     region = regions.get_region(scope)
     name = re.sub(r"^(kota|kabupaten|kab\.?)\s+", "", region.name.lower()) if region else ""
@@ -72,10 +78,13 @@ def find_place(text: str, scope: str, place_name: str | None = None) -> tuple[st
     if scope.count(".") != 1:
         return None, None
     index = _places(scope)
+    firsts = _first_words(scope)
     own = _own_name(scope)
     found: list[tuple[str, str]] = []
     for source, need_cue in ((words(place_name or ""), False), (words(text), True)):
         for i in range(len(source)):
+            if source[i] not in firsts:  # no name starts with this word (most words): nothing to look up
+                continue
             for n in (4, 3, 2, 1):
                 key = tuple(source[i : i + n])
                 if len(key) < n or key not in index:

@@ -76,9 +76,17 @@ def _ascii(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
-    text = _MENTION.sub(" ", _URL.sub(" ", _ascii(text.lower()))).replace("’", "'").replace("`", "'")
-    text = _HYPHEN_REDUP.sub(r"\1 \1", _REDUP.sub(r"\1 \1", text))
-    text = _PARTIAL_REDUP.sub(r"\1 \1", text)
+    text = _ascii(text.lower())
+    # each substitution only where its pattern can match (a link has "http" or "www", a mention "@", ...)
+    if "http" in text or "www" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    text = text.replace("’", "'").replace("`", "'")
+    if "2" in text:
+        text = _REDUP.sub(r"\1 \1", text)
+    if "-" in text:
+        text = _PARTIAL_REDUP.sub(r"\1 \1", _HYPHEN_REDUP.sub(r"\1 \1", text))
     out: list[str] = []
     for token in _TOKEN.findall(text):
         if token[0] in ".!?;\n":

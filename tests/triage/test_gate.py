@@ -49,3 +49,16 @@ def test_no_gate_skips_a_match() -> None:
             if pat.search(text):
                 assert need is None or any(n in text for n in need), (pat.pattern, need)
                 assert keys is None or not keys.isdisjoint(gate.slices(text)), (pat.pattern, keys)
+
+
+def test_a_table_answers_as_search_does() -> None:
+    """`gate.Table` gives, group by group, what `gate.search` gives (over the training posts' words)."""
+    cats, nots, flags, help_ = cues._compiled()
+    groups = [g for _, _, g in cats + nots] + [g for _, g in flags] + [help_]
+    table = gate.Table(groups)
+    for path in train.SOURCES:
+        for row in dataset.load(path):
+            toks, _, neg = features.analyse(row.text)
+            for text in (cues._denied_text(toks, neg)[0], " ".join(toks)):
+                grams = gate.slices(text)
+                assert table.matches(text, grams) == [gate.search(g, text, grams) for g in groups], text

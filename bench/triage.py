@@ -32,6 +32,7 @@ def _forget(cold: bool) -> None:
     places.find_place.cache_clear()
     if cold:
         text.stem.cache_clear()
+        text._word.cache_clear()
         features._ngrams.cache_clear()
         if (model := shipped()) is not None:
             model._gram_rows.clear()

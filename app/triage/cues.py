@@ -233,13 +233,12 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, rf"\b{_CHILD}\b{_WIDE}\b(diusir|dihalau|halau|dibuang keluarga\w*)\b"),
         # left by the parents: "anak SD ditinggal orang tuanya merantau"
         (3, rf"\b{_CHILD}\w*\b{_GAP}\b(ditinggal\w*|ditelantarkan)\b{_GAP}\b{_CARER}"),
-        # a child in the post and its carers gone ("mak bapak entah ke mana", "ayah dipenjara, ibu merantau")
-        (3, rf"^(?=.*\b{_CHILD}\b)(?=.*\b{_CARER}\w*\b[^|]{{0,20}}?\b{_GONE})"),
         (
             2,
             r"\btidak ada (yang|orang) (urus|mengurus|ngurus|merawat|jaga|menjaga|mengasuh|peduli)|\btanpa (pengasuh\w*|orang tua)\b",
         ),
-        # carers abroad, in prison, gone: "amaqne lalo ojok Malaysia", "reng towana dhaddhi TKI"
+        # a child in the post and its carers gone ("mak bapak entah ke mana", "ayah dipenjara, ibu merantau"),
+        # abroad or held: "amaqne lalo ojok Malaysia", "reng towana dhaddhi TKI"
         (3, _CARER_GONE.pattern),
         # a child with a grandparent too old or ill to care for it
         (

@@ -177,13 +177,18 @@ class Table:
     def __init__(self, groups: list[Gated]) -> None:
         # a needle's first key -> (alternative, its second key): an alternative is a candidate when both keys
         # of one of its needles are slices of the text (as `search` asks for one key of one needle)
+        # a pattern in several groups (the same text) is one alternative, searched once for all of them
         key_alts: dict[str, list[tuple[int, str]]] = {}
         always: list[int] = []
-        flat: list[tuple[int, re.Pattern[str]]] = []
+        flat: list[tuple[list[int], re.Pattern[str]]] = []
+        seen: dict[re.Pattern[str], int] = {}
         for gi, alternatives in enumerate(groups):
             for keys, need, pat in alternatives:
-                ai = len(flat)
-                flat.append((gi, pat))
+                if pat in seen:
+                    flat[seen[pat]][0].append(gi)
+                    continue
+                ai = seen[pat] = len(flat)
+                flat.append(([gi], pat))
                 if keys is None or need is None:
                     always.append(ai)
                 else:
@@ -193,7 +198,7 @@ class Table:
         self._keys = frozenset(key_alts)
         self._key_alts = {k: tuple(v) for k, v in key_alts.items()}
         self._always = tuple(always)
-        self._flat = tuple(flat)
+        self._flat = tuple((tuple(gis), pat) for gis, pat in flat)
         self.size = len(groups)
 
     def matches(self, text: str, grams: frozenset[str]) -> list[bool]:
@@ -204,8 +209,9 @@ class Table:
         for k in self._keys.intersection(grams):
             candidates.update(ai for ai, second in key_alts[k] if second in grams)
         flat = self._flat
-        for ai in sorted(candidates):
-            gi, pat = flat[ai]
-            if not found[gi] and pat.search(text):
-                found[gi] = True
+        for ai in candidates:  # in any order: a group's answer is whether any of its alternatives matches
+            gis, pat = flat[ai]
+            if not all(found[gi] for gi in gis) and pat.search(text):
+                for gi in gis:
+                    found[gi] = True
         return found

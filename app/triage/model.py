@@ -29,31 +29,34 @@ class Model:
     bias: npt.NDArray[np.float32]
     meta: dict[str, object]
     # a word -> the rows of its character n-grams the model knows (bounded: emptied when full)
-    _gram_rows: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _gram_rows: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         get = self.index.get
-        return self._softmax([i for f in feats if (i := get(f)) is not None])
+        return self._softmax(np.array([i for f in feats if (i := get(f)) is not None], dtype=np.intp))
 
     def probabilities_of(self, text: str, cues: tuple[str, ...] = ()) -> dict[str, float]:
         """`probabilities(features(text, cues))`, with the rows of a word's n-grams looked up once per word
-        (the rows in a fixed order, where `features` gives a set's)."""
+        (the rows in a fixed order, ascending, where `features` gives a set's)."""
         get = self.index.get
         words, grams = parts(text, cues)
-        found = {i for f in words if (i := get(f)) is not None}
+        found = [np.array([i for f in words if (i := get(f)) is not None], dtype=np.intp)]
         cache = self._gram_rows
         for tok in grams:
             known = cache.get(tok)
             if known is None:
                 if len(cache) >= GRAM_CACHE:
                     cache.clear()
-                known = cache[tok] = tuple(i for g in _ngrams(tok) if (i := get(g)) is not None)
-            found.update(known)
-        return self._softmax(sorted(found))
+                known = cache[tok] = np.array(
+                    [i for g in _ngrams(tok) if (i := get(g)) is not None], dtype=np.intp
+                )
+            found.append(known)
+        return self._softmax(np.unique(np.concatenate(found)))  # sorted, each row once
 
-    def _softmax(self, rows: list[int]) -> dict[str, float]:
+    def _softmax(self, rows: npt.NDArray[np.intp]) -> dict[str, float]:
+        """`rows`: the rows of the features the post has, each once (their order is the order of the sum)."""
         z = self.bias.copy()
-        if rows:
+        if len(rows):
             # The features are binary and L2-normalised over those the model knows, as in training.
             z += self.weights[rows].sum(axis=0, dtype=np.float32) / np.float32(math.sqrt(len(rows)))
         z -= z.max()

@@ -37,19 +37,21 @@ def _stemmer() -> Any:
     return StemmerFactory().create_stemmer()
 
 
-def _word(token: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _word(token: str) -> tuple[str, ...]:
+    """A token's standard words (cached per token, like its stem)."""
     if "'" in token:
         if token in APOSTROPHE:
-            return APOSTROPHE[token].split()
+            return tuple(APOSTROPHE[token].split())
         token = token.replace("'", "")
     if not token:
-        return []
+        return ()
     if token not in _VOCAB and len(token) > 6 and token.endswith("keun"):
         token = token[:-4] + "kan"  # Sundanese -keun is -kan: "dikawinkeun", "ditinggalkeun"
     if token not in _VOCAB and token.endswith("na") and token[:-2] in SUNDA_NA:
         base = _VOCAB.get(token[:-2], token[:-2]).split()
-        return [*base[:-1], base[-1] + "nya"]
-    return _VOCAB.get(token, token).split()
+        return (*base[:-1], base[-1] + "nya")
+    return tuple(_VOCAB.get(token, token).split())
 
 
 def _phrases(seq: list[str]) -> list[str]:

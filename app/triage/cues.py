@@ -37,7 +37,7 @@ _SCHOOL_AGE = re.compile(
 # Where a carer goes to work and leaves a child behind.
 _ABROAD = (
     r"(malaysia|arab|saudi|hongkong|taiwan|singapura|brunei|korea|jepang|luar negeri|negeri orang|"
-    r"negeri jiran|timur tengah|luar pulau|luar kota|jakarta|kalimantan|bali|batam)"
+    r"negeri jiran|timur tengah|luar pulau|luar kota|jakarta|surabaya|bali)"
 )
 # Who would care for a child, and the ways they are gone.
 _CARER = r"(orang tua|ibu|bapak|ayah|pengasuh|keluarga|nenek|kakek)"

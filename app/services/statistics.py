@@ -38,7 +38,7 @@ from app.schemas.statistics import (
     StageFigures,
 )
 from app.services import compliance_query, timers
-from app.services.access import Principal, in_region, require
+from app.services.access import Principal, in_region, region_range, require
 
 READ_STATISTICS = (Role.admin, Role.supervisor)
 MAX_ROWS = 100_000
@@ -128,7 +128,10 @@ def conditions(where: Scope, filters: Filters) -> list[ColumnElement[bool]]:
     """The span's incidents (by first report) in the region, with the filters."""
     found = [Incident.first_received_at >= where.since, Incident.first_received_at < where.until]
     if where.region:
-        found.append(in_region(Incident.region_code, where.region))
+        found += [
+            in_region(Incident.region_code, where.region),
+            region_range(Incident.region_code, where.region),
+        ]
     if filters.category:
         found.append(Incident.category == filters.category)
     if filters.priority:

@@ -13,19 +13,6 @@ if TYPE_CHECKING:
     from app.models.report import Report
 
 NOT_ANONYMISED = text("anonymised_at IS NULL")
-# The columns 4CT compliance reads besides the region and the first report's time.
-FOUR_CT_READ = (
-    "category",
-    "priority",
-    "status",
-    "merged_into_id",
-    "assigned_crew_id",
-    "four_ct_breaches",
-    "found_at",
-    "responded_at",
-    "acted_at",
-    "completed_at",
-)
 
 
 class Incident(Base):
@@ -45,15 +32,12 @@ class Incident(Base):
             sqlite_where=NOT_ANONYMISED,
         ),
         # A kab/kota's incidents of a span (statistics, exports, open data): the region prefix (LIKE '21.71.%'
-        # needs the pattern operator class under any collation but C) and then the first report's time. On
-        # PostgreSQL it carries what 4CT compliance reads (app/services/compliance_query.py), so a kab/kota's
-        # year is an index-only scan, not a heap page per incident.
+        # needs the pattern operator class under any collation but C) and then the first report's time.
         Index(
             "ix_incidents_region_received",
             "region_code",
             "first_received_at",
             postgresql_ops={"region_code": "varchar_pattern_ops"},
-            postgresql_include=list(FOUR_CT_READ),
         ),
         # National figures of a span (open data, a month of the country).
         Index("ix_incidents_first_received_at", "first_received_at"),

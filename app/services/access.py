@@ -105,11 +105,3 @@ def in_region(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[
     """SQL for regions.within(): the code itself or any code below it ("21.7" does not match "21.71").
     Codes are digits and dots, and "/" follows "." in ASCII: below "21.71" is ["21.71.", "21.71/")."""
     return or_(column == prefix, _below(column, prefix + ".", prefix + "/"))
-
-
-def region_range(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
-    """The codes of in_region() as one index range, [prefix, prefix + "/"): the code itself sorts first,
-    then those below it ("." < "/" < digits). Added to in_region() (which stays the exact test), it lets a
-    span of one region be one index range, read index-only where the index covers the columns; the OR of
-    in_region() alone is two ranges, which only a bitmap scan of the table combines."""
-    return _below(column, prefix, prefix + "/")

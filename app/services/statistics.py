@@ -39,7 +39,7 @@ from app.schemas.statistics import (
     StageFigures,
 )
 from app.services import compliance_query, timers
-from app.services.access import Principal, in_region, region_range, require
+from app.services.access import Principal, in_region, require
 
 READ_STATISTICS = (Role.admin, Role.supervisor)
 MAX_ROWS = 100_000
@@ -322,10 +322,9 @@ async def four_ct_compliance(
     if session.get_bind().dialect.name != "postgresql":
         return compliance_of(await incident_rows(session, where, filters), where, by, period, now)
     await plan_with_values(session)
-    found = conditions(where, filters)
-    if where.region:  # one index range, read index-only (the covering ix_incidents_region_received)
-        found.append(region_range(Incident.region_code, where.region))
-    total, groups = await compliance_query.compliance(session, found, where.region, by, period, now)
+    total, groups = await compliance_query.compliance(
+        session, conditions(where, filters), where.region, by, period, now
+    )
     if total.incidents > MAX_ROWS:  # the same limit as the rows read into Python
         raise Unprocessable(
             f"lebih dari {MAX_ROWS} insiden dalam rentang ini; persempit wilayah atau waktunya",

@@ -106,19 +106,17 @@ def _minutes_by_priority(targets: fourct.Targets, stage: Stage) -> ColumnElement
 def target_minutes(region: str, stage: Stage) -> ColumnElement[int]:
     """The stage's target for each incident: its kab/kota team's own (app/services/timers.py), else the
     defaults."""
-    teams: dict[str, tuple[fourct.Targets, list[str]]] = {}
-    for kab, targets in sorted(timers.team_targets().items()):
-        if regions.within(kab, region) or regions.within(region, kab):
-            teams.setdefault(repr(sorted((p, sorted(s.items())) for p, s in targets.items())), (targets, []))[
-                1
-            ].append(kab)
     defaults = _minutes_by_priority(fourct.TARGET_MINUTES, stage)
-    if not teams:
+    own = [
+        (kab, targets)
+        for kab, targets in sorted(timers.team_targets().items())
+        if regions.within(kab, region) or regions.within(region, kab)
+    ]
+    if not own:
         return defaults
     kabkota = func.left(Incident.region_code, 5)
     return case(
-        *((kabkota.in_(kabs), _minutes_by_priority(targets, stage)) for targets, kabs in teams.values()),
-        else_=defaults,
+        *((kabkota == kab, _minutes_by_priority(targets, stage)) for kab, targets in own), else_=defaults
     )
 
 

@@ -41,6 +41,11 @@ def timezone_for(code: str) -> str:
     return "Asia/Jakarta"
 
 
+def provinces_by_zone() -> dict[str, frozenset[str]]:
+    """The province codes outside WIB by their zone; every other province is WIB (Asia/Jakarta)."""
+    return {"Asia/Jayapura": frozenset(_WIT), "Asia/Makassar": frozenset(_WITA)}
+
+
 def zone_for(code: str) -> ZoneInfo:
     return ZoneInfo(timezone_for(code))
 

@@ -92,12 +92,13 @@ def group(rows: Iterable[Row], keys: Sequence[Callable[[Row], str | None]]) -> d
     return groups
 
 
-def _sort_key(key: Key) -> tuple[tuple[int, str], ...]:
+def sort_key(key: Key) -> tuple[tuple[int, str], ...]:
+    """Groups in key order, a missing key (None) after the others."""
     return tuple((1, "") if k is None else (0, k) for k in key)
 
 
 def sorted_groups(groups: Mapping[Key, list[Row]]) -> list[tuple[Key, list[Row]]]:
-    return sorted(groups.items(), key=lambda item: _sort_key(item[0]))
+    return sorted(groups.items(), key=lambda item: sort_key(item[0]))
 
 
 def quantile(values: Sequence[float], q: float) -> float | None:

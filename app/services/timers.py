@@ -25,6 +25,11 @@ def targets_for(region_code: str) -> fourct.Targets:
     return _TEAM_TARGETS.get(".".join(region_code.split(".")[:2]), fourct.TARGET_MINUTES)
 
 
+def team_targets() -> dict[str, fourct.Targets]:
+    """The kab/kota whose team set targets of its own, with them (every other one uses the defaults)."""
+    return dict(_TEAM_TARGETS)
+
+
 async def load_targets(session: AsyncSession) -> None:
     rows = await session.execute(select(Team.region_code, Team.four_ct_targets))
     fresh = {code: fourct.merge(overrides) for code, overrides in rows if overrides}

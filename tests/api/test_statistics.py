@@ -13,11 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
-from app.models import Crew, Event, Incident, Offer, Report, Team
+from app.models import Crew, Event, Incident, Offer, Report, Role, Team
 from app.reporting import tally
+from app.reporting.tally import Period
+from app.services import statistics, timers
+from app.services.access import Principal
+from app.services.statistics import Filters
 from tests.conftest import Actor
 
 M = timedelta(minutes=1)
@@ -377,3 +382,79 @@ async def test_monthly_report_only_for_the_regions_supervisors(
     for region in ("52", "52.71.01"):
         r = await client.get(path, params={"region": region}, headers=actors["admin"].headers)
         assert r.status_code == 422, (region, r.text)
+
+
+async def test_database_and_python_compliance_agree(
+    db: async_sessionmaker[AsyncSession], dataset: dict[str, uuid.UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL counts and ranks 4CT compliance itself (app/services/compliance_query.py); SQLite and the
+    monthly report compute it over the rows in Python. Both give the same figures, keys and order, on the
+    midnight WITA/WIT dataset and a few more: pending, recorded as breached though met in time, cancelled,
+    odd seconds, and a team with its own targets (Jayapura, P3 temu in 5 minutes)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    monkeypatch.setattr(statistics, "utcnow", lambda: now)
+    odd = timedelta(minutes=7, seconds=13, microseconds=123457)
+    extra = [
+        _incident("52.71.01.1004", now - 10 * M, "ODGJ", 1, "dispatched"),
+        _incident(
+            "52.71.02", now - 50 * M, "LUT", 2, "on_scene", found_at=now - 40 * M, four_ct_breaches=["temu"]
+        ),
+        _incident("52.71.02", now - 3 * M, "LUT", 3, "cancelled", found_at=now - 2 * M),
+        _incident(
+            "91.71.01",
+            G_AT + 5 * M,
+            "GEL",
+            3,
+            "closed",
+            found_at=G_AT + 5 * M + odd,
+            completed_at=G_AT + 900 * M,
+        ),
+        _incident(
+            "91.71.01", F_AT - odd, "GEL", 3, "handling", found_at=F_AT + 2 * M, responded_at=F_AT + 3 * odd
+        ),
+    ]
+    async with unit_of_work(db) as session:
+        session.add(
+            Team(
+                id=uuid.uuid4(), name="TRC Jayapura", region_code="91.71", four_ct_targets={"3": {"temu": 5}}
+            )
+        )
+        session.add_all(extra)
+    async with db() as session:
+        await timers.load_targets(session)
+    try:
+        admin = Principal(uuid.uuid4(), "stats.agree", Role.admin, "")
+        checked = 0
+        cases: list[tuple[str, list[str], Period]] = [
+            ("52.71", [], "day"),
+            ("52.71", ["kecamatan"], "month"),
+            ("52.71", ["period"], "day"),
+            ("52.71", ["period", "kecamatan"], "week"),
+            ("52.71", ["crew", "category"], "month"),
+            ("52.71.01", ["kelurahan", "priority"], "day"),
+            ("91.71", ["period", "priority"], "day"),
+            ("", ["period", "kabkota"], "day"),
+            ("", ["kabkota", "category", "crew"], "month"),
+        ]
+        for region, by, period in cases:
+            where = statistics.scope(
+                admin, region=region or None, month=None, since=D_AT - timedelta(days=40), until=now + 60 * M
+            )
+            for filters in (
+                Filters(),
+                Filters(category="GEL"),
+                Filters(priority=1),
+                Filters(channel="call_center"),
+            ):
+                async with db() as session:
+                    got = await statistics.four_ct_compliance(session, where, filters, by, period)
+                    rows = await statistics.incident_rows(session, where, filters)
+                expected = statistics.compliance_of(rows, where, by, period, now)
+                assert got.model_dump() == expected.model_dump(), (region, by, period, filters)
+                checked += got.total.incidents
+        assert checked > 50
+    finally:
+        async with unit_of_work(db) as session:
+            await session.execute(update(Team).values(four_ct_targets={}))
+        async with db() as session:
+            await timers.load_targets(session)

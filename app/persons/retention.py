@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+# What replaces free text that cannot be empty (a report's description, a note, a contact's name).
+ERASED = "[dihapus: masa simpan data berakhir]"
 CHILD_CATEGORIES = frozenset({"ABT", "AT", "ABH", "AJ", "ADK", "AKTK", "AMPK"})
 HEALTH_CATEGORIES = frozenset({"PD", "ODGJ", "PASUNG", "ODHA", "NAPZA"})
 CHILD_FLAGS = frozenset({"child"})

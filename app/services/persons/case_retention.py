@@ -41,8 +41,7 @@ from app.persons import retention as rules
 from app.services import audit, events
 from app.services.persons.retention import BATCH, FREE_TEXT, ended, in_passes
 
-# What replaces free text that cannot be empty (a report's description, a note).
-ERASED = "[dihapus: masa simpan data berakhir]"
+ERASED = rules.ERASED
 # Keys of the timeline's data that hold free text or a person's contact (notes, answers by phone).
 FREE_KEYS = ("text", "note", "contact", "phone", "destination", "answer_note", "decline_reason", "reason")
 PURPOSE = (

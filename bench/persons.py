@@ -174,11 +174,20 @@ async def fill(n: int, rng: random.Random) -> list[dict[str, Any]]:
     await conn.close()
     await asyncio.to_thread(migrate.upgrade, db_url())
     rows, info = person_rows(n, rng)
-    keys = [(k, r["city"], r["id"]) for r in info for k in sorted(names.keys([r["name"], *r["aliases"]]))]
+    fit = {row[0]: (row[8], row[6], row[7]) for row in rows}  # sex, birth years: copied beside each key
+    keys = [
+        (k, r["city"], r["id"], *fit[r["id"]])
+        for r in info
+        for k in sorted(names.keys([r["name"], *r["aliases"]]))
+    ]
     conn = await asyncpg.connect(db_dsn())
     started = time.perf_counter()
     await conn.copy_records_to_table("persons", records=rows, columns=COLUMNS)
-    await conn.copy_records_to_table("person_keys", records=keys, columns=["key", "region_code", "person_id"])
+    await conn.copy_records_to_table(
+        "person_keys",
+        records=keys,
+        columns=["key", "region_code", "person_id", "sex", "birth_year_min", "birth_year_max"],
+    )
     print(f"{n:,} persons and {len(keys):,} name keys copied in {time.perf_counter() - started:.1f} s")
     # As autovacuum leaves a table in production: statistics, and a visibility map (index-only scans).
     await conn.execute("VACUUM ANALYZE persons")
@@ -186,7 +195,14 @@ async def fill(n: int, rng: random.Random) -> list[dict[str, Any]]:
     # A register in use is in memory: read both tables and their indexes once before measuring.
     try:
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-        for rel in ("persons", "person_keys", "pk_person_keys", "ix_persons_nik", "ix_persons_last_seen"):
+        for rel in (
+            "persons",
+            "person_keys",
+            "pk_person_keys",
+            "ix_person_keys_match",
+            "ix_persons_nik",
+            "ix_persons_last_seen",
+        ):
             await conn.execute("SELECT pg_prewarm($1)", rel)
     except asyncpg.PostgresError:
         await conn.execute("SELECT count(*) FROM persons")

@@ -87,18 +87,30 @@ class PersonCorrection(Base):
 
 
 class PersonKey(Base):
-    """Blocking keys of a person's names (app/persons/names.py: keys), for the indexed candidate search."""
+    """Blocking keys of a person's names (app/persons/names.py: keys), for the indexed candidate search,
+    with the person's sex and birth years copied beside each key: the search ranks the persons sharing a
+    key by how well these fit the report, reading the index alone (never a person row it then drops)."""
 
     __tablename__ = "person_keys"
     __table_args__ = (
         PrimaryKeyConstraint("key", "region_code", "person_id", name="pk_person_keys"),
         Index("ix_person_keys_person_id", "person_id"),
+        Index(
+            "ix_person_keys_match",
+            "key",
+            "region_code",
+            postgresql_include=["person_id", "sex", "birth_year_min", "birth_year_max"],
+        ),
     )
 
     key: Mapped[str] = mapped_column(String(40))
     # The person's kab/kota: the search stays within the caller's reach without reading persons.
     region_code: Mapped[str] = mapped_column(String(13))
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    # Copies of the person's (records.set_keys writes them again whenever they change).
+    sex: Mapped[str | None] = mapped_column(String(8))
+    birth_year_min: Mapped[int | None]
+    birth_year_max: Mapped[int | None]
 
 
 class IncidentSubject(Base):

@@ -13,7 +13,8 @@ the Dinas's data-protection officer, not figures from a regulation.
 
 The same periods apply to a case itself (`case_keep_until`): once a closed incident's time is up, what its
 reports say of people (the reporter's name and phone, the subject's name and NIK, the description and the
-address, free text) goes, whether or not any person record was made for it.
+address, the family contacts tried, the handover's receiver, the coordinates, free text) goes, whether or
+not any person record was made for it.
 
 Anonymisation removes the identity (names, aliases, NIK, KK, family contacts, descriptions and free-text
 notes, the exact birth date and places) and keeps what the statistics count: category, regions down to the
@@ -26,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+# What replaces free text that cannot be empty (a report's description, a note, a contact's name).
+ERASED = "[dihapus: masa simpan data berakhir]"
 CHILD_CATEGORIES = frozenset({"ABT", "AT", "ABH", "AJ", "ADK", "AKTK", "AMPK"})
 HEALTH_CATEGORIES = frozenset({"PD", "ODGJ", "PASUNG", "ODHA", "NAPZA"})
 CHILD_FLAGS = frozenset({"child"})

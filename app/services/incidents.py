@@ -25,6 +25,7 @@ from app.models import (
     Incident,
     IncidentNote,
     IncidentSubject,
+    MatchProposal,
     Offer,
     Personnel,
     Report,
@@ -644,6 +645,11 @@ async def merge(
         )
     reports = (await session.scalars(select(Report).where(Report.incident_id == source.id))).all()
     await session.execute(update(Report).where(Report.incident_id == source.id).values(incident_id=target.id))
+    # The match proposals made for those reports follow them (the kept incident shows and answers them).
+    await session.execute(
+        update(MatchProposal).where(MatchProposal.incident_id == source.id).values(incident_id=target.id),
+        execution_options={"synchronize_session": False},
+    )
     move(
         session,
         principal,

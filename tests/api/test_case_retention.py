@@ -19,12 +19,22 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
-from app.models import AuditEntry, Event, Incident, IncidentNote, MatchProposal, Report
+from app.models import (
+    AuditEntry,
+    Event,
+    Handover,
+    Incident,
+    IncidentNote,
+    MatchProposal,
+    Report,
+    TracingContact,
+)
 from app.models.base import utcnow
 from app.services import scheduler
 from app.services.persons import case_retention, proposals
 from tests import factories
 from tests.conftest import Actor
+from tests.facilities.helpers import admit, facility, incident, unit
 
 B = "/api/v1"
 YEAR = 365.25
@@ -162,3 +172,109 @@ async def test_a_closed_case_s_reporter_and_free_text_go_when_its_time_is_up(
     assert "Siti" not in str(event) and "Darto" not in str(event)
     # Nothing more to do.
     assert await case_retention.run(maker, utcnow(), keep.persons) == 0
+
+
+RECEIVER = {
+    "receiver_name": "Siti Aminah",
+    "receiver_relation": "parent",
+    "receiver_nik": "2171065505800002",
+    "receiver_phone": "0812-7000-1234",
+    "receiver_address": "Jl. Mawar 3, Sei Harapan, Sekupang",
+    "receiver_region_code": "21.71.01",
+}
+
+
+async def test_family_contacts_receipts_reasons_and_coordinates_go_unless_someone_is_still_placed(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    actors: dict[str, Actor],
+    db: async_sessionmaker[AsyncSession],
+    later: Callable[[float], None],
+) -> None:
+    op, sup = actors["operator"], actors["supervisor"]
+    maker = app.state.sessionmaker
+    keep = scheduler.Retention()
+    shelter = await facility(client, sup)
+    kid = [{"name": "Andi", "sex": "male", "approx_age": 10}]
+    home, placed = await incident(client, op, kid), await incident(client, op, kid)
+    for inc in (home, placed):
+        for step in ("verified", "dispatched", "en_route", "on_scene", "handling"):
+            r = await client.post(
+                f"{B}/incidents/{inc}/transitions",
+                json={"to": step, "reason": "ditelepon Bu Rina, tetangganya"},
+                headers=op.headers,
+            )
+            assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{B}/incidents/{inc}/subjects/1/tracing",
+            json={
+                "contact_name": "Pak Joko",
+                "relation": "relative",
+                "phone": "0812-1111-2222",
+                "address": "Jl. Melati 7",
+                "method": "phone",
+                "result": "will_take",
+                "note": "pamannya, kerja di pasar",
+            },
+            headers=op.headers,
+        )
+        assert r.status_code == 201, r.text
+    r = await client.post(f"{B}/incidents/{home}/subjects/1/handover", json=RECEIVER, headers=op.headers)
+    assert r.status_code == 201, r.text
+    receipt = r.json()["receipt_number"]
+    assert (await admit(client, op, placed, 1, unit(shelter, "Anak Putra"))).status_code == 201
+    for inc in (home, placed):
+        await _close(db, inc)
+
+    later(2.1 * YEAR)  # a child's case: two years
+    await scheduler.housekeeping(maker, keep)
+    assert await _anonymised(db) == [home]
+    assert all((r.lat, r.lon) == (None, None) for r in await _reports(db, home))
+    async with db() as s:
+        contacts = {
+            str(c.incident_id): c
+            for c in await s.scalars(
+                select(TracingContact).where(
+                    TracingContact.incident_id.in_([uuid.UUID(home), uuid.UUID(placed)])
+                )
+            )
+        }
+        gone = contacts[home]
+        assert (gone.contact_name, gone.phone, gone.address, gone.note) == (
+            case_retention.ERASED,
+            None,
+            None,
+            None,
+        )
+        # What the statistics count stays: relation, method, result.
+        assert (gone.relation, gone.method, gone.result) == ("relative", "phone", "will_take")
+        [handover] = await s.scalars(select(Handover).where(Handover.incident_id == uuid.UUID(home)))
+        assert (handover.receiver_name, handover.receiver_nik, handover.receiver_phone) == (
+            case_retention.ERASED,
+            None,
+            None,
+        )
+        assert handover.receiver_address == case_retention.ERASED and handover.receipt_number == receipt
+        assert handover.receiver_region_code == "21.71.01"
+        events_ = list(await s.scalars(select(Event).where(Event.incident_id == uuid.UUID(home))))
+        assert "Rina" not in str([e.data for e in events_]) and "Joko" not in str([e.data for e in events_])
+        # A reason's key stays on a status change (the change itself is the statistics), its text goes.
+        assert any(e.data.get("reason") == case_retention.ERASED for e in events_)
+        incident_ = await s.get_one(Incident, uuid.UUID(home))
+        assert (incident_.lat, incident_.lon) == (
+            None,
+            None,
+        ) and incident_.region_code == factories.BATAM_VILLAGE
+        [erased] = await s.scalars(select(AuditEntry).where(AuditEntry.entity_id == uuid.UUID(home)))
+        assert {"coordinates", "family_tracing", "handover_receiver"} <= set(erased.fields)
+        # Someone still placed: nothing of that case is touched, years later too.
+        kept = contacts[placed]
+        assert (kept.contact_name, kept.note) == ("Pak Joko", "pamannya, kerja di pasar")
+        still = await s.get_one(Incident, uuid.UUID(placed))
+        assert still.anonymised_at is None and still.lat is not None
+    later(6 * YEAR)
+    await scheduler.housekeeping(maker, keep)
+    assert await _anonymised(db) == [home]
+    async with db() as s:
+        placed_events = list(await s.scalars(select(Event).where(Event.incident_id == uuid.UUID(placed))))
+        assert "Rina" in str([e.data for e in placed_events])

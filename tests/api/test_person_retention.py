@@ -18,9 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
-from app.models import AuditEntry, Event, Incident
+from app.models import AuditEntry, Event, Incident, TracingContact
 from app.models.base import utcnow
-from app.persons.retention import Policy
+from app.persons.retention import ERASED, Policy
 from app.services import scheduler
 from app.services.persons import retention
 from tests.conftest import Actor
@@ -98,6 +98,20 @@ async def test_identity_goes_when_its_time_is_up_and_the_statistics_stay(
         f"{B}/persons/{adult}", json={"description": "tato naga", "reason": "koreksi"}, headers=op.headers
     )
     assert r.status_code == 200
+    r = await client.post(
+        f"{B}/persons/{adult}/tracing",
+        json={
+            "contact_name": "Sri",
+            "relation": "sibling",
+            "phone": "0812-1111-2222",
+            "method": "phone",
+            "result": "will_take",
+            "address": "Jl. Melati 7",
+            "note": "kakaknya",
+        },
+        headers=op.headers,
+    )
+    assert r.status_code == 201, r.text
     child_inc, child = await _person(
         client, op, "AJ", {"name": "Ucok", "sex": "male", "approx_age": 10}, name="Ucok", approx_age=10
     )
@@ -138,6 +152,12 @@ async def test_identity_goes_when_its_time_is_up_and_the_statistics_stay(
     assert (case["category"], case["subject"]["outcome"]) == ("GEL", "reunified")
     assert case["subject"]["name"] is None and case["subject"]["outcome_note"] is None
     assert doc["corrections"] == [] and doc["links"][0]["reasons"] == []
+    async with db() as s:
+        [contact] = await s.scalars(
+            select(TracingContact).where(TracingContact.person_id == uuid.UUID(adult))
+        )
+    assert (contact.contact_name, contact.phone, contact.address, contact.note) == (ERASED, None, None, None)
+    assert (contact.relation, contact.result) == ("sibling", "will_take")
     for secret in (NIK, "Joko", "Sri", "tato", "0812"):
         assert secret not in str(doc["person"]) + str(doc["incidents"]), secret
     kid = (await client.get(f"{B}/persons/{child}/export", headers=op.headers)).json()["person"]

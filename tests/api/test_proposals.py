@@ -6,6 +6,7 @@ person with his history, confirmed, and the timeline shows it."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
+from app.models import MatchProposal
 from app.services.persons import links, proposals
 from tests import factories
 from tests.conftest import Actor, count
@@ -121,11 +124,11 @@ async def test_the_odgj_reported_again_three_months_later_is_proposed_with_his_h
     assert kinds.index(PROPOSED) < kinds.index("subject.added") < kinds.index("person.linked")
     person = (await client.get(f"{B}/persons/{person_id}", headers=op.headers)).json()
     assert [h["incident_id"] for h in person["history"]] == [inc2, inc1]
-    # Each proposal shown is an audited read.
+    # Each proposal shown is an audited read (once per user, incident and hour: see the audit test below).
     r = await client.get(
         f"{B}/audit", params={"entity_id": person_id, "action": "read"}, headers=admin.headers
     )
-    assert "match proposal" in [a["purpose"] for a in r.json()]
+    assert f"match proposal (incident {inc2})" in [a["purpose"] for a in r.json()]
     # Once: later passes find nothing new.
     assert await proposals.run(app.state.sessionmaker) == 0
     assert await count(db, "match_proposals") == 1
@@ -209,3 +212,108 @@ async def test_several_workers_propose_once(
     for m in made:
         kinds = [e["type"] for e in await _timeline(client, op, m["incident_id"])]
         assert kinds.count(PROPOSED) == 1
+
+
+async def _merge(client: httpx.AsyncClient, actor: Actor, source: str, into: str) -> None:
+    r = await client.post(
+        f"{B}/incidents/{source}/merge",
+        json={"into_incident_id": into, "note": "laporan ganda"},
+        headers=actor.headers,
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_the_kept_incident_shows_and_answers_the_proposals_of_the_merged_ones(
+    client: httpx.AsyncClient, app: FastAPI, actors: dict[str, Actor], db: async_sessionmaker[AsyncSession]
+) -> None:
+    op = actors["operator"]
+    joko = (
+        await client.post(f"{B}/persons", json={"name": "Joko Susilo", "nik": NIK}, headers=op.headers)
+    ).json()["id"]
+    budi = (
+        await client.post(
+            f"{B}/persons", json={"name": "Budi Hartono", "approx_age": 36, "sex": "male"}, headers=op.headers
+        )
+    ).json()["id"]
+    # Three calls about one scene: two name Joko (one with his NIK), one names Budi.
+    kept = await _report(client, op, name="Joko Susilo")
+    with_nik = await _report(client, op, name="Joko", nik=NIK)
+    other = await _report(client, op, name="Budi Hartono")
+    for made in (kept, with_nik, other):
+        await _proposed(client, app, op, made["incident_id"])
+    inc = kept["incident_id"]
+    [before] = (await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)).json()
+    assert before["person"]["id"] == joko and before["score"] < 1.0
+    await _merge(client, op, with_nik["incident_id"], inc)
+    await _merge(client, op, other["incident_id"], inc)
+    shown = (await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)).json()
+    # Joko once, at his best score (the NIK's, from the merged report); Budi from the other merged one.
+    assert [(p["person"]["id"], p["score"], p["report_id"]) for p in shown] == [
+        (joko, 1.0, with_nik["id"]),
+        (budi, shown[1]["score"], other["id"]),
+    ]
+    assert all(p["state"] == "open" for p in shown) and await count(db, "match_proposals") == 3
+    # The merged incidents show nothing any more: their proposals moved with their reports.
+    assert (
+        await client.get(f"{B}/incidents/{other['incident_id']}/proposals", headers=op.headers)
+    ).json() == []
+    # Answered on the kept incident: the subjects are made there, from the merged reports.
+    r = await client.post(f"{B}/incidents/{inc}/proposals/{shown[0]['id']}/confirm", headers=op.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["person_id"] == joko
+    r = await client.post(
+        f"{B}/incidents/{inc}/proposals/{shown[1]['id']}/reject",
+        json={"reason": "bukan dia"},
+        headers=op.headers,
+    )
+    assert r.status_code == 200, r.text
+    answered = (await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)).json()
+    assert [(p["person"]["id"], p["state"]) for p in answered] == [(joko, "confirmed"), (budi, "rejected")]
+    # A proposal written for a report while its incident was being merged (the log's reader was late) is
+    # still found through the merge.
+    async with db() as session, session.begin():
+        await session.execute(
+            update(MatchProposal)
+            .where(MatchProposal.id == uuid.UUID(shown[1]["id"]))
+            .values(incident_id=uuid.UUID(other["incident_id"]))
+        )
+    late = (await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)).json()
+    assert [(p["person"]["id"], p["state"]) for p in late] == [(joko, "confirmed"), (budi, "rejected")]
+    # A proposal of another incident is not answered here.
+    lone = await _report(client, op, name="Joko Susilo", nik=NIK)
+    await _proposed(client, app, op, lone["incident_id"])
+    [theirs] = (await client.get(f"{B}/incidents/{lone['incident_id']}/proposals", headers=op.headers)).json()
+    r = await client.post(f"{B}/incidents/{inc}/proposals/{theirs['id']}/confirm", headers=op.headers)
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_proposed_person_is_audited_once_per_user_incident_and_hour(
+    client: httpx.AsyncClient, app: FastAPI, actors: dict[str, Actor], later: Callable[[float], None]
+) -> None:
+    """UU PDP: every read of personal data is audited, and the subject's export lists who read his. One
+    entry per person shown (searchable by the person), not one per refresh of the incident page."""
+    op, admin = actors["operator"], actors["admin"]
+    person = (
+        await client.post(f"{B}/persons", json={"name": "Joko Susilo", "nik": NIK}, headers=op.headers)
+    ).json()["id"]
+    made = await _report(client, op, name="Joko", nik=NIK)
+    inc = made["incident_id"]
+    await _proposed(client, app, op, inc)
+
+    async def reads() -> list[dict[str, Any]]:
+        r = await client.get(
+            f"{B}/audit", params={"entity_id": person, "action": "read"}, headers=admin.headers
+        )
+        assert r.status_code == 200, r.text
+        return [a for a in r.json() if a["purpose"] == f"match proposal (incident {inc})"]
+
+    for _ in range(3):
+        assert len((await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)).json()) == 1
+    [entry] = await reads()
+    assert entry["actor"] == op.username and "name" in entry["fields"] and "nik" not in entry["fields"]
+    # Another user's view is his own entry; an hour and more later, the same user's is a new one.
+    await client.get(f"{B}/incidents/{inc}/proposals", headers=admin.headers)
+    assert len(await reads()) == 2
+    later(0.1)
+    await client.get(f"{B}/incidents/{inc}/proposals", headers=op.headers)
+    assert [a["actor"] for a in await reads()].count(op.username) == 2

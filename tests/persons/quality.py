@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.persons import match, names
+from app.services.persons import links
 
 DATA = Path(__file__).with_name("data") / "records.jsonl"
 
@@ -71,18 +72,53 @@ def _seen(r: dict[str, Any]) -> match.Seen:
     return match.with_nik(seen, date.fromisoformat(r["day"]))
 
 
+def _fit(q: match.Seen, c: match.Seen) -> int:
+    """links._key_order's fit of sex and birth years, in Python."""
+    total = 0
+    if q.sex != "unknown":
+        total += 2 if c.sex == q.sex else 0 if c.sex == "unknown" else -10
+    lo, hi, pmin, pmax = q.birth_year_min, q.birth_year_max, c.birth_year_min, c.birth_year_max
+    if lo is not None and hi is not None and pmin is not None and pmax is not None:
+        if pmin <= hi and pmax >= lo:
+            total += 2
+        elif pmin <= hi + 4 and pmax >= lo - 4:
+            pass
+        elif pmin <= hi + 10 and pmax >= lo - 10:
+            total -= 3
+        else:
+            total -= 7
+    return total
+
+
 def _candidates(q: match.Seen, known: list[Known], city: str) -> list[Known]:
-    """What the service's indexed queries return: same kab/kota; NIK, shared name keys (most shared first,
-    120 at most), or the same kelurahan last seen (100 most recent)."""
+    """What the service's indexed queries return (app/services/persons/links.py: candidates): same kab/kota;
+    NIK, shared name keys (ranked as _key_order ranks them, NAME_CANDIDATES at most), or the same kelurahan
+    last seen (the most recent PLACE_CANDIDATES, or PLACE_CANDIDATES_NAMED when the report has a name)."""
     here = [k for k in known if (k.seen.region_code or "")[:5] == city]
     out = {id(k): k for k in here if q.nik and k.seen.nik == q.nik}
     qkeys = names.keys(list(q.names))
+
+    def common_fits(c: match.Seen) -> bool:  # links._common_fits
+        sex = q.sex == "unknown" or c.sex in (q.sex, "unknown")
+        lo, hi, pmin, pmax = q.birth_year_min, q.birth_year_max, c.birth_year_min, c.birth_year_max
+        if lo is None or hi is None or pmin is None or pmax is None:
+            return sex
+        return sex and pmin <= hi + 4 and pmax >= lo - 4
+
+    def read(k: Known) -> set[str]:
+        shared = qkeys & k.keys
+        return shared if common_fits(k.seen) else {key for key in shared if key[2:] not in names.COMMON}
+
+    def weight(shared: set[str]) -> int:
+        return sum(links.COMMON_KEY_POINTS if key[2:] in names.COMMON else links.KEY_POINTS for key in shared)
+
     shared = sorted(
-        ((len(qkeys & k.keys), i, k) for i, k in enumerate(here) if qkeys & k.keys), key=lambda t: -t[0]
+        ((weight(read(k)), _fit(q, k.seen), k) for k in here if read(k)),
+        key=lambda t: (-t[0], -t[1]),
     )
-    out.update({id(k): k for _, _, k in shared[:120]})
+    out.update({id(k): k for _, _, k in shared[: links.NAME_CANDIDATES]})
     near = sorted((k for k in here if k.seen.region_code == q.region_code), key=lambda k: k.last_seen)
-    place = near[-(30 if qkeys else 100) :]
+    place = near[-(links.PLACE_CANDIDATES_NAMED if qkeys else links.PLACE_CANDIDATES) :]
     out.update({id(k): k for k in place})
     return list(out.values())
 

@@ -1,9 +1,16 @@
 """Retention of a closed case's personal data (app/persons/retention.py `case_keep_until` says how long):
 housekeeping anonymises what the reports and notes of every incident whose time is up say of people (the
-reporter's name and phone, the subject's name and NIK, the description and the address, staff notes, and
-the free text its timeline carries), whether or not a person record was made for it. The incident's
-category, places (kelurahan, coordinates, landmark), times, priority and outcomes stay: they are the
-statistics. Logged as an event and an audit entry; stamped, so a second run does nothing.
+reporter's name and phone, the subject's name and NIK, the description and the address, staff notes and
+reasons, and the free text its timeline carries; the family tracing contacts' names, phones, addresses and
+notes; the handover receipts' receiver; the placements' and repatriations' free text, the assessments'
+notes), whether or not a person record was made for it. The coordinates go too (incident and reports):
+the reference data has no kecamatan centroid to snap them to, and a point rounded to a grid either still
+names a house (110 m, the recurrence cell) or invents clusters at grid corners (1 km) where the
+recurrence statistics would count them; without them those statistics fall back to the landmark or the
+kelurahan, which stay. The incident's category, places (kelurahan, landmark), times, priority and outcomes
+stay: they are the statistics; so do coded answers (a contact's relation, method and result, the receipt
+number, the receiver's region). Logged as an event and an audit entry; stamped, so a second run does
+nothing.
 
 Safe on every worker at once: the incidents due are claimed with FOR UPDATE SKIP LOCKED; one that has just
 reopened is open again and not touched."""
@@ -17,16 +24,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.facilities.kinds import PlacementStatus
-from app.models import Event, Incident, IncidentNote, IncidentSubject, MatchProposal, Placement, Report
+from app.models import (
+    Assessment,
+    Event,
+    Handover,
+    Incident,
+    IncidentNote,
+    IncidentSubject,
+    MatchProposal,
+    Placement,
+    Repatriation,
+    Report,
+    TracingContact,
+)
 from app.persons import retention as rules
 from app.services import audit, events
-from app.services.persons.retention import BATCH, ended, in_passes
+from app.services.persons.retention import BATCH, FREE_TEXT, ended, in_passes
 
-# What replaces free text that cannot be empty (a report's description, a note).
-ERASED = "[dihapus: masa simpan data berakhir]"
+ERASED = rules.ERASED
 # Keys of the timeline's data that hold free text or a person's contact (notes, answers by phone).
-FREE_KEYS = ("text", "note", "contact", "phone", "destination", "answer_note", "decline_reason")
-PURPOSE = "retensi: masa simpan kasus berakhir, data pelapor dan teks bebas dianonimkan"
+FREE_KEYS = ("text", "note", "contact", "phone", "destination", "answer_note", "decline_reason", "reason")
+PURPOSE = (
+    "retensi: masa simpan kasus berakhir, data pelapor, kontak keluarga, koordinat dan teks bebas dianonimkan"
+)
 ENDED = [s.value for s in Status if s not in OPEN_STATUSES]
 
 
@@ -89,6 +109,12 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
             if getattr(r, f)
         }
         | {"description"}
+        | ({"coordinates"} if incident.lat is not None else set())
+        | {
+            f
+            for model, f in ((TracingContact, "family_tracing"), (Handover, "handover_receiver"))
+            if await session.scalar(select(model.id).where(model.incident_id == incident.id).limit(1))
+        }
     )
     for statement in (
         update(Report)
@@ -108,12 +134,36 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
         update(IncidentSubject)
         .where(IncidentSubject.incident_id == incident.id)
         .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),
+        update(Report).where(Report.incident_id == incident.id).values(lat=None, lon=None),
+        update(TracingContact)
+        .where(TracingContact.incident_id == incident.id)
+        .values(contact_name=ERASED, phone=None, address=None, note=None),
+        update(Handover)
+        .where(Handover.incident_id == incident.id)
+        .values(
+            receiver_name=ERASED, receiver_nik=None, receiver_phone=None, receiver_address=ERASED, note=None
+        ),
+        update(Repatriation)
+        .where(Repatriation.incident_id == incident.id)
+        .values(reason=None, answer_note=None),
+        update(Placement)
+        .where(Placement.incident_id == incident.id)
+        .values(note=None, end_note=None, destination=None),
     ):
         await session.execute(statement, execution_options={"synchronize_session": False})
+    assessed = await session.scalars(
+        select(Assessment)
+        .join(IncidentSubject, IncidentSubject.id == Assessment.subject_id)
+        .where(IncidentSubject.incident_id == incident.id)
+    )
+    for a in assessed:
+        if any(a.form.get(k) for k in FREE_TEXT):
+            a.form = {k: v for k, v in a.form.items() if k not in FREE_TEXT}
     for event in await session.scalars(select(Event).where(Event.incident_id == incident.id)):
         if any(k in event.data for k in FREE_KEYS):
             event.data = {k: (ERASED if k in FREE_KEYS and v else v) for k, v in event.data.items()}
     incident.address = None
+    incident.lat = incident.lon = None
     incident.anonymised_at, incident.retention_review_at = now, None
     audit.record(
         session,
@@ -135,6 +185,9 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
         data={
             "category": incident.category,
             "kept_until": until.isoformat(),
-            "message": "masa simpan kasus berakhir: data pelapor dan teks bebas dianonimkan, statistik tetap",
+            "message": (
+                "masa simpan kasus berakhir: data pelapor, kontak keluarga, penerima serah terima, koordinat"
+                " dan teks bebas dianonimkan, statistik tetap"
+            ),
         },
     )

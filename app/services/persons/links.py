@@ -1,7 +1,7 @@
 """Match proposals for a subject, and the operator's answer: confirm (link), reject, or a new person; unlink.
 
-Candidates are found through indexes only (NIK, the name keys of person_keys, the last place seen), at most
-a few hundred, then scored in Python (app/persons/match.py)."""
+Candidates are found through indexes only (NIK, the name keys of person_keys ranked by how well sex and age
+fit, the last place seen), at most about seventy, then scored in Python (app/persons/match.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
@@ -26,9 +26,14 @@ from app.services.access import TRIAGE, Principal, require
 from app.services.persons import records, subjects
 from app.services.persons.follow import follow
 
-NAME_CANDIDATES = 120
+# Persons sharing a name key, best fitting first (_key_order); those last seen at the report's kelurahan
+# (most recent first), many when the report has no name, a few for nicknames the keys miss.
+NAME_CANDIDATES = 40
 PLACE_CANDIDATES = 100
 PLACE_CANDIDATES_NAMED = 30
+# What a key shared counts for; one of a common name part (names.COMMON) less.
+KEY_POINTS = 5
+COMMON_KEY_POINTS = 2
 
 
 def seen_of_subject(subject: IncidentSubject, incident: Incident) -> match.Seen:
@@ -106,9 +111,69 @@ def _candidate(row: Any) -> Candidate:
     )
 
 
-async def candidates(session: AsyncSession, reach: str, seen: match.Seen) -> list[Candidate]:
+def _common_fits(seen: match.Seen, keys: set[str]) -> list[ColumnElement[bool]]:
+    """A common name part (Muhammad, Siti: thousands of rows in a kab/kota) is read only of the persons of
+    a compatible sex whose birth years are within 4 of the report's (no penalty in match.score); the other
+    keys of everyone."""
+    common = sorted(k for k in keys if k[2:] in names.COMMON)
+    fits: list[ColumnElement[bool]] = []
+    if seen.sex != "unknown":
+        fits.append(or_(PersonKey.sex.is_(None), PersonKey.sex.in_([seen.sex, "unknown"])))
+    lo, hi = seen.birth_year_min, seen.birth_year_max
+    if lo is not None and hi is not None:
+        pmin, pmax = PersonKey.birth_year_min, PersonKey.birth_year_max
+        fits.append(or_(pmin.is_(None), pmax.is_(None), and_(pmin <= hi + 4, pmax >= lo - 4)))
+    if not common or not fits:
+        return []
+    return [or_(PersonKey.key.not_in(common), *([and_(*fits)] if len(fits) > 1 else fits))]
+
+
+def _key_order(seen: match.Seen, keys: set[str]) -> list[ColumnElement[Any]]:
+    """How the persons sharing a name key are ranked, from the key rows alone (the index holds them): the
+    keys shared, a common name part (Muhammad, Siti) weighing less; then how well sex and birth years fit,
+    weighed as match.score weighs them (another sex most, an age far off next), in twentieths of a point
+    (integers: PostgreSQL sorts them several times faster than numerics). The best come first, so a few
+    dozen are enough where any of thousands of namesakes used to be taken."""
+    common = sorted(k for k in keys if k[2:] in names.COMMON)
+    shared = (
+        func.sum(case((PersonKey.key.in_(common), COMMON_KEY_POINTS), else_=KEY_POINTS))
+        if common
+        else func.count()
+    )
+    fit: list[ColumnElement[Any]] = []
+    if seen.sex != "unknown":
+        fit.append(
+            case(
+                (PersonKey.sex == seen.sex, 2),
+                (or_(PersonKey.sex.is_(None), PersonKey.sex == "unknown"), 0),
+                else_=-10,
+            )
+        )
+    lo, hi = seen.birth_year_min, seen.birth_year_max
+    if lo is not None and hi is not None:
+        pmin, pmax = PersonKey.birth_year_min, PersonKey.birth_year_max
+        fit.append(
+            case(
+                (or_(pmin.is_(None), pmax.is_(None)), 0),
+                (and_(pmin <= hi, pmax >= lo), 2),
+                (and_(pmin <= hi + 4, pmax >= lo - 4), 0),
+                (and_(pmin <= hi + 10, pmax >= lo - 10), -3),
+                else_=-7,
+            )
+        )
+    if not fit:
+        return [shared.desc()]
+    total = fit[0] if len(fit) == 1 else fit[0] + fit[1]
+    # Every key row of a person carries the same copies: max() reads them once.
+    return [shared.desc(), func.max(total).desc()]
+
+
+async def candidates(
+    session: AsyncSession, reach: str, seen: match.Seen, *, not_in: uuid.UUID | None = None
+) -> list[Candidate]:
     """Persons within `reach` (a region code: the caller's) sharing the NIK, a name key, or the place last
-    seen: one statement, every part of it through an index (a union of bounded id lists, then the rows)."""
+    seen, and not already a subject of incident `not_in`: one statement (one round trip), every part of it
+    through an index (a union of bounded id lists, then the rows)."""
     scope = records.in_reach(Person.region_code, reach)
     live = [
         Person.merged_into_id.is_(None),
@@ -123,9 +188,13 @@ async def candidates(session: AsyncSession, reach: str, seen: match.Seen) -> lis
         key_scope = records.in_reach(PersonKey.region_code, reach)
         by_name = (
             select(PersonKey.person_id.label("id"))
-            .where(PersonKey.key.in_(sorted(keys)), *([key_scope] if key_scope is not None else []))
+            .where(
+                PersonKey.key.in_(sorted(keys)),
+                *([key_scope] if key_scope is not None else []),
+                *_common_fits(seen, keys),
+            )
             .group_by(PersonKey.person_id)
-            .order_by(func.count().desc())
+            .order_by(*_key_order(seen, keys), PersonKey.person_id)
             .limit(NAME_CANDIDATES)
             .subquery()
         )
@@ -143,9 +212,23 @@ async def candidates(session: AsyncSession, reach: str, seen: match.Seen) -> lis
     if not parts:
         return []
     ids = union(*parts).subquery()
+    linked = (
+        [
+            Person.id.not_in(
+                select(PersonLink.person_id).where(
+                    PersonLink.incident_id == not_in, PersonLink.unlinked_at.is_(None)
+                )
+            )
+        ]
+        if not_in is not None
+        else []
+    )
     rows = await session.execute(
         select(*_MATCH_COLUMNS).where(
-            Person.id.in_(select(ids.c.id)), Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)
+            Person.id.in_(select(ids.c.id)),
+            Person.merged_into_id.is_(None),
+            Person.anonymised_at.is_(None),
+            *linked,
         )
     )
     return [_candidate(r) for r in rows]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db import unit_of_work
 from app.errors import NotFound
 from app.models import (
+    AuditEntry,
     Event,
     Incident,
     IncidentSubject,
@@ -26,7 +28,6 @@ from app.models import (
     MatchRejection,
     OutboxCursor,
     Person,
-    PersonLink,
     Report,
 )
 from app.models.base import utcnow
@@ -69,15 +70,9 @@ async def propose_for(session: AsyncSession, report: Report, incident: Incident)
     """Scores the persons of the report's kab/kota against it and keeps the best (none already a subject
     of this incident); one event when there are any."""
     seen = seen_of_report(report)
-    found = await links.candidates(session, records.regency(incident.region_code), seen)
-    known = set(
-        await session.scalars(
-            select(PersonLink.person_id).where(
-                PersonLink.incident_id == incident.id, PersonLink.unlinked_at.is_(None)
-            )
-        )
-    )
-    best = links.rank(seen, found, skip=known)
+    # The persons already subjects of this incident are left out by the same statement.
+    found = await links.candidates(session, records.regency(incident.region_code), seen, not_in=incident.id)
+    best = links.rank(seen, found, skip=set())
     now = utcnow()
     made = [
         MatchProposal(
@@ -159,25 +154,68 @@ async def run(maker: async_sessionmaker[AsyncSession]) -> int:
 StateLiteral = Literal["open", "confirmed", "rejected"]
 
 
+async def merged_family(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
+    """The incident and every incident merged into it, however deep (a merge moves the proposals over; a
+    proposal the log's reader wrote for a report while its incident was being merged is found this way)."""
+    family, frontier = [incident_id], [incident_id]
+    while frontier:
+        frontier = list(
+            await session.scalars(select(Incident.id).where(Incident.merged_into_id.in_(frontier)))
+        )
+        family += [i for i in frontier if i not in family]
+    return family
+
+
+# A proposed person shown again to the same user on the same incident within this time is not audited
+# again: the entry already says who saw him, where and since when (see _audit_shown).
+AUDIT_COALESCE = timedelta(hours=1)
+
+
+async def _audit_shown(
+    session: AsyncSession, principal: Principal, incident: Incident, people: list[Person]
+) -> None:
+    """Audits the proposed persons shown (masked), one entry per person, so that his subject-access export
+    and the audit search by person find them; a person this user already saw proposed on this incident in
+    the last AUDIT_COALESCE is not audited again (an incident page looked at all afternoon would otherwise
+    write a row per person per refresh, and drown the reads that matter)."""
+    purpose = f"match proposal (incident {incident.id})"
+    recent = set(
+        await session.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.entity_id.in_([p.id for p in people]),
+                AuditEntry.actor_id == principal.user_id,
+                AuditEntry.action == "read",
+                AuditEntry.purpose == purpose,
+                AuditEntry.at >= utcnow() - AUDIT_COALESCE,
+            )
+        )
+    )
+    for person in people:
+        if person.id not in recent:
+            records.audit_read(session, principal, person, reveal=False, purpose=purpose)
+
+
 async def for_incident(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID
 ) -> list[ProposalOut]:
-    """The incident's proposals, best first, with each person's history and what the operator answered
-    (through the subject made from the report). Persons since merged, anonymised or out of reach are left
-    out. Each person shown is audited as read for a match proposal."""
+    """The incident's proposals (with those of the incidents merged into it), one per person at his best
+    score, best first, with each person's history and what the operator answered (through the subjects
+    made from the reports). Persons since merged, anonymised or out of reach are left out. The persons
+    shown are audited as read (_audit_shown)."""
     incident = await incidents.get_visible(session, principal, incident_id)
     require(principal, TRIAGE, "see match proposals")
+    family = await merged_family(session, incident.id)
     rows = (
         await session.execute(
             select(MatchProposal, Person)
             .join(Person, Person.id == MatchProposal.person_id)
             .where(
-                MatchProposal.incident_id == incident.id,
+                MatchProposal.incident_id.in_(family),
                 Person.merged_into_id.is_(None),
                 Person.anonymised_at.is_(None),
                 *[c for c in [records.in_scope(Person.region_code, principal)] if c is not None],
             )
-            .order_by(MatchProposal.score.desc(), MatchProposal.proposed_at)
+            .order_by(MatchProposal.score.desc(), MatchProposal.proposed_at, MatchProposal.id)
         )
     ).all()
     if not rows:
@@ -200,16 +238,26 @@ async def for_incident(
             )
         )
     }
-    history = await records.histories(session, list({p.id for _, p in rows}))
-    out = []
+    # Each person once, at his best score; what was answered through any of his proposals counts.
+    best: dict[uuid.UUID, tuple[MatchProposal, Person]] = {}
+    states: dict[uuid.UUID, set[str]] = {}
     for proposal, person in rows:
-        made_as, made_id, linked = first.get(proposal.report_id, (None, None, None))
-        state: StateLiteral = "open"
+        best.setdefault(person.id, (proposal, person))
+        _, made_id, linked = first.get(proposal.report_id, (None, None, None))
         if linked == person.id:
-            state = "confirmed"
+            states.setdefault(person.id, set()).add("confirmed")
         elif (made_id, person.id) in rejected:
-            state = "rejected"
-        records.audit_read(session, principal, person, reveal=False, purpose="match proposal")
+            states.setdefault(person.id, set()).add("rejected")
+    shown = list(best.values())
+    history = await records.histories(session, list(best))
+    await _audit_shown(session, principal, incident, [p for _, p in shown])
+    out = []
+    for proposal, person in shown:
+        made_as = first.get(proposal.report_id, (None, None, None))[0]
+        answered = states.get(person.id, set())
+        state: StateLiteral = (
+            "confirmed" if "confirmed" in answered else "rejected" if "rejected" in answered else "open"
+        )
         out.append(
             ProposalOut(
                 id=proposal.id,
@@ -221,7 +269,7 @@ async def for_incident(
                 reasons=proposal.reasons,
                 proposed_at=proposal.proposed_at,
                 state=state,
-                history=[h for h in history[person.id] if h.incident_id != incident.id],
+                history=[h for h in history[person.id] if h.incident_id not in family],
             )
         )
     return out
@@ -255,8 +303,12 @@ async def answer(
     """Confirm (link the report's subject to the person) or reject a proposal; returns the subject."""
     incident = await incidents.get_visible(session, principal, incident_id)
     require(principal, TRIAGE, "answer match proposals")
+    # A proposal of an incident merged into this one is answered here (its report is this incident's now).
     proposal = await session.scalar(
-        select(MatchProposal).where(MatchProposal.id == proposal_id, MatchProposal.incident_id == incident.id)
+        select(MatchProposal).where(
+            MatchProposal.id == proposal_id,
+            MatchProposal.incident_id.in_(await merged_family(session, incident.id)),
+        )
     )
     if proposal is None:
         raise NotFound(f"usulan {proposal_id} tidak ditemukan di insiden ini (not found)")

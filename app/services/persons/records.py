@@ -88,13 +88,21 @@ def _from_nik(nik: str | None, today: date) -> dict[str, Any]:
 
 
 async def set_keys(session: AsyncSession, person: Person) -> None:
-    """The person's blocking keys, again (after a change of names, a merge or a split)."""
+    """The person's blocking keys, again (after a change of names, sex or birth, a merge or a split)."""
     await session.execute(delete(PersonKey).where(PersonKey.person_id == person.id))
     if person.merged_into_id is not None:
         return
     found = names.keys([n for n in [person.name, *person.aliases] if n])
     session.add_all(
-        PersonKey(key=k, region_code=person.region_code, person_id=person.id) for k in sorted(found)
+        PersonKey(
+            key=k,
+            region_code=person.region_code,
+            person_id=person.id,
+            sex=person.sex,
+            birth_year_min=person.birth_year_min,
+            birth_year_max=person.birth_year_max,
+        )
+        for k in sorted(found)
     )
 
 
@@ -239,6 +247,7 @@ async def correct(
     sent = body.model_fields_set - {"reason"}
     today = utcnow().date()
     before = {f: _value(person, f) for f in (*PERSONAL, "sex", "home_region_code")}
+    fit = (person.sex, person.birth_year_min, person.birth_year_max)
     changed: list[str] = []
     for field in ("name", "aliases", "sex", "kk", "description", "home_region_code", "vulnerabilities"):
         if field in sent:
@@ -282,7 +291,11 @@ async def correct(
         return person
     now = utcnow()
     person.updated_at = now
-    if {"name", "aliases"} & set(changed):
+    if {"name", "aliases"} & set(changed) or fit != (
+        person.sex,
+        person.birth_year_min,
+        person.birth_year_max,
+    ):
         await set_keys(session, person)
     correction = PersonCorrection(
         id=uuid.uuid4(),

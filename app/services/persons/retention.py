@@ -22,6 +22,7 @@ from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.facilities.kinds import PlacementStatus
 from app.models import (
     Assessment,
+    Handover,
     Incident,
     IncidentSubject,
     MatchProposal,
@@ -33,6 +34,7 @@ from app.models import (
     PersonMerge,
     Placement,
     Report,
+    TracingContact,
 )
 from app.persons import retention as rules
 from app.services import audit, events
@@ -227,6 +229,19 @@ async def anonymise(
         update(Placement)
         .where(or_(Placement.person_id.in_(ids), Placement.subject_id.in_(subject_ids)))
         .values(note=None, end_note=None, destination=None),
+        # His family: the contacts tried (on a case, or on his record alone), whoever received him.
+        update(TracingContact)
+        .where(or_(TracingContact.person_id.in_(ids), TracingContact.subject_id.in_(subject_ids)))
+        .values(contact_name=rules.ERASED, phone=None, address=None, note=None),
+        update(Handover)
+        .where(or_(Handover.person_id.in_(ids), Handover.subject_id.in_(subject_ids)))
+        .values(
+            receiver_name=rules.ERASED,
+            receiver_nik=None,
+            receiver_phone=None,
+            receiver_address=rules.ERASED,
+            note=None,
+        ),
         # What the reports said of him by name or NIK (a report of a raid names one child, maybe him).
         update(Report)
         .where(Report.incident_id.in_(incident_ids), Report.subject_nik.in_(niks))

@@ -17,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.facilities.kinds import PlacementStatus
-from app.models import Event, Incident, IncidentNote, IncidentSubject, MatchProposal, Placement, Report
+from app.models import (
+    Event,
+    EventArchive,
+    Incident,
+    IncidentNote,
+    IncidentSubject,
+    MatchProposal,
+    Placement,
+    Report,
+)
 from app.persons import retention as rules
 from app.services import audit, events
 from app.services.persons.retention import BATCH, ended, in_passes
@@ -110,7 +119,10 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
         .values(name=None, aliases=[], nik=None, description=None, outcome_note=None),
     ):
         await session.execute(statement, execution_options={"synchronize_session": False})
-    for event in await session.scalars(select(Event).where(Event.incident_id == incident.id)):
+    # The archived ones too (`tanggap archive events`).
+    hot = await session.scalars(select(Event).where(Event.incident_id == incident.id))
+    archived = await session.scalars(select(EventArchive).where(EventArchive.incident_id == incident.id))
+    for event in [*hot, *archived]:
         if any(k in event.data for k in FREE_KEYS):
             event.data = {k: (ERASED if k in FREE_KEYS and v else v) for k, v in event.data.items()}
     incident.address = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import clock
 from app.api import live as live_api
+from app.db import unit_of_work
 from app.models import (
     Agency,
     Event,
@@ -32,6 +31,8 @@ from app.models import (
     WebhookEndpoint,
 )
 from app.services import archive, events
+from app.services.access import Principal
+from app.services.webhooks import endpoints
 from tests import factories
 from tests.api.test_statistics import _get, dataset  # noqa: F401 - the fixture, used by name
 from tests.conftest import Actor
@@ -41,12 +42,6 @@ B = "/api/v1"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=120)
 CUT = NOW - timedelta(days=60)
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock() -> Iterator[None]:
-    yield
-    clock.configure("real")
 
 
 async def _numbered(db: async_sessionmaker[AsyncSession]) -> None:
@@ -225,6 +220,12 @@ async def test_what_readers_still_need_stays(
     async with db() as s:
         moved = await s.get(EventArchive, event.id)
         assert moved is not None and moved.seq == event.seq
+    # A replay of the endpoint's messages of that time still finds it (its event is in the archive now).
+    admin = actors["admin"]
+    principal = Principal(admin.id, admin.username, admin.role, admin.region)
+    async with unit_of_work(db) as s:
+        hour = timedelta(hours=1)
+        assert await endpoints.replay(s, principal, endpoint.id, event.occurred_at - hour, NOW + hour) == 1
 
 
 async def test_statistics_are_the_same_after_archiving(
@@ -247,7 +248,7 @@ async def test_statistics_are_the_same_after_archiving(
         escalations = await s.scalar(
             select(func.count()).select_from(EventArchive).where(EventArchive.type == "incident.escalated")
         )
-    assert done.events >= 1 and escalations >= 1  # the escalation figure now reads the archive
+    assert done.events >= 1 and (escalations or 0) >= 1  # the escalation figure now reads the archive
     for name, was in figures.items():
         assert await _get(client, admin, name, region="52.71", month="2026-10") == was, name
 

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.services import archive, events
 from app.services.access import Principal
+from app.services.persons import case_retention
 from app.services.webhooks import endpoints
 from tests import factories
 from tests.api.test_statistics import _get, dataset  # noqa: F401 - the fixture, used by name
@@ -152,6 +153,13 @@ async def test_ended_incidents_move_and_their_timeline_reads_the_same(
     assert again.events == 0
     async with db() as s:
         assert await s.scalar(select(func.count()).where(Event.type == "events.archived")) == 1
+
+    # The case's time is up: the free text of its archived timeline is erased too.
+    async with unit_of_work(db) as s:
+        case = await s.get_one(Incident, closed)
+        await case_retention.anonymise(s, case, NOW, NOW)
+    notes = [e[3] for e in await _timeline(client, sup, closed) if e[1] == "incident.note_added"]
+    assert notes and all(n["text"] == case_retention.ERASED for n in notes)
 
     # Reopened after archiving (a wrongly rejected report): new events in the hot table, the old ones still
     # shown first.

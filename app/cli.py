@@ -519,7 +519,8 @@ def archive() -> None:
     help="incidents per transaction",
 )
 def archive_events(before: str, dry_run: bool, batch: int) -> None:
-    """Move the events of incidents closed, rejected or cancelled before the cut-off into events_archive.
+    """Move the events of incidents that ended (resolved, closed, rejected, cancelled) before the cut-off
+    into events_archive.
 
     Events of open incidents, events the webhook fan-out or the match proposals have not read yet, and every
     event of an incident with a webhook delivery still pending stay. The incident's timeline still shows the

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from app.models.report import Report
 
 NOT_ANONYMISED = text("anonymised_at IS NULL")
-ENDED = text("status IN ('closed', 'rejected', 'cancelled')")
+ENDED = text("status IN ('resolved', 'closed', 'rejected', 'cancelled')")
 
 
 class Incident(Base):

@@ -1,9 +1,10 @@
 """The events archive: moves the events of incidents that ended long ago out of the hot `events` table into
 `events_archive` (same columns, same ids and seqs), a batch of incidents per transaction.
 
-What moves: the numbered events of an incident that is closed, rejected or cancelled and whose last change
-(`updated_at`, which is at or after the moment it ended) is before the cut-off, once every reader of the log
-(the outbox cursors: the webhook fan-out and the match proposals) has passed them. What stays: every event of
+What moves: the numbered events of an incident that is resolved, closed, rejected or cancelled (not open)
+and whose last change (`updated_at`, which is at or after the moment it ended) is before the cut-off, once
+every reader of the log (each row of `outbox_cursor`: the webhook fan-out, the match proposals) has passed
+them. What stays: every event of
 an incident still open, events not numbered yet, events after a cursor, events without an incident (crew
 status and the like: no incident to close), and every event of an incident that still has a webhook delivery
 pending (the incident waits for a later run). An archived incident that is reopened gets its new events in the
@@ -29,11 +30,14 @@ from sqlalchemy import ColumnElement, Table, delete, func, insert, select, tuple
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import unit_of_work
-from app.dispatch.lifecycle import Status
+from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.models import Event, EventArchive, Incident, OutboxCursor, WebhookDelivery
+from app.models.incident import ENDED as ENDED_SQL
 from app.services import events
 
-ENDED = (Status.closed, Status.rejected, Status.cancelled)
+# Every status but the open ones (as the case retention counts them): a resolved incident may still be
+# reopened, and its new events then join its archived ones on the timeline.
+ENDED = tuple(s for s in Status if s not in OPEN_STATUSES)
 BATCH = 500
 # The youngest cut-off allowed: a live-stream client or a report may still look at a month's events.
 MIN_AGE = timedelta(days=30)
@@ -138,7 +142,8 @@ async def _batch(
     postgres = session.get_bind().dialect.name == "postgresql"
     q = (
         select(Incident.id, Incident.updated_at)
-        .where(Incident.status.in_([str(s) for s in ENDED]), Incident.updated_at < before)
+        # The partial index's own predicate, as text: a bound IN list would not match it in a generic plan.
+        .where(ENDED_SQL, Incident.updated_at < before)
         .order_by(Incident.updated_at, Incident.id)
         .limit(size)
     )

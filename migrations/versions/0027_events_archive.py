@@ -18,7 +18,7 @@ down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ENDED = sa.text("status IN ('closed', 'rejected', 'cancelled')")
+ENDED = sa.text("status IN ('resolved', 'closed', 'rejected', 'cancelled')")
 
 
 def upgrade() -> None:

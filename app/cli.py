@@ -538,7 +538,8 @@ def archive_events(before: str, dry_run: bool, batch: int) -> None:
     def progress(summary: archive_service.Summary) -> None:
         if summary.batches % 20 == 0:
             click.echo(
-                f"  batch {summary.batches}: {summary.events:,} peristiwa dari {summary.incidents:,} insiden",
+                f"  batch {summary.batches}: {summary.events:,} peristiwa dari {summary.incidents:,} insiden "
+                "(events of incidents)",
                 err=True,
             )
 

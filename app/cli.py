@@ -1,4 +1,4 @@
-"""The `tanggap` command: serve, migrate, users, seed."""
+"""The `tanggap` command: serve, migrate, users, seed, archive."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import logs, migrate, sealing
 from app.db import make_engine, make_sessionmaker, unit_of_work
@@ -35,6 +35,16 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 def _run_in_db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Runs `fn(session)` in one unit of work against the configured database, once it is reachable and
     migrated to this version's schema; otherwise says what to do, instead of a traceback."""
+
+    async def one(maker: async_sessionmaker[AsyncSession]) -> T:
+        async with unit_of_work(maker) as session:
+            return await fn(session)
+
+    return _run_with_db(one)
+
+
+def _run_with_db(fn: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Runs `fn(sessionmaker)` (work of several transactions) as `_run_in_db` runs one."""
     settings = get_settings()
 
     async def go() -> T:
@@ -48,8 +58,7 @@ def _run_in_db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
                     f"{migrate.head_revision()}): jalankan `tanggap migrate` dahulu "
                     "(run `tanggap migrate` first)"
                 )
-            async with unit_of_work(make_sessionmaker(engine)) as session:
-                return await fn(session)
+            return await fn(make_sessionmaker(engine))
         finally:
             await engine.dispose()
 
@@ -488,3 +497,71 @@ def simulate(
         json_out.write_text(json.dumps([r.as_dict() for r in results], indent=2, default=str))
     if any(r.breaks or r.server_errors for r in results):
         raise SystemExit(1)
+
+
+@main.group()
+def archive() -> None:
+    """Move old data out of the hot tables (arsip)."""
+
+
+@archive.command("events")
+@click.option(
+    "--before",
+    required=True,
+    help="cut-off: a date (2026-05-01, UTC) or months back (6m); at least 30 days ago",
+)
+@click.option("--dry-run", is_flag=True, help="count what would move; change nothing")
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="incidents per transaction",
+)
+def archive_events(before: str, dry_run: bool, batch: int) -> None:
+    """Move the events of incidents that ended (resolved, closed, rejected, cancelled) before the cut-off
+    into events_archive.
+
+    Events of open incidents, events the webhook fan-out or the match proposals have not read yet, and every
+    event of an incident with a webhook delivery still pending stay. The incident's timeline still shows the
+    archived events. Resumable and safe to run twice or in two processes at once; records an
+    `events.archived` event (counts, range, who)."""
+    from app.clock import now as clock_now
+    from app.services import archive as archive_service
+
+    now = clock_now()
+    try:
+        cut = archive_service.cut_off(before, now)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--before") from exc
+
+    def progress(summary: archive_service.Summary) -> None:
+        if summary.batches % 20 == 0:
+            click.echo(
+                f"  batch {summary.batches}: {summary.events:,} peristiwa dari {summary.incidents:,} insiden "
+                "(events of incidents)",
+                err=True,
+            )
+
+    async def go(maker: async_sessionmaker[AsyncSession]) -> archive_service.Summary:
+        return await archive_service.run(maker, cut, now, batch=batch, dry_run=dry_run, progress=progress)
+
+    try:
+        summary = _run_with_db(go)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "akan dipindahkan (would move, dry run)" if dry_run else "dipindahkan ke arsip (archived)"
+    click.echo(
+        f"{summary.events:,} peristiwa dari {summary.incidents:,} insiden yang berakhir sebelum "
+        f"{cut.date().isoformat()} {verb}; {summary.batches:,} batch"
+    )
+    if summary.seq_min is not None and summary.occurred_min and summary.occurred_max:
+        click.echo(
+            f"seq {summary.seq_min}-{summary.seq_max}, terjadi {summary.occurred_min.date().isoformat()} "
+            f"s.d. {summary.occurred_max.date().isoformat()} (occurred)"
+        )
+    if summary.waiting:
+        click.echo(
+            f"{summary.waiting:,} insiden menunggu pengiriman webhook yang tertunda; diarsipkan pada putaran "
+            "berikutnya (incidents waiting for pending webhook deliveries; archived on a later run)"
+        )

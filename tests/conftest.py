@@ -230,6 +230,7 @@ async def _truncate(engine: AsyncEngine) -> None:
                 "routing_rules",
                 "outbox_cursor",
                 "events",
+                "events_archive",
                 "audit_log",
                 "incident_notes",
                 "person_links",

@@ -29,12 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import read_only
 from app.live.topics import Key, Subscription, event_keys
-from app.models import Event
+from app.models import Event, EventArchive
 from app.services import events
 
 log = logging.getLogger("tanggap.live")
 CHANNEL = "tanggap_events"
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_ARCHIVE: Table = EventArchive.__table__  # type: ignore[assignment]
 _COLUMNS = [_EVENTS.c[n] for n in events.LOG_COLUMNS]
 
 
@@ -321,8 +322,12 @@ class Hub:
                     del self._index[key]
 
     async def oldest(self) -> int:
+        """The oldest seq a client may resume from: after the newest archived event (`tanggap archive
+        events` leaves gaps in the hot log: a resume from before one would silently miss events)."""
         async with self.engine.connect() as conn:
-            return int((await conn.execute(select(func.coalesce(func.min(_EVENTS.c.seq), 1)))).scalar_one())
+            hot = (await conn.execute(select(func.coalesce(func.min(_EVENTS.c.seq), 1)))).scalar_one()
+            archived = (await conn.execute(select(func.max(_ARCHIVE.c.seq)))).scalar_one()
+        return max(int(hot), int(archived or 0) + 1)
 
     async def replay(self, subscription: Subscription, after: int, upto: int) -> AsyncIterator[Delivery]:
         """The events in (after, upto] that match, from the log, in order."""

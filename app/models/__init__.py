@@ -5,7 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.crew import Crew, CrewMember, CrewPosition, Personnel, Team, Vehicle
 from app.models.dispatch import DispatchRegion
-from app.models.event import Event, EventCounter
+from app.models.event import Event, EventArchive, EventCounter
 from app.models.facility import Assessment, Facility, FacilityUnit, Placement
 from app.models.family import Handover, Repatriation, TracingContact
 from app.models.incident import Incident, IncidentNote
@@ -47,6 +47,7 @@ __all__ = [
     "CrewPosition",
     "DispatchRegion",
     "Event",
+    "EventArchive",
     "EventCounter",
     "Facility",
     "FacilityUnit",

@@ -57,3 +57,26 @@ class EventCounter(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventArchive(Base):
+    """Events moved out of `events` by `tanggap archive events` (app/services/archive.py): those of incidents
+    closed, rejected or cancelled before a cut-off, once every reader of the log has passed them. Same
+    columns and the same `id` and `seq` as they had in `events`; the timeline reads both tables.
+
+    No foreign keys: an archived row pins nothing and is never locked by a writer of the hot table."""
+
+    __tablename__ = "events_archive"
+    __table_args__ = (Index("ix_events_archive_incident_seq", "incident_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    type: Mapped[str] = mapped_column(String(48))
+    occurred_at: Mapped[datetime]
+    incident_id: Mapped[uuid.UUID | None]
+    crew_id: Mapped[uuid.UUID | None]
+    region_code: Mapped[str | None] = mapped_column(String(13))
+    actor_id: Mapped[uuid.UUID | None]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    request_id: Mapped[str | None] = mapped_column(String(64))

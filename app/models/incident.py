@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from app.models.report import Report
 
 NOT_ANONYMISED = text("anonymised_at IS NULL")
+ENDED = text("status IN ('resolved', 'closed', 'rejected', 'cancelled')")
 
 
 class Incident(Base):
@@ -41,6 +42,8 @@ class Incident(Base):
         ),
         # National figures of a span (open data, a month of the country).
         Index("ix_incidents_first_received_at", "first_received_at"),
+        # The archive's walk: ended incidents by their last change (app/services/archive.py).
+        Index("ix_incidents_ended_updated", "updated_at", "id", postgresql_where=ENDED, sqlite_where=ENDED),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -57,7 +57,9 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
-    event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("events.id"))
+    # The event's id, in `events` or, once archived, in `events_archive` (so no foreign key: a delivery made
+    # long ago must not pin its event in the hot table).
+    event_id: Mapped[int] = mapped_column(BigInteger)
     event_seq: Mapped[int] = mapped_column(BigInteger)
     event_type: Mapped[str] = mapped_column(String(48))
     incident_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import logs
 from app.db import PENDING_EVENTS
-from app.models import Event
+from app.models import Event, EventArchive
 from app.models.base import utcnow
 from app.services.access import Principal
 
@@ -56,11 +56,30 @@ def change(before: Any, after: Any) -> dict[str, Any]:
 
 async def timeline(session: AsyncSession, incident_id: uuid.UUID) -> Sequence[Event]:
     """An incident's events in log order; one committed a moment ago may not be numbered yet (seq None):
-    it comes last, in the order it was written."""
-    rows = await session.scalars(
-        select(Event).where(Event.incident_id == incident_id).order_by(Event.seq.asc().nulls_last(), Event.id)
-    )
-    return rows.all()
+    it comes last, in the order it was written.
+
+    Reads through to the archive (`tanggap archive events`, app/services/archive.py): archived events come
+    back as `Event` objects outside the session (read only), with their ids and seqs, in the same order."""
+    hot = (
+        await session.scalars(
+            select(Event)
+            .where(Event.incident_id == incident_id)
+            .order_by(Event.seq.asc().nulls_last(), Event.id)
+        )
+    ).all()
+    archived = (
+        await session.scalars(
+            select(EventArchive).where(EventArchive.incident_id == incident_id).order_by(EventArchive.seq)
+        )
+    ).all()
+    if not archived:
+        return hot
+    merged = [Event(**{c: getattr(a, c) for c in ARCHIVED_COLUMNS}) for a in archived] + list(hot)
+    merged.sort(key=lambda e: (e.seq is None, e.seq or 0, e.id))
+    return merged
+
+
+ARCHIVED_COLUMNS = tuple(c.name for c in cast(Table, EventArchive.__table__).columns)
 
 
 # A pass first takes the counter row's lock (only when there is something to number), then the oldest

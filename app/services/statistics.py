@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import plan_with_values
 from app.dispatch import fourct
 from app.errors import NotFound, Unprocessable
-from app.models import Crew, Event, Incident, Offer, Report, Role
+from app.models import Crew, Event, EventArchive, Incident, Offer, Report, Role
 from app.models.base import utcnow
 from app.reference import regions
 from app.reference.categories import CATEGORIES
@@ -225,11 +225,14 @@ async def dispatch_tally(session: AsyncSession, rows: Sequence[Row]) -> tally.Di
         ):
             offered.add(incident_id)
             result.offers[str(status)] += 1
-        for incident_id, data in await session.execute(
-            select(Event.incident_id, Event.data).where(
-                Event.incident_id.in_(chunk), Event.type == "incident.escalated"
-            )
-        ):
+        # The archive too (`tanggap archive events`): an old span's escalations may have moved there.
+        hot = select(Event.incident_id, Event.data).where(
+            Event.incident_id.in_(chunk), Event.type == "incident.escalated"
+        )
+        archived = select(EventArchive.incident_id, EventArchive.data).where(
+            EventArchive.incident_id.in_(chunk), EventArchive.type == "incident.escalated"
+        )
+        for incident_id, data in [*await session.execute(hot), *await session.execute(archived)]:
             if incident_id is not None:
                 escalated.add(incident_id)
             result.escalations[str((data or {}).get("reason_code", "unknown"))] += 1

@@ -27,6 +27,7 @@ from app.facilities.kinds import PlacementStatus
 from app.models import (
     Assessment,
     Event,
+    EventArchive,
     Handover,
     Incident,
     IncidentNote,
@@ -159,7 +160,10 @@ async def anonymise(session: AsyncSession, incident: Incident, now: datetime, un
     for a in assessed:
         if any(a.form.get(k) for k in FREE_TEXT):
             a.form = {k: v for k, v in a.form.items() if k not in FREE_TEXT}
-    for event in await session.scalars(select(Event).where(Event.incident_id == incident.id)):
+    # The archived ones too (`tanggap archive events`).
+    hot = await session.scalars(select(Event).where(Event.incident_id == incident.id))
+    archived = await session.scalars(select(EventArchive).where(EventArchive.incident_id == incident.id))
+    for event in [*hot, *archived]:
         if any(k in event.data for k in FREE_KEYS):
             event.data = {k: (ERASED if k in FREE_KEYS and v else v) for k, v in event.data.items()}
     incident.address = None

@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
 from app.models import (
     Agency,
     Event,
+    EventArchive,
     Role,
     WebhookAttempt,
     WebhookDelivery,
@@ -216,15 +217,18 @@ async def replay(
     endpoint, _ = await get(session, principal, endpoint_id)
     if until <= since:
         raise Unprocessable("until must be after since", field="body.until")
+    # The event is in the hot table or, once archived (`tanggap archive events`), in the archive.
+    occurred = func.coalesce(Event.occurred_at, EventArchive.occurred_at)
     sent = (
         await session.scalars(
             select(WebhookDelivery)
-            .join(Event, Event.id == WebhookDelivery.event_id)
+            .outerjoin(Event, Event.id == WebhookDelivery.event_id)
+            .outerjoin(EventArchive, EventArchive.id == WebhookDelivery.event_id)
             .where(
                 WebhookDelivery.endpoint_id == endpoint.id,
                 WebhookDelivery.origin == "event",
-                Event.occurred_at >= since,
-                Event.occurred_at < until,
+                occurred >= since,
+                occurred < until,
             )
             .order_by(WebhookDelivery.event_seq)
             .limit(REPLAY_LIMIT + 1)

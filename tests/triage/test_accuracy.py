@@ -35,7 +35,7 @@ class Frozen(TypedDict):
 # The frozen part's one scoring (test5.jsonl, 360 posts written blind in session 12), at commit d6636d4,
 # 2026-11-30 09:26 UTC, by the coordinator: accuracy 0.936, non-cases 0.966, kecamatan 0.934 of 274,
 # PASUNG 27/27, JENAZAH 26/27, ABT 27/27, AT 27/27, AJ 27/27, AKTK 26/27, and ODGJ 21/27: a target missed
-# (ODGJ described by its signs in regional languages, read as GEL, OT or unknown; tests/triage/data/README.md).
+# (ODGJ told by its signs in regional languages, read as GEL, OT or unknown; tests/triage/data/README.md).
 # The floors are the measured figures less about one post.
 # test4.jsonl's one scoring (commit e5aa858, 2026-11-30 06:55 UTC): accuracy 0.939, non-cases 0.943, kecamatan
 # 0.949 of 253, ODGJ 26/26, PASUNG 22/22, JENAZAH 25/25, ABT 17/17, AJ 17/17, AKTK 17/17, AT 17/22; it is

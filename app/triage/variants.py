@@ -69,6 +69,7 @@ WORDS: dict[str, str] = {
     # krama "ngendikan", "ngoceh"; "piyambak" (krama) and "dhewek" are "sendiri"
     "nyarita": "bicara",
     "beraos": "bicara",  # Sasak
+    "ngocak": "bicara",  # Madurese "ngoca'" typed without the glottal stop
     "diterajang": "ditendang",  # Palembang and Malay
     "terajang": "tendang",
     "bebaos": "bicara",
@@ -731,6 +732,11 @@ _KENA = [
 # Several words -> standard words (matched on the words as normalised above, longest first).
 PHRASES: dict[str, str] = {
     "kurang waras": "gila",
+    # begging is "minta-minta" (and "njaluk-njaluk"), asking is "minta": the plain word is every reporter's
+    # "minta tolong", "minta dicek" (session 13)
+    "minta minta": "mengemis",
+    "meminta minta": "mengemis",
+    "peminta minta": "pengemis",
     "bicara sendirian": "bicara sendiri",  # Malay "becakap sorang-sorang"
     "tertawa sendirian": "tertawa sendiri",
     "cakap sendiri": "bicara sendiri",  # Malay "cakap sorang"; "cakap dia" (he said) stays

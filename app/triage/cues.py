@@ -100,6 +100,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\bbalok kayu\b"),
     ],
     "JENAZAH": [
+        # a room or house that smells, locked from inside or its lone occupant unseen for days (session 13)
+        (
+            3,
+            r"^(?=.*\b(bau|berbau|mambu|tercium bau)\b)(?=.*\b(dikunci|terkunci|takunci|kekunci) dari (dalam|njero|jero)\b|.*\btidak (terlihat|kelihatan|nampak|tampak|keluar|metu|muncul)\b[^|]{0,12}\b(\d+ (hari|dina)|seminggu|berhari hari))",
+        ),
         (3, r"\b(mayat|jenazah|jasad|kerangka manusia|mr x)\b"),
         (
             3,
@@ -123,7 +128,7 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             2,
             r"\b(laki|perempuan|pria|wanita|ibu|bapak|pemuda|anak|kakak|abang|pakcik|makcik|mas|mbak|inaq) gila\b",
         ),
-        (2, r"\b(bicara|teriak|ketawa|tertawa|senyum|nangis) sendiri\b"),
+        (2, r"\b(bicara|teriak|ketawa|tertawa|senyum|nangis) sendiri\b|\bbicara sendirian\b"),
         (
             2,
             r"\b(telanjang|bugil|tanpa busana|tidak (pakai|memakai|berpakaian|bebaju) baju|tidak pakai baju|tidak berpakaian)\b",
@@ -132,6 +137,13 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             1,
             r"\b(gila|linglung|rambut\w* gimbal|bicara kacau|nglantur|tidak dapat diajak|tidak bisa diajak)\b",
         ),
+        # the signs of a disturbed mind (session 13): cannot be asked, answers that do not connect, an empty
+        # stare, screaming at night, "changed" since a loss; with a second sign they name ODGJ
+        (
+            2,
+            r"\b(tidak|belum) (bisa|dapat|mau) (ditanya|ditanyai|diajak bicara|diajak ngobrol)\b|\bditanya\w*[^|]{0,15}\btidak (nyambung|jelas)\b|\b(tatapan|pandangan)\w* (mata\w* )?kosong\b|\b(menjerit|berteriak|teriak)\w* (tengah malam|malam malam|tanpa sebab)\b",
+        ),
+        (1, r"\b(berubah|lain) sejak\b|\bmengamuk\b"),
     ],
     "OT": [
         (3, r"\borang terlantar\b"),
@@ -280,7 +292,7 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (2, r"\b(bapak|ibu|ayah|pacar ibu)\w* tiri\b"),
         (
             3,
-            rf"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera|disundut|{_HIT[1:-1]}) (oleh |sama |ku )?(ayah|bapak|ibu|ortu|orang tua|paman|om|tante|majikan)\w*",
+            rf"\b(dipukul\w*|dianiaya|disiksa|dicambuk|digebuk\w*|didera|disundut|{_HIT[1:-1]}) (oleh |sama |ku )?(ayah|bapak|ibu|ortu|orang tua|paman|om|tante)\w*",
         ),
         (
             3,
@@ -314,7 +326,7 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
         (
             3,
-            rf"\b(ibu|bapak|ayah|mertua)\w* \(?(usia |umur )?[4-9]\d (th|tahun)\b{_WIDE}\b({_HIT[1:-1]}|diusir|memar|lebam)",
+            rf"\b(ibu|bapak|ayah|mertua|nenek|kakek)\w* \(?(?:(?:usia|umur) [4-9]\d|[4-9]\d (?:th|thn|tahun|taun))\b{_WIDE}\b({_HIT[1:-1]}|diusir|memar|lebam)",
         ),
         (3, r"\b(kdrt|kekerasan dalam rumah tangga|dikeroyok|penganiayaan|korban kekerasan|rumah aman)\b"),
         (3, rf"\b(istri|ibu|wanita|perempuan)\w*{_GAP}\b(dipukul\w*|dianiaya|disiksa)\b{_GAP}\bsuami"),
@@ -354,6 +366,11 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         ),
     ],
     "PMBS": [
+        # workers unpaid for months, the foreman or contractor gone, out of food far from home (session 13)
+        (
+            2,
+            r"\b(mandor|bos|kontraktor|pemborong|majikan)\w* (kabur|lari|hilang|menghilang)\b|\b(belum|tidak) (digaji|dibayar)\b[^|]{0,12}\b\d+ (bulan|bln|sasi)\b",
+        ),
         (3, r"\b(pmi|tki|tkw|pekerja migran|dideportasi|deportasi|eks pmi)\b"),
         (
             3,
@@ -402,7 +419,12 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
         (3, r"\b(kebakaran|terbakar|bentrok|tawuran antar|kerusuhan|konflik lahan|dibakar|digusur|konflik)\b")
     ],
     "NAPZA": [
-        (3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b")
+        (3, r"\b(narkoba|sabu|sakau|pecandu|kecanduan|napza|dobel l|rehab|rehabilitasi|nyabu|ngobat)\b"),
+        # drinking and huffing as a habit (session 13): glue, palm wine, pills, nightly
+        (
+            2,
+            r"\b(ngelem|nge lem|menghirup lem|hisap (gam|lem)|isap (gam|lem)|pil koplo|mabuk\w* (ciu|tuak|lem|pil|arak)|minum (tuak|ciu|arak|miras))\b",
+        ),
     ],
     "PD": [
         (
@@ -549,6 +571,19 @@ def _denied_text(toks: tuple[str, ...], neg: tuple[bool, ...]) -> tuple[str, boo
     return text, any(m.startswith("_") for m in masked)
 
 
+# "bukan orang gila, sehat": said of someone sleeping rough or lost, it tells what he is not, not that the
+# report is false (session 13).
+_MIND = frozenset({"odgj", "gila", "stres"})
+_SEEN_OUT = ("GEL", "OT", "LUT", "PEMU", "PENG")
+
+
+def _mind_denied_of_the_homeless(
+    toks: tuple[str, ...], neg: tuple[bool, ...], category: dict[str, int]
+) -> bool:
+    denied = {t for t, n in zip(toks, neg, strict=True) if n and t in _DENIABLE}
+    return denied <= _MIND and any(category.get(c, 0) >= 2 for c in _SEEN_OUT)
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[gate.Table, gate.Table]:
     """All the gated patterns of `analyse` in two tables, one per text they read: the masked words (category
@@ -581,7 +616,7 @@ def analyse(text: str) -> Cues:
         if hit:
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
-    if denied_terms:
+    if denied_terms and not _mind_denied_of_the_homeless(toks, neg, category):
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")
     n = len(cats)

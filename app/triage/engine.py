@@ -41,6 +41,7 @@ class Params:
     unsupported: float = 0.4  # a category no rule supports needs this much of the model, else "unknown"
     outrank: float = 1.0  # how far behind a more specific category may be and still win (OUTRANKS)
     carer_gone: float = 0.35  # how far behind AT may be and still win when a child's carers are gone
+    mind_signs: float = 0.5  # how far behind ODGJ may be and still win when its signs are seen (MIND_BEATS)
 
 
 PARAMS = Params()
@@ -58,7 +59,9 @@ OUTRANKS: dict[str, frozenset[str]] = {
     "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
     "LUT": frozenset({"GEL", "OT"}),
     "TRAF": frozenset({"PMBS", "OT", "PASUNG"}),  # held by an agent is trafficking, not a shackled man
-    "KTK": frozenset({"LUT", "OT", "GEL"}),  # a beaten grandmother is a victim of violence first
+    "KTK": frozenset(
+        {"LUT", "OT", "GEL", "NAPZA"}
+    ),  # a parent beaten by a son on drugs: the parent  # a beaten grandmother is a victim of violence first
     "PMBS": frozenset({"OT", "GEL"}),
     "NAPZA": frozenset({"ODGJ", "PENG"}),
     "ADK": frozenset({"PD", "AT"}),
@@ -78,6 +81,9 @@ OUTRANKS: dict[str, frozenset[str]] = {
 }
 # A child left without care for a stated reason (cues "at:carer") is AT rather than these, when AT is close.
 CARER_GONE_BEATS = frozenset({"AJ", "ABH", "PMBS", "LUT", "GEL", "OT", "FM", "PENG"})
+# A person seen with the signs of a disturbed mind (talking to himself, raging, cannot be asked) is ODGJ
+# rather than these, though he sleeps rough, wanders or does not know his home, when ODGJ is close.
+MIND_BEATS = frozenset({"GEL", "OT", "PENG", "PEMU"})
 CHILD = frozenset({"ABT", "AT", "AJ", "AKTK", "ABH", "ADK", "AMPK"})
 # Subjects who suffer what the post tells, whatever violent words it has.
 VICTIMS = frozenset(
@@ -262,6 +268,10 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
             if label in beaten
             and ev.rules.get(c, 0) >= 3
             and scores.get(c, 0) >= scores[label] - params.outrank
+            # a maid or a grown parent beaten (KTK's adult-victim patterns, >= 3): "anak" is who did it
+            and not (
+                c == "AKTK" and label == "KTK" and ev.rules.get("KTK", 0) >= 3 and "young" not in ev.flags
+            )
         ]
         if not better:
             break
@@ -277,6 +287,14 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         # a child whose carers are abroad, in prison, gone or dead: the child's case, even sleeping out (not
         # earning on the street), with a grandmother too old to cope, or next to the migrant parent's words
         label = "AT"
+    if (
+        label in MIND_BEATS
+        and "child" not in ev.flags
+        and ev.rules.get("ODGJ", 0) >= 3
+        and any(n.startswith("cat:ODGJ:") for n in ev.cue_names)
+        and scores.get("ODGJ", 0) >= scores[label] - params.mind_signs
+    ):
+        label = "ODGJ"  # the signs of a disturbed mind, sleeping rough or lost: the mind first
     if label == "OT" and "child" in ev.flags:
         label = "AT"  # a lost or stranded child is a neglected child
     if (

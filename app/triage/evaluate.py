@@ -1,6 +1,6 @@
 """How well the triage does on a labelled set, beside the naive first-keyword baseline (baseline.py):
 
-    python -m app.triage.evaluate            # the frozen test part (test5.jsonl): the figures that count
+    python -m app.triage.evaluate            # the frozen test part (test6.jsonl): the figures that count
     python -m app.triage.evaluate --dev      # the train part, 5-fold cross-validated (a model per fold)
     python -m app.triage.evaluate --dev tests/triage/data/test2.jsonl   # the development part, likewise
     python -m app.triage.evaluate --dev tests/triage/data/train2.jsonl   # another training file, likewise

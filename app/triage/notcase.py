@@ -33,6 +33,11 @@ NOT_A_CASE: dict[str, list[tuple[int, str]]] = {
         ),
         (1, rf"\b(sudah|telah)\b[^|]{{0,40}}\b{_DONE}\b[^|]{{0,40}}\b{_FIRST_AID}"),
         (2, r"^(update|info terbaru|konfirmasi|alhamdulillah|koordinasi)\b"),
+        # a report called off: the child or the missing person came home (session 13)
+        (
+            3,
+            r"\b(membatalkan|batalkan|mencabut|cabut) laporan\b|\blaporan\w* (di)?(batalkan|cabut|dicabut)\b",
+        ),
         (2, r"\b(terima kasih|makasih|matur nuwun|tampi asih|terimakasih)\b"),
         (1, rf"\b(sudah|telah)\b(?:(?!\b(?:belum|tidak)\b)[^|]){{0,20}}\b{_DONE}\b"),
     ],

@@ -2,8 +2,8 @@
 `python -m app.triage.train`. Needs scikit-learn (`pip install -e '.[train]'`); serving does not.
 
 Deterministic: the same data and features give the same artefact. A blind test part is never read here; the
-spent test parts (test.jsonl, test2.jsonl, test3.jsonl and test4.jsonl, development data since sessions 10,
-11 and 12) are."""
+spent test parts (test.jsonl, test2.jsonl, test3.jsonl, test4.jsonl and test5.jsonl, development data since
+sessions 10, 11, 12 and 13) are."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from app.triage.model import ARTEFACT, Model, save
 # Regularisation, chosen by 5-fold cross-validation on the train part (python -m app.triage.evaluate --dev).
 # The development part (test2.jsonl) and the posts written for its weak families (train3.jsonl) are trained
 # on too, and since session 10 (second round) the spent third test part (test3.jsonl) and train4.jsonl, since
-# session 12 the spent fourth test part (test4.jsonl) and train5.jsonl.
+# session 12 the spent fourth test part (test4.jsonl) and train5.jsonl, since session 13 the spent fifth
+# (test5.jsonl) and train6.jsonl.
 C = 20.0
 MIN_DF = 2
 SOURCES = (
@@ -31,9 +32,11 @@ SOURCES = (
     dataset.TRAIN3,
     dataset.TRAIN4,
     dataset.TRAIN5,
+    dataset.TRAIN6,
     dataset.DEV,
     dataset.DEV3,
     dataset.DEV4,
+    dataset.DEV5,
     dataset.RETIRED,
     dataset.OLD,
 )

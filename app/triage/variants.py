@@ -60,6 +60,38 @@ WORDS: dict[str, str] = {
     "gelo": "gila",
     "gélo": "gila",
     "sinting": "gila",
+    # the mind (session 13): Minang "gilo", "mangamuak"; Sundanese "gélo" is "gelo" by now
+    "gilo": "gila",
+    "mangamuak": "mengamuk",
+    "maamuak": "mengamuk",
+    "ngamuak": "mengamuk",
+    # talking (to oneself): Sundanese "nyarita", Banjar "bapandiran", Malay "becakap", Minang "mangecek",
+    # krama "ngendikan", "ngoceh"; "piyambak" (krama) and "dhewek" are "sendiri"
+    "nyarita": "bicara",
+    "beraos": "bicara",  # Sasak
+    "ngocak": "bicara",  # Madurese "ngoca'" typed without the glottal stop
+    "diterajang": "ditendang",  # Palembang and Malay
+    "terajang": "tendang",
+    "bebaos": "bicara",
+    "tetawa": "tertawa",
+    "gegeroan": "berteriak",  # Sundanese
+    "bakuciak": "berteriak",  # Banjar
+    "bapandiran": "bicara",
+    "bepander": "bicara",
+    "becakap": "bicara",
+    "bercakap": "bicara",
+    "mangecek": "bicara",
+    "ngecek": "bicara",
+    "ngendikan": "bicara",
+    "ngoceh": "bicara",
+    "ngomel": "bicara",
+    "ngguyu": "tertawa",
+    "seuseurian": "tertawa",
+    "piyambak": "sendiri",
+    "piyambakan": "sendirian",
+    "dhewek": "sendiri",
+    "dhewekan": "sendirian",
+    "dhewean": "sendirian",
     "gile": "gila",
     "orgil": "orang gila",
     "stress": "stres",
@@ -700,6 +732,19 @@ _KENA = [
 # Several words -> standard words (matched on the words as normalised above, longest first).
 PHRASES: dict[str, str] = {
     "kurang waras": "gila",
+    # begging is "minta-minta" (and "njaluk-njaluk"), asking is "minta": the plain word is every reporter's
+    # "minta tolong", "minta dicek" (session 13)
+    "minta minta": "mengemis",
+    "meminta minta": "mengemis",
+    "peminta minta": "pengemis",
+    "bicara sendirian": "bicara sendiri",  # Malay "becakap sorang-sorang"
+    "tertawa sendirian": "tertawa sendiri",
+    "cakap sendiri": "bicara sendiri",  # Malay "cakap sorang"; "cakap dia" (he said) stays
+    "cakap sendirian": "bicara sendiri",
+    "saged dipun takeni": "bisa ditanya",  # krama
+    "bisa dipun takeni": "bisa ditanya",
+    "bisa ditakoni": "bisa ditanya",
+    "bisa ditaros": "bisa ditanya",
     "tidak waras": "gila",
     "tidak siuman": "gila",
     "sakit jiwa": "gangguan jiwa",

@@ -1,11 +1,12 @@
 """The triage on labelled posts it was not tuned on.
 
-tests/triage/data/test5.jsonl is the frozen test part of issue 16 since session 12 (written blind and kept
-outside the worktree while the triage was tuned, then scored once by the coordinator, see
+tests/triage/data/test6.jsonl is the frozen test part of issue 16 since session 13 (written blind and kept
+outside the worktree while the triage is tuned, then scored once by the coordinator, see
 tests/triage/data/README.md). FROZEN below holds that scoring: the targets it misses, and the measured figures
 less about one post as floors. Its tests skip if the file is missing.
 
-tests/triage/data/test4.jsonl, the test part of session 10's second round (scored once at commit e5aa858),
+tests/triage/data/test5.jsonl, the test part of session 12 (scored once at commit d6636d4), test4.jsonl, the
+test part of session 10's second round (scored once at commit e5aa858),
 test3.jsonl, the test part of session 10 (scored once at commit a8d1f43), and test2.jsonl,
 the test part of sessions 8 and 9, are development data: read, tuned on and trained on; their floors only
 catch regressions. The first test part, test.jsonl, was retired into the training data in session 8.
@@ -32,27 +33,21 @@ class Frozen(TypedDict):
     recall_floors: dict[str, float]
 
 
-# The frozen part's one scoring (test5.jsonl, 360 posts written blind in session 12), at commit d6636d4,
-# 2026-11-30 09:26 UTC, by the coordinator: accuracy 0.936, non-cases 0.966, kecamatan 0.934 of 274,
-# PASUNG 27/27, JENAZAH 26/27, ABT 27/27, AT 27/27, AJ 27/27, AKTK 26/27, and ODGJ 21/27: a target missed
-# (ODGJ told by its signs in regional languages, read as GEL, OT or unknown; tests/triage/data/README.md).
-# The floors are the measured figures less about one post.
+# The frozen part's one scoring (test6.jsonl, written blind in session 13): not scored yet. Until the
+# coordinator scores it once and writes the measured figures here, its floors are issue 16's targets.
+# test5.jsonl's one scoring (360 posts written blind in session 12), at commit d6636d4, 2026-11-30 09:26 UTC,
+# by the coordinator: accuracy 0.936, non-cases 0.966, kecamatan 0.934 of 274, PASUNG 27/27, JENAZAH 26/27,
+# ABT 27/27, AT 27/27, AJ 27/27, AKTK 26/27, and ODGJ 21/27: a target missed (ODGJ described by its signs in
+# regional languages, read as GEL, OT or unknown; tests/triage/data/README.md); it is development data since
+# session 13 (DEV5_FLOORS below).
 # test4.jsonl's one scoring (commit e5aa858, 2026-11-30 06:55 UTC): accuracy 0.939, non-cases 0.943, kecamatan
 # 0.949 of 253, ODGJ 26/26, PASUNG 22/22, JENAZAH 25/25, ABT 17/17, AJ 17/17, AKTK 17/17, AT 17/22; it is
 # development data since session 12 (DEV4_FLOORS below).
 FROZEN: Frozen = {
-    "scored_at": "d6636d4 2026-11-30 09:26 UTC",
-    "known_misses": ("recall ODGJ",),
-    "floors": {"accuracy": 0.93, "not_case_recall": 0.954, "place_accuracy": 0.93},
-    "recall_floors": {
-        "ODGJ": 0.74,
-        "PASUNG": 0.96,
-        "JENAZAH": 0.92,
-        "ABT": 0.96,
-        "AT": 0.96,
-        "AJ": 0.96,
-        "AKTK": 0.92,
-    },
+    "scored_at": None,
+    "known_misses": (),
+    "floors": {"accuracy": 0.85, "not_case_recall": 0.85, "place_accuracy": 0.8},
+    "recall_floors": dict.fromkeys(MUST_FIND, 0.9),
 }
 KNOWN_MISSES = FROZEN["known_misses"]
 FLOORS = FROZEN["floors"]
@@ -126,6 +121,19 @@ DEV3_FLOORS = {"accuracy": 0.98, "not_case_recall": 0.97, "place_accuracy": 0.94
 DEV4_FLOORS = {"accuracy": 0.975, "not_case_recall": 0.98, "place_accuracy": 0.94}
 
 
+# test5.jsonl, 2026-11-30 (session 13, trained on): accuracy 0.992, non-cases 1.000, kecamatan 0.934, every
+# critical category all found. Its 5-fold cross-validated figures are in tests/triage/data/README.md.
+DEV5_FLOORS = {"accuracy": 0.985, "not_case_recall": 0.985, "place_accuracy": 0.93}
+
+
+def test_fifth_development_part_holds_its_floors() -> None:
+    scores = evaluate(dataset.DEV5)
+    for name, floor in DEV5_FLOORS.items():
+        assert getattr(scores, name) >= floor, (name, getattr(scores, name))
+    for category, floor in DEV_RECALL_FLOORS.items():
+        assert scores.recall(category) >= floor, (category, scores.recall(category))
+
+
 def test_fourth_development_part_holds_its_floors() -> None:
     scores = evaluate(dataset.DEV4)
     for name, floor in DEV4_FLOORS.items():
@@ -172,6 +180,11 @@ def test_the_shipped_model_is_built_from_the_train_part_as_it_is() -> None:
     # Change the labelled posts or the features and forget `python -m app.triage.train`: this fails.
     assert shipped.meta["data"] == train.data_hash()
     assert dataset.TEST.name not in {p.name for p in train.SOURCES}
-    assert {dataset.DEV3.name, dataset.TRAIN4.name, dataset.DEV4.name, dataset.TRAIN5.name} <= {
-        p.name for p in train.SOURCES
-    }
+    assert {
+        dataset.DEV3.name,
+        dataset.TRAIN4.name,
+        dataset.DEV4.name,
+        dataset.TRAIN5.name,
+        dataset.DEV5.name,
+        dataset.TRAIN6.name,
+    } <= {p.name for p in train.SOURCES}

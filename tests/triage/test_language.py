@@ -155,3 +155,23 @@ def test_places_local_names_and_locatives(text: str, scope: str, code: str) -> N
 def test_the_city_is_not_its_namesake_kecamatan() -> None:
     assert suggest("Anak-anak pawai di Mataram", region_scope="52.71").region_code is None
     assert suggest("Sosialisasi di Kecamatan Mataram", region_scope="52.71").region_code == "52.71.02"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the signs of a disturbed mind win over sleeping rough or being lost (session 13)
+        ("Ada lelaki ngomong dhewek tiap hari, turu nang emperan toko pasar.", "ODGJ"),
+        ("Aya lalaki linglung di terminal, teu bisa ditanya, sare di emper.", "ODGJ"),
+        ("Ado urang gilo mangamuak di pasa, mancampak batu.", "ODGJ"),
+        # without them, or with them denied, the homeless man is homeless
+        ("Ada pakcik tidur kat bawah jambatan, tak ada rumah, bukan orang gila, sihat.", "GEL"),
+    ],
+)
+def test_signs_of_the_mind_and_their_neighbours(text: str, category: str) -> None:
+    assert suggest(text).category == category
+
+
+def test_a_cancelled_report_is_handled() -> None:
+    s = suggest("Pelapor membatalkan laporan tadi, anaknya sudah pulang ke rumah.")
+    assert s.category == "unknown" and s.not_case == "SUDAH_DITANGANI"

@@ -234,11 +234,25 @@
       beep(600);
       setTimeout(function () { beep(600); }, 300);
     } else if (ev.type === "incident.escalated") {
-      text = d.textEscalation + (data.reason ? ": " + data.reason : "");
-      say(text, false);
-      banner("escalation", ev, text);
       beep(440);
       setTimeout(function () { beep(440); }, 300);
+      var shown = function (reason) {
+        var line = d.textEscalation + (reason ? ": " + reason : "");
+        say(line, false);
+        banner("escalation", ev, line);
+      };
+      if (!data.reason) { shown(""); return; }
+      // The reason in the reader's language, by the server's translation (the board's and the timeline's);
+      // the stored text when that cannot be had.
+      fetch("/konsol/alasan", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": d.csrf, "Content-Type": "application/json" },
+        body: JSON.stringify({ why: data.reason_why || null, text: data.reason })
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (t) { shown(t && t.text ? t.text : data.reason); })
+        .catch(function () { shown(data.reason); });
     }
   }
 

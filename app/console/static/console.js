@@ -104,7 +104,11 @@
     var text = { live: d.textLive, reconnecting: d.textReconnecting, offline: d.textOffline }[state];
     document.getElementById("conn-state").textContent = text;
     var last = lastEventAt ? shortFmt.format(lastEventAt) : d.textNone;
-    document.getElementById("conn-last").textContent = "· " + d.textLastEvent + ": " + last;
+    // "last event" is read out, not shown: the header stays one line at 1366 px (the time says enough).
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = d.textLastEvent + ": ";
+    document.getElementById("conn-last").replaceChildren("· ", label, last);
   }
 
   function retry() {
@@ -300,6 +304,21 @@
   }
 
   // ---- keyboard ------------------------------------------------------------------------------------
+  // The supervisor's menu: Escape closes it and gives the keyboard back to its summary; a click elsewhere
+  // closes it too.
+  var menu = document.getElementById("supervisor-menu");
+  if (menu) {
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) menu.open = false;
+    });
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.altKey && !e.ctrlKey && (e.key === "n" || e.key === "N")) {
       e.preventDefault();

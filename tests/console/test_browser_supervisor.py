@@ -139,7 +139,7 @@ async def _one_line(page: Page) -> None:
             spread: Math.max(...boxes.map(b => b.bottom)) - Math.min(...boxes.map(b => b.top)),
             pad: pad,
             width: top.scrollWidth,
-            items: items.map(e => `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().width)}`),
+            items: items.map(e => `${e.className}:${Math.round(e.getBoundingClientRect().width)}`),
           };
         }"""
     )

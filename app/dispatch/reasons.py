@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Refusals of one crew for one incident.
@@ -128,6 +129,8 @@ CODE_LISTS = frozenset({"skills", "equipment", "what"})
 
 
 def _value(name: str, value: object) -> str:
+    if type(value) in (int, float):
+        return str(value)
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, Sequence):
@@ -144,7 +147,20 @@ class Reason(str):
     params: dict[str, Value]
 
     def __new__(cls, code: str, **params: Value) -> Reason:
+        # The engine gives the same few reasons thousands of times a round ("12 menit perjalanan"): each is
+        # made once and shared (a Reason is never changed).
+        try:
+            return _shared(cls, code, tuple((k, type(v), v) for k, v in params.items()))
+        except TypeError:  # a value that is a list: not kept
+            return cls._made(code, params)
+
+    @classmethod
+    def _made(cls, code: str, params: dict[str, Value]) -> Reason:
         sentence = SENTENCES[code].format(**{k: _value(k, v) for k, v in params.items()})
+        return cls._make(code, sentence, params)
+
+    @classmethod
+    def _make(cls, code: str, sentence: str, params: dict[str, Value]) -> Reason:
         self = super().__new__(cls, sentence)
         self.code, self.params = code, params
         return self
@@ -152,6 +168,11 @@ class Reason(str):
     def data(self) -> dict[str, Any]:
         """What an event keeps: {"code": ..., "params": {...}}, reasons within as the same."""
         return {"code": self.code, "params": {k: _data(v) for k, v in self.params.items()}}
+
+
+@lru_cache(maxsize=16384)
+def _shared(cls: type[Reason], code: str, values: tuple[tuple[str, type, Any], ...]) -> Reason:
+    return cls._made(code, {k: v for k, _, v in values})
 
 
 def _data(value: object) -> Any:

@@ -65,6 +65,17 @@ async def test_supervisor_pages_accessible_and_operators_refused(server: Server,
             )
         ).to_have_attribute("aria-current", "page")
         await checked(page, name)
+        if name == "jadwal":
+            # The roster's lower half: forming one crew, and the crews of a period.
+            section = page.locator("section", has=page.locator("#form-crew"))
+            await section.scroll_into_view_if_needed()
+            await page.screenshot(path=str(shots() / "jadwal-bentuk.png"))
+    # The supervisor's menu open (by keyboard), checked with its links showing.
+    await page.locator("#supervisor-menu summary").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("link", name="Personel")).to_be_visible()
+    await checked(page, "menu-supervisi")
+    await page.keyboard.press("Escape")
     operator = await console(browser, server, "operator.batam", bypass_csp=True)
     await expect(operator.locator('a[href="/konsol/jadwal"]')).to_have_count(0)
     await expect(operator.locator("#supervisor-menu")).to_have_count(0)

@@ -56,7 +56,9 @@ def test_a_reason_is_translated_by_its_code_not_its_words(monkeypatch: pytest.Mo
     # The engine rewords a sentence: the stored code and values still say the same in English.
     why = reasons.Reason("too_far", minutes=40).data()
     monkeypatch.setitem(reasons.SENTENCES, "too_far", "jaraknya {minutes} menit, terlalu jauh")
+    reasons._shared.cache_clear()  # reasons are made once and shared: made again with the new words
     reworded = reasons.Reason("too_far", minutes=40)
+    reasons._shared.cache_clear()
     assert str(reworded) == "jaraknya 40 menit, terlalu jauh"
     assert in_words(reworded, "en") == "too far (40 min)"
     assert in_words(why, "en", text="terlalu jauh (40 menit)") == "too far (40 min)"

@@ -52,6 +52,12 @@ def test_every_reason_code_the_engine_can_give_has_a_translation_in_both_languag
         assert sorted(re.findall(r"\{(\w+)\}", to_id[english])) == values, code
 
 
+def test_each_sentence_belongs_to_one_code() -> None:
+    # A stored text is read back to its code by its sentence, and reasons are shared by their words.
+    for sentences in (reasons.SENTENCES, priority.SENTENCES):
+        assert len(set(sentences.values())) == len(sentences)
+
+
 def test_a_reason_is_translated_by_its_code_not_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
     # The engine rewords a sentence: the stored code and values still say the same in English.
     why = reasons.Reason("too_far", minutes=40).data()

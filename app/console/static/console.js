@@ -285,6 +285,12 @@
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
+          // An action of the page on its way (htmx marks its form): drawing now would take the form out of
+          // the page under it, and its answer would lose where it goes. Drawn again after it.
+          if (incident.querySelector(".htmx-request") || !document.body.contains(incident)) {
+            refreshSoon();
+            return;
+          }
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("incident");
           var focused = document.activeElement;
           if (focused && incident.contains(focused) && (focused.tagName === "INPUT" || focused.tagName === "TEXTAREA") &&

@@ -53,7 +53,13 @@ async def incident_page(request: Request, incident_id: uuid.UUID, sess: Session,
         page=page,
         seq=request.app.state.hub.head,
         place_name=console.place_name,
-        named=lambda text: reasons.in_words(named(str(text), page.crew_names), language(request)),
+        named=lambda text: named(str(text), page.crew_names),
+        why=lambda value, text=None: reasons.in_words(
+            value or text, language(request), lambda t: named(t, page.crew_names), text=text
+        ),
+        whys=lambda texts, coded=None: reasons.each(
+            texts, coded, language(request), lambda t: named(t, page.crew_names)
+        ),
         can_triage=detail.status in (Status.received, Status.verified),
         can_dispatch=detail.status in BY_HAND,
         categories=sorted(CATEGORIES.values(), key=lambda c: c.code),

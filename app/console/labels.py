@@ -181,6 +181,11 @@ PROBLEMS = (
     N_("your region has no TRC team yet"),
     N_("team not found in your region"),
     N_("put at least one person in a group"),
+    N_("write the crew's name, choose a day, a shift and at least one member"),
+    # Refusals of app/services/crews/forming.py (409 and 422), written in English there.
+    N_("{person} is already in crew {crew} during that shift"),
+    N_("vehicle {vehicle} is already with crew {crew} during that shift"),
+    N_("{person} is seconded only from {start} to {end}"),
     N_("check the first day, the days (1-31), the crews per shift (1-6) and the groups"),
     N_("choose who is replaced and who stands in, and write a reason (at least 3 letters)"),
     N_(

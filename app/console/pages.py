@@ -76,7 +76,10 @@ def render(
         "static": static_url,
         "labels": labels,
         "category_label": lambda code: category_label(code, lang),
-        "reason_text": lambda text: reasons.in_words(str(text), lang),
+        # A dispatch reason in the page's language: its code and values, or a stored text
+        # (app/console/reasons.py).
+        "reason_text": lambda value, text=None: reasons.in_words(value, lang, text=text),
+        "reason_list": lambda texts, whys=None: reasons.each(texts, whys, lang),
         # A problem's detail (written in either language) in the page's (app/errors.py).
         "problem_text": lambda text: errors.localise(str(text), lang),
         "day_label": lambda day: format_date(day, "EEEE, d MMM", locale=i18n.TAGS[lang].replace("-", "_")),

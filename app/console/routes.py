@@ -6,6 +6,7 @@ the same services as the API (intake.submit, dispatch.verify, ...): there is no 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,8 +15,8 @@ from pydantic import ValidationError
 
 from app import security
 from app.api.deps import SessionDep, client_ip
-from app.console import calls, session
-from app.console.pages import render
+from app.console import calls, reasons, session
+from app.console.pages import language, render
 from app.console.session import ConsoleSession, SignInRequired
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
 from app.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
@@ -145,6 +146,26 @@ async def live_ticket(request: Request, sess: Session, db: SessionDep) -> JSONRe
     settings: Settings = request.app.state.settings
     ticket = await live.issue_ticket(db, settings, sess.principal, [topic])
     return JSONResponse({"ticket": ticket, "topic": topic, "expires_in": security.TICKET_SECONDS})
+
+
+@router.post("/alasan")
+async def reason_in_words(request: Request, sess: Session) -> JSONResponse:
+    """An event's dispatch reason in the reader's language, for the live alerts (the escalation pop-up):
+    the same translation as the board and the timeline (app/console/reasons.py). The body is the event's
+    {"why": code and values, "text": the stored text}; nothing is read or changed."""
+    _check_csrf(request, sess)
+    raw = await request.body()
+    if len(raw) > 20_000:
+        raise DomainError("alasan terlalu panjang")
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise DomainError("alasan tidak dapat dibaca (JSON)") from exc
+    if not isinstance(body, dict):
+        raise DomainError("alasan tidak dapat dibaca (JSON)")
+    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    why = body.get("why") if isinstance(body.get("why"), dict) else None
+    return JSONResponse({"text": reasons.in_words(why or text, language(request), text=text)})
 
 
 # ---- the queue ----------------------------------------------------------------------------------------

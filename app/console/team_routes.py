@@ -22,12 +22,13 @@ from app.api.deps import SessionDep
 from app.console import forms, session
 from app.console.pages import render
 from app.console.session import ConsoleSession
-from app.dispatch import fourct
+from app.dispatch import fourct, shifts
 from app.errors import NotFound, Unprocessable
 from app.models import Team
 from app.models.base import utcnow
 from app.reference import regions
 from app.schemas.crews import (
+    CrewCreate,
     PersonnelCreate,
     PersonnelPatch,
     RosterIn,
@@ -113,6 +114,8 @@ async def roster_page(
         zone=zone,
         people=people,
         vehicles=[v for v in await crews.list_vehicles(db, sess.principal, team.id) if v.in_service],
+        shift_choices=_shift_choices(team),
+        today=utcnow().astimezone(zone).date(),
         previous_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
     )
@@ -143,6 +146,44 @@ async def form_roster(request: Request, team_id: uuid.UUID, sess: Supervisor, db
     )
     await crews.roster(db, sess.principal, team_id, body)
     return _back("/konsol/jadwal", team_id, f"&minggu={body.start_date.isoformat()}")
+
+
+def _shift_choices(team: Team) -> list[tuple[str, str]]:
+    """(value, label) of each shift of the team's template: "Pagi 07:00–15:00"."""
+    out = []
+    for n, t in enumerate(shifts.TEMPLATES.get(team.shift_template, shifts.THREE_EIGHTS)):
+        ends = (datetime.combine(date.min, t.starts) + timedelta(hours=t.hours)).time()
+        out.append((str(n), f"{t.name} {t.starts:%H:%M}–{ends:%H:%M}"))
+    return out
+
+
+@router.post("/jadwal/{team_id}/regu")
+async def form_one_crew(request: Request, team_id: uuid.UUID, sess: Supervisor, db: SessionDep) -> Response:
+    """One crew for one shift of a day: its members and vehicle, through the API's service (the same checks:
+    nobody in two crews at once, a vehicle with one crew at a time; a clash is a 409 and adds nothing)."""
+    fields, lists = await forms.read_lists(request, sess)
+    team, _ = await _team(db, sess, team_id)
+    templates = shifts.TEMPLATES.get(team.shift_template, shifts.THREE_EIGHTS)
+
+    def build() -> dict[str, object]:
+        day, n = date.fromisoformat(fields.get("day", "")), int(fields.get("shift", ""))
+        if not 0 <= n < len(templates):
+            raise ValueError("no such shift")
+        [window] = shifts.shifts_on(day, (templates[n],), regions.timezone_for(team.region_code))
+        return {
+            "name": fields.get("name", "").strip(),
+            "shift_starts_at": window.starts_at,
+            "shift_ends_at": window.ends_at,
+            "member_ids": lists.get("member", []),
+            "vehicle_id": fields.get("vehicle") or None,
+        }
+
+    body = forms.parse(
+        CrewCreate, "crew", "tulis nama regu, pilih hari, sif dan setidaknya satu anggota", build
+    )
+    await crews.form_crew(db, sess.principal, team.id, body)
+    day = body.shift_starts_at.astimezone(ZoneInfo(regions.timezone_for(team.region_code))).date()
+    return _back("/konsol/jadwal", team.id, f"&minggu={day.isoformat()}")
 
 
 @router.post("/jadwal/regu/{crew_id}/ganti")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from app.dispatch import engine, reasons
 from app.dispatch.engine import CrewState, Params, WaitingIncident
-from app.dispatch.reasons import Refusal
+from app.dispatch.reasons import Reason, Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +37,13 @@ class HandCandidate:
 
 def _blocked(crew: CrewState, incident_id: str) -> Refusal | None:
     if crew.status == "out_of_service":
-        return Refusal(reasons.OUT_OF_SERVICE, "tidak beroperasi")
+        return Refusal(reasons.OUT_OF_SERVICE, Reason("out_of_service"))
     if crew.status == "off_shift":
-        return Refusal(reasons.OFF_SHIFT, "di luar sif")
+        return Refusal(reasons.OFF_SHIFT, Reason("off_shift"))
     if crew.busy_with == incident_id and crew.status not in ("offered", "available"):
-        return Refusal(reasons.BUSY, "sudah menangani insiden ini")
+        return Refusal(reasons.BUSY, Reason("busy.this_incident"))
     if crew.busy_with is not None and crew.busy_with != incident_id and crew.status != "offered":
-        return Refusal(reasons.BUSY, "sedang menangani kasus lain; alihkan dulu kasus itu")
+        return Refusal(reasons.BUSY, Reason("busy.divert_first"))
     return None
 
 

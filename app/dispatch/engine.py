@@ -40,7 +40,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from app.dispatch import reasons
-from app.dispatch.reasons import Refusal, WhyWaiting
+from app.dispatch.reasons import Reason, Refusal, WhyWaiting
 
 # Skills of people, pooled per crew.
 DRIVER, MEDIC, COUNSELLOR, FEMALE_OFFICER, BODY_HANDLING = (
@@ -200,13 +200,13 @@ def _covers(crew: CrewState, region_code: str) -> bool:
 def state_refusal(crew: CrewState) -> Refusal | None:
     """Why the crew cannot take anything now (its status), or None."""
     if crew.status == "out_of_service":
-        return Refusal(reasons.OUT_OF_SERVICE, "tidak beroperasi")
+        return Refusal(reasons.OUT_OF_SERVICE, Reason("out_of_service"))
     if crew.status == "off_shift":
-        return Refusal(reasons.OFF_SHIFT, "di luar sif")
+        return Refusal(reasons.OFF_SHIFT, Reason("off_shift"))
     if crew.status == "offered" or (crew.busy_with is not None and crew.status == "available"):
-        return Refusal(reasons.OFFERED, "sedang menimbang tawaran lain")
+        return Refusal(reasons.OFFERED, Reason("offered"))
     if crew.status != "available" or crew.busy_with is not None:
-        return Refusal(reasons.BUSY, "sedang menangani kasus lain")
+        return Refusal(reasons.BUSY, Reason("busy"))
     return None
 
 
@@ -215,20 +215,20 @@ def fit_refusal(
 ) -> Refusal | None:
     """Why the crew could not take the incident even if it were free, or None."""
     if crew.id in incident.excluded_crews:
-        return Refusal(reasons.DECLINED, "menolak atau tidak menjawab tawaran ini (ditanya lagi nanti)")
+        return Refusal(reasons.DECLINED, Reason("declined"))
     if not _covers(crew, incident.region_code):
-        return Refusal(reasons.OUTSIDE_COVERAGE, "wilayah di luar cakupannya")
+        return Refusal(reasons.OUTSIDE_COVERAGE, Reason("outside_coverage"))
     missing = need.skills - crew.skills
     if missing:
-        return Refusal(reasons.LACKS_SKILL, "tidak punya keahlian " + reasons.skill_text(missing))
+        return Refusal(reasons.LACKS_SKILL, Reason("lacks_skill", skills=tuple(sorted(missing))))
     missing = need.vehicle - crew.vehicle
     if missing:
-        return Refusal(reasons.LACKS_VEHICLE, "kendaraannya tanpa " + reasons.capability_text(missing))
+        return Refusal(reasons.LACKS_VEHICLE, Reason("lacks_vehicle", equipment=tuple(sorted(missing))))
     if travel > params.max_travel_minutes:
-        return Refusal(reasons.TOO_FAR, f"terlalu jauh ({travel:.0f} menit)")
+        return Refusal(reasons.TOO_FAR, Reason("too_far", minutes=round(travel)))
     left = (crew.shift_ends_at - now).total_seconds() / 60 - travel
     if left < params.min_shift_minutes_left:
-        return Refusal(reasons.SHIFT_ENDS, f"sifnya berakhir dalam {max(left + travel, 0):.0f} menit")
+        return Refusal(reasons.SHIFT_ENDS, Reason("shift_ends", minutes=round(max(left + travel, 0))))
     return None
 
 
@@ -251,33 +251,31 @@ def cost(
     """Minutes: the travel, and what the choice would cost besides (each with a note). `last_of`: scarce
     skills and capabilities of which this crew is the last free holder."""
     total = travel
-    notes = [f"{travel:.0f} menit perjalanan"]
+    notes = [Reason("cost.travel", minutes=round(travel))]
     spare = last_of - need.skills - need.vehicle
     if spare:
         total += params.last_of_kind_minutes
-        names = [reasons.skill_text(spare & SCARCE_SKILLS), reasons.capability_text(spare & SCARCE_VEHICLE)]
-        notes.append("regu bebas terakhir dengan " + ", ".join(n for n in names if n))
+        what = (*sorted(spare & SCARCE_SKILLS), *sorted(spare & SCARCE_VEHICLE))
+        notes.append(Reason("cost.last_of_kind", what=what))
     if (
         incident.arrive_by is not None
         and now + timedelta(minutes=travel + params.setup_minutes) > incident.arrive_by
     ):
         total += params.late_minutes
-        notes.append("tiba setelah target temu")
+        notes.append(Reason("cost.late"))
     if need.wants_female_officer and female_on_duty and FEMALE_OFFICER not in crew.skills:
         total += params.no_female_officer_minutes
-        notes.append("tanpa petugas perempuan")
+        notes.append(Reason("cost.no_female_officer"))
     if need.wants_counsellor and COUNSELLOR not in crew.skills:
         total += params.no_counsellor_minutes
-        notes.append("tanpa konselor")
+        notes.append(Reason("cost.no_counsellor"))
     if crew.seats is not None and incident.subject_count > crew.seats:
         total += params.too_few_seats_minutes
-        notes.append(
-            f"kursi kurang: {incident.subject_count} orang, {crew.seats} kursi (perlu dua kali jalan)"
-        )
+        notes.append(Reason("cost.too_few_seats", n=incident.subject_count, m=crew.seats))
     left = (crew.shift_ends_at - now).total_seconds() / 60
     if left < travel + incident.expected_minutes:
         total += params.shift_overrun_minutes
-        notes.append(f"sif berakhir dalam {left:.0f} menit")
+        notes.append(Reason("cost.shift_overrun", minutes=round(left)))
     return total, tuple(notes)
 
 
@@ -315,15 +313,15 @@ def _groups(
         rest.append(i)
     groups: list[tuple[str, list[WaitingIncident]]] = []
     if handed:
-        groups.append(("alih tugas", handed))
+        groups.append((Reason("group.handover"), handed))
     if urgent:
         groups.append(
-            ("masih bisa tepat waktu", sorted(urgent, key=lambda i: (i.arrive_by, i.priority, i.id)))
+            (Reason("group.in_time"), sorted(urgent, key=lambda i: (i.arrive_by, i.priority, i.id)))
         )
     by_priority: dict[int, list[WaitingIncident]] = {}
     for i in sorted(rest, key=lambda i: (i.priority, i.waiting_since, i.id)):
         by_priority.setdefault(i.priority, []).append(i)
-    groups += [(f"P{p}", g) for p, g in by_priority.items()]
+    groups += [(Reason("group.priority", p=p), g) for p, g in by_priority.items()]
     return groups
 
 
@@ -422,22 +420,17 @@ def decide(
                 chosen = next(cand for cand in cands[r] if cand.crew_id == crew.id)
                 why_text = [
                     label,
-                    f"{crew.name or crew.id}: biaya {chosen.cost} menit ({'; '.join(chosen.notes)})",
+                    Reason("chosen", crew=crew.name or crew.id, cost=chosen.cost, notes=chosen.notes),
                 ]
                 if top and top[0].crew_id != crew.id:
-                    why_text.append(
-                        f"regu terdekat {top[0].crew_id} diberi kasus lain yang lebih cocok untuknya"
-                    )
+                    why_text.append(Reason("nearest_given_other", crew=top[0].crew_id))
                 chosen_decision = Decision(
                     incident.id, crew.id, chosen.cost, tuple(why_text), top, refused[r]
                 )
                 decisions.append(chosen_decision)
                 continue
             if cands[r]:
-                waiting = WhyWaiting(
-                    reasons.WAITS_FOR_OTHERS,
-                    "menunggu: regu yang memenuhi syarat diberi kasus lain yang lebih lama atau mendesak",
-                )
+                waiting = WhyWaiting(reasons.WAITS_FOR_OTHERS, Reason("waits"))
             else:
                 waiting = reasons.summarise(
                     refused[r], on_duty=len(crews), qualified_if_free=fit_if_free[r] + len(cands[r])
@@ -476,7 +469,7 @@ def closest_idle(
             problem = fit_refusal(incident, need, crew, travel, now, params)
             if problem is None:
                 problem = state_refusal(crew) or (
-                    Refusal(reasons.BUSY, "diberi kasus lain") if crew.id in taken else None
+                    Refusal(reasons.BUSY, Reason("busy.given_other")) if crew.id in taken else None
                 )
             would_fit += problem is not None and problem.code in reasons.CAPACITY
             if problem is not None:
@@ -486,15 +479,24 @@ def closest_idle(
         if best is None:
             waiting = reasons.summarise(refused, on_duty=len(crews), qualified_if_free=would_fit)
             out.append(
-                Decision(incident.id, None, None, ("terdekat-bebas", waiting.text), (), refused, waiting)
+                Decision(
+                    incident.id,
+                    None,
+                    None,
+                    (Reason("group.closest_idle"), waiting.text),
+                    (),
+                    refused,
+                    waiting,
+                )
             )
             continue
         travel, crew = best
         taken.add(crew.id)
-        cand = Candidate(crew.id, round(travel, 1), round(travel, 1), (f"{travel:.0f} menit perjalanan",))
-        out.append(
-            Decision(incident.id, crew.id, cand.cost, ("terdekat-bebas", crew.name or crew.id), (cand,))
+        cand = Candidate(
+            crew.id, round(travel, 1), round(travel, 1), (Reason("cost.travel", minutes=round(travel)),)
         )
+        why = (Reason("group.closest_idle"), Reason("chosen.closest_idle", crew=crew.name or crew.id))
+        out.append(Decision(incident.id, crew.id, cand.cost, why, (cand,)))
     return out
 
 
@@ -580,29 +582,26 @@ def diversions(
             continue
         need = needs(incident)
         left = (incident.arrive_by - now).total_seconds() / 60 if incident.arrive_by else None
-        best: tuple[float, CrewState, Job, str] | None = None
+        best: tuple[float, CrewState, Job, Reason] | None = None
         for crew, job, for_p1, lost in open_to:
             if crew.id in taken:
                 continue
             travel = travel_minutes(incident, crew, params)
             if best is not None and travel >= best[0]:
                 continue
-            why = None
+            why: Reason | None = None
             if (
                 for_p1
                 and incident.priority == 1
                 and travel <= max(left if left is not None else travel, params.diversion_late_cap_minutes)
             ):
-                why = f"dialihkan dari kasus P{job.priority} (belum tiba di lokasi) ke kasus P1"
+                why = Reason("diverted.for_p1", p=job.priority)
             elif lost and left is not None and travel <= left and job.priority >= incident.priority:
-                why = (
-                    f"dialihkan dari kasus P{job.priority} yang sudah pasti melewati target temu ke kasus "
-                    f"P{incident.priority} yang masih bisa dijangkau tepat waktu"
-                )
+                why = Reason("diverted.in_time", p=job.priority, q=incident.priority)
             if why is not None and fit_refusal(incident, need, crew, travel, now, params) is None:
                 best = (travel, crew, job, why)
         if best is not None:
-            travel, crew, job, why = best
+            travel, crew, job, chosen_why = best
             taken.add(crew.id)
             out.append(
                 Diversion(
@@ -610,7 +609,7 @@ def diversions(
                     crew.id,
                     job.incident_id,
                     round(travel, 1),
-                    f"{why}: {travel:.0f} menit perjalanan",
+                    Reason("diverted.travel", why=chosen_why, minutes=round(travel)),
                 )
             )
     return out

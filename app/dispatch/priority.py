@@ -21,6 +21,26 @@ from dataclasses import dataclass
 
 FLAGS = ("injured", "agitated", "child", "elderly", "shackled", "deceased", "alone", "pregnant", "sick")
 
+# Every reason for a priority, by code (written in English, stored as written; the console finds a stored
+# reason's code and values by these sentences and translates by the code: app/console/reasons.py).
+SENTENCES: dict[str, str] = {
+    "priority.category": "category {category}: P{p}",
+    "priority.lifted": "{why}: P{p}",
+    "priority.deceased": "subject deceased",
+    "priority.agitated": "subject agitated or violent",
+    "priority.injured": "subject injured",
+    "priority.under_5": "child under 5",
+    "priority.child": "child",
+    "priority.elderly": "elderly",
+    "priority.shackled": "shackled (pasung)",
+    # app/services/intake.py: the triage's reading of the description
+    "priority.triage": "triage of the description ({category}; {flags}): P{p}",
+}
+
+
+def say(code: str, **values: object) -> str:
+    return SENTENCES[code].format(**values)
+
 
 @dataclass(frozen=True, slots=True)
 class PriorityDecision:
@@ -33,28 +53,28 @@ def default_priority(
 ) -> PriorityDecision:
     flagset = set(flags)
     priority = category_priority
-    reasons = [f"category {category}: P{category_priority}"]
+    reasons = [say("priority.category", category=category, p=category_priority)]
 
     def lift(to: int, why: str) -> None:
         nonlocal priority
         if to < priority:
             priority = to
-            reasons.append(f"{why}: P{to}")
+            reasons.append(say("priority.lifted", why=SENTENCES[why], p=to))
 
     if "deceased" in flagset:
-        lift(2, "subject deceased")
+        lift(2, "priority.deceased")
         return PriorityDecision(priority, tuple(reasons))
     if "agitated" in flagset:
-        lift(1, "subject agitated or violent")
+        lift(1, "priority.agitated")
     if "injured" in flagset:
-        lift(1, "subject injured")
+        lift(1, "priority.injured")
     young = approx_age is not None and approx_age < 5
     if young:
-        lift(1, "child under 5")
+        lift(1, "priority.under_5")
     if "child" in flagset or (approx_age is not None and approx_age < 18):
-        lift(2, "child")
+        lift(2, "priority.child")
     if "elderly" in flagset or (approx_age is not None and approx_age >= 60):
-        lift(2, "elderly")
+        lift(2, "priority.elderly")
     if "shackled" in flagset:
-        lift(2, "shackled (pasung)")
+        lift(2, "priority.shackled")
     return PriorityDecision(priority, tuple(reasons))

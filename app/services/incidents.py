@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app import identity
 from app.dispatch import fourct, lifecycle
+from app.dispatch import reasons as dispatch_reasons
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
@@ -407,7 +408,12 @@ def move(
             # Never before the first report (a phone's clock may be off within the skew allowed).
             setattr(incident, stage.value, max(when, incident.first_received_at))
             stamped.append(stage.name)
-    data: dict[str, object] = {**events.change(current, target), "reason": reason, **(extra or {})}
+    data: dict[str, object] = {
+        **events.change(current, target),
+        "reason": reason,
+        **dispatch_reasons.why("reason", reason),
+        **(extra or {}),
+    }
     if stamped:
         data["four_ct"] = stamped
     if at is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import append, new_row
 from app.dispatch.lifecycle import OPEN_STATUSES, Status
-from app.dispatch.priority import PriorityDecision, default_priority
+from app.dispatch.priority import PriorityDecision, default_priority, say
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import Incident, Report
 from app.models.base import new_id, utcnow
@@ -212,7 +212,9 @@ def with_hint(decision: PriorityDecision, suggestion: dict[str, Any] | None) -> 
     if not isinstance(hint, int) or hint >= decision.priority:
         return decision
     flags = ", ".join(suggestion.get("flags", ())) if suggestion else ""
-    why = f"triage of the description ({suggestion.get('category') if suggestion else '?'}; {flags}): P{hint}"
+    why = say(
+        "priority.triage", category=suggestion.get("category") if suggestion else "?", flags=flags, p=hint
+    )
     return PriorityDecision(hint, (*decision.reasons, why))
 
 

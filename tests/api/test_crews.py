@@ -122,7 +122,14 @@ async def test_nobody_in_two_crews_and_bko_within_secondment(
         headers=actors["supervisor"].headers,
         json={"name": "B", **shift, "member_ids": [t["people"][0]["id"], t["people"][1]["id"]]},
     )
-    assert r.status_code == 409 and "Rudi" in r.json()["detail"]
+    # The detail in Indonesian (the API's default language), English on request.
+    assert r.status_code == 409 and r.json()["detail"].startswith("Rudi sudah ada di regu A pada sif itu")
+    r = await client.post(
+        f"{t['base']}/crews",
+        headers={**actors["supervisor"].headers, "Accept-Language": "en"},
+        json={"name": "B", **shift, "member_ids": [t["people"][0]["id"], t["people"][1]["id"]]},
+    )
+    assert r.status_code == 409 and r.json()["detail"] == "Rudi is already in crew A during that shift"
     late = {
         "shift_starts_at": (NOW + timedelta(days=3)).isoformat(),
         "shift_ends_at": (NOW + timedelta(days=3, hours=8)).isoformat(),
@@ -132,7 +139,7 @@ async def test_nobody_in_two_crews_and_bko_within_secondment(
         headers=actors["supervisor"].headers,
         json={"name": "C", **late, "member_ids": [t["people"][2]["id"]]},
     )
-    assert r.status_code == 422 and "seconded" in r.json()["detail"]
+    assert r.status_code == 422 and "diperbantukan hanya dari" in r.json()["detail"]
     r = await client.post(
         f"{t['base']}/crews",
         headers=actors["supervisor"].headers,

@@ -194,5 +194,5 @@ async def test_bko_secondment_is_checked_in_the_teams_local_dates(
     assert (await crew(last, 23, "Malam terakhir")).status_code == 201
     # 06:00 WIB on the day after the last one is still the previous day in UTC: refused.
     r = await crew(last + timedelta(days=1), 6, "Sesudah")
-    assert r.status_code == 422 and "seconded" in r.json()["detail"]
+    assert r.status_code == 422 and "diperbantukan hanya dari" in r.json()["detail"]
     assert (await crew(first - timedelta(days=1), 23, "Sebelum")).status_code == 422

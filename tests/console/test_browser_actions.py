@@ -6,14 +6,17 @@ violation on the page with its new forms and on the board with its kecamatan tab
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
+from app.dispatch import reasons
+from app.dispatch.reasons import Reason, Refusal
 from tests.console.test_browser import (
     AXE,
     CHROMIUM,
@@ -147,4 +150,45 @@ async def test_a_4ct_breach_arrives_as_a_visual_alert_with_sound_and_a_polite_an
     )
     await alert.locator("button").click()
     await expect(alert).to_have_count(0)
+    await page.context.close()
+
+
+async def test_an_escalation_pop_up_shows_its_reason_in_the_reader_s_language(
+    server: Server, browser: Browser
+) -> None:
+    """The pop-up's reason goes through the server's translation (the board's and the timeline's): an
+    escalation event, put into the page's live stream, shows in English on an English console."""
+    page = await console(browser, server, "supervisor.batam")
+    routes: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()  # the real stream passes through; the test adds an event of its own
+        routes.append(ws)
+
+    await page.route_web_socket("**/api/v1/ws**", through)
+    await page.goto(server.base + "/konsol/bahasa/en?kembali=/konsol/papan")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    refused = {
+        "a": Refusal(reasons.TOO_FAR, Reason("too_far", minutes=40)),
+        "b": Refusal(reasons.TOO_FAR, Reason("too_far", minutes=40)),
+    }
+    why = reasons.summarise(refused, on_duty=2, qualified_if_free=0).text
+    event = {
+        "op": "event",
+        "seq": 10**9,
+        "type": "incident.escalated",
+        "incident_id": "00000000-0000-4000-8000-000000000001",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {"reason_code": "none_qualified", "reason": str(why), "reason_why": reasons.data(why)},
+    }
+    routes[-1].send(json.dumps(event))
+    alert = page.locator('#alerts .alert-item[data-kind="escalation"]')
+    await expect(alert).to_have_text(
+        "×Escalated to the supervisor: no crew qualifies: 2 crew(s): too far (40 min)"
+    )
+    await expect(page.locator("#announce")).to_contain_text("no crew qualifies: 2 crew(s): too far (40 min)")
+    # An old event without its code: the stored sentence, read back by the engine's own sentences.
+    old = {**event, "seq": 10**9 + 1, "data": {"reason": "tidak ada regu yang bertugas saat ini"}}
+    routes[-1].send(json.dumps(old))
+    await expect(alert.first).to_contain_text("Escalated to the supervisor: no crew on duty now")
     await page.context.close()

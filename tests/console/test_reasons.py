@@ -4,22 +4,87 @@ database: the reasons come from the engine's own functions where they can."""
 
 from __future__ import annotations
 
+import ast
+import json
 import re
+from pathlib import Path
 
+import pytest
+
+import app
 from app.console import i18n
 from app.console.reasons import TEMPLATES, in_words
-from app.dispatch import reasons
+from app.dispatch import priority, reasons
 from app.dispatch.priority import default_priority
 from app.dispatch.reasons import Refusal
 
 INDONESIAN = re.compile(r"\b(regu|menit|sif|kasus|tawaran|tidak|terlalu|keahlian|kendaraannya|biaya)\b")
 
 
-def test_every_template_has_an_indonesian_side_with_the_same_values() -> None:
+def _codes_in_source() -> set[str]:
+    """Every reason code the engine and the services can give, read from the source: the keys of the
+    producers' SENTENCES, and every literal code passed to Reason(...) or priority's say(...)/lift(...)."""
+    codes = set(reasons.SENTENCES) | set(priority.SENTENCES)
+    for path in Path(app.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            first = node.args[0] if name in ("Reason", "say") else node.args[1] if name == "lift" else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                codes.add(first.value)
+    return codes
+
+
+def test_every_reason_code_the_engine_can_give_has_a_translation_in_both_languages() -> None:
     to_id = i18n.catalogue("id")
-    for template in TEMPLATES:
-        assert template in to_id, template
-        assert sorted(re.findall(r"\{(\w+)\}", template)) == sorted(re.findall(r"\{(\w+)\}", to_id[template]))
+    codes = _codes_in_source()
+    assert {"too_far", "none_qualified", "diverted.travel", "end_of_shift", "priority.triage"} <= codes
+    for code in codes:
+        assert code in reasons.SENTENCES or code in priority.SENTENCES, f"{code} has no sentence"
+        assert code in TEMPLATES, f"{code} has no English template (app/console/reasons.py)"
+        english = TEMPLATES[code]
+        assert english in to_id, f"{code}: {english!r} has no Indonesian translation"
+        produced = {**reasons.SENTENCES, **priority.SENTENCES}[code]
+        values = sorted(re.findall(r"\{(\w+)\}", produced))
+        assert sorted(re.findall(r"\{(\w+)\}", english)) == values, code
+        assert sorted(re.findall(r"\{(\w+)\}", to_id[english])) == values, code
+
+
+def test_each_sentence_belongs_to_one_code() -> None:
+    # A stored text is read back to its code by its sentence, and reasons are shared by their words.
+    for sentences in (reasons.SENTENCES, priority.SENTENCES):
+        assert len(set(sentences.values())) == len(sentences)
+
+
+def test_a_reason_is_translated_by_its_code_not_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The engine rewords a sentence: the stored code and values still say the same in English.
+    why = reasons.Reason("too_far", minutes=40).data()
+    monkeypatch.setitem(reasons.SENTENCES, "too_far", "jaraknya {minutes} menit, terlalu jauh")
+    reasons._shared.cache_clear()  # reasons are made once and shared: made again with the new words
+    reworded = reasons.Reason("too_far", minutes=40)
+    reasons._shared.cache_clear()
+    assert str(reworded) == "jaraknya 40 menit, terlalu jauh"
+    assert in_words(reworded, "en") == "too far (40 min)"
+    assert in_words(why, "en", text="terlalu jauh (40 menit)") == "too far (40 min)"
+    assert in_words(why, "id") == "terlalu jauh (40 menit)"
+    # An unknown code: the stored text as written.
+    assert in_words({"code": "new_code", "params": {}}, "en", text="alasan baru") == "alasan baru"
+    assert in_words({"code": "too_far", "params": {"x": {"code": "??"}}}, "en", text="t") == "t"
+
+
+def test_an_escalation_s_reason_kept_with_its_code_reads_back_the_same() -> None:
+    refused = {
+        "a": Refusal(reasons.TOO_FAR, reasons.Reason("too_far", minutes=40)),
+        "b": Refusal(reasons.LACKS_SKILL, reasons.Reason("lacks_skill", skills=("body_handling",))),
+    }
+    why = reasons.summarise(refused, on_duty=2, qualified_if_free=0).text
+    data = json.loads(json.dumps(reasons.data(why)))
+    assert in_words(data, "id") == why
+    assert in_words(data, "en") == (
+        "no crew qualifies: 1 crew(s): too far (40 min); 1 crew(s): lacks the skill body handling"
+    )
 
 
 def test_why_an_incident_waits_in_english() -> None:

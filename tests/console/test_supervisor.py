@@ -356,3 +356,55 @@ async def test_supervisor_pages_in_english(
         "/konsol/instansi": "Add a routing rule",
     }
     assert english[path] in r.text
+
+
+async def test_one_crew_formed_for_a_shift_and_a_clash_refused_in_indonesian_adding_nothing(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    team = await _team(client, actors)
+    sup = actors["supervisor"]
+    await sign_in(client, "t.supervisor")
+    csrf = await page_csrf(client, "/konsol/personel")
+    for name in ("Eka", "Fajar"):
+        await client.post(f"/konsol/personel/{team['id']}/tambah", data={"csrf": csrf, "name": name})
+    await client.post(
+        f"/konsol/kendaraan/{team['id']}/tambah", data={"csrf": csrf, "name": "Ambulans 1", "seats": "4"}
+    )
+    people = {p["name"]: p["id"] for p in await _api(client, sup, f"/teams/{team['id']}/personnel")}
+    vehicles = await _api(client, sup, f"/teams/{team['id']}/vehicles")
+    page = (await client.get(f"/konsol/jadwal?tim={team['id']}")).text
+    assert 'id="form-crew"' in page and "Bentuk satu regu" in page
+    day = date.today() + timedelta(days=20)
+    form: dict[str, Any] = {
+        "csrf": csrf,
+        "name": "Regu Khusus",
+        "day": day.isoformat(),
+        "shift": "0",
+        "member": [people["Eka"]],
+        "vehicle": vehicles[0]["id"] if vehicles else "",
+    }
+    r = await client.post(f"/konsol/jadwal/{team['id']}/regu", data=form)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/konsol/jadwal?tim={team['id']}&minggu={day.isoformat()}"
+    since, until = (
+        f"{day.isoformat()}T00:00:00%2B07:00",
+        f"{(day + timedelta(days=1)).isoformat()}T00:00:00%2B07:00",
+    )
+    crews = await _api(client, sup, f"/teams/{team['id']}/crews?since={since}&until={until}")
+    assert [(c["name"], [m["name"] for m in c["members"]]) for c in crews] == [("Regu Khusus", ["Eka"])]
+    assert crews[0]["shift_starts_at"][:19] == f"{day.isoformat()}T00:00:00"  # 07:00 WIB, the first shift
+    week = await client.get(r.headers["location"])
+    assert crews[0]["id"] in _ids(week.text, "crew")
+    # Eka again in the same shift (with Fajar): refused (409) with the reason in Indonesian, nothing added.
+    again = await client.post(
+        f"/konsol/jadwal/{team['id']}/regu",
+        data={**form, "name": "Regu Dua", "member": [people["Fajar"], people["Eka"]], "vehicle": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 409
+    assert "Eka sudah ada di regu Regu Khusus pada sif itu" in again.text
+    assert len(await _api(client, sup, f"/teams/{team['id']}/crews?since={since}&until={until}")) == 1
+    # No member, no shift: 422 naming what to fix.
+    empty = await client.post(f"/konsol/jadwal/{team['id']}/regu", data={**form, "member": [], "shift": "9"})
+    assert empty.status_code == 422 and "tulis nama regu" in empty.text
+    assert len(await _api(client, sup, f"/teams/{team['id']}/crews?since={since}&until={until}")) == 1

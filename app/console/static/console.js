@@ -104,7 +104,11 @@
     var text = { live: d.textLive, reconnecting: d.textReconnecting, offline: d.textOffline }[state];
     document.getElementById("conn-state").textContent = text;
     var last = lastEventAt ? shortFmt.format(lastEventAt) : d.textNone;
-    document.getElementById("conn-last").textContent = "· " + d.textLastEvent + ": " + last;
+    // "last event" is read out, not shown: the header stays one line at 1366 px (the time says enough).
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = d.textLastEvent + ": ";
+    document.getElementById("conn-last").replaceChildren("· ", label, last);
   }
 
   function retry() {
@@ -234,11 +238,25 @@
       beep(600);
       setTimeout(function () { beep(600); }, 300);
     } else if (ev.type === "incident.escalated") {
-      text = d.textEscalation + (data.reason ? ": " + data.reason : "");
-      say(text, false);
-      banner("escalation", ev, text);
       beep(440);
       setTimeout(function () { beep(440); }, 300);
+      var shown = function (reason) {
+        var line = d.textEscalation + (reason ? ": " + reason : "");
+        say(line, false);
+        banner("escalation", ev, line);
+      };
+      if (!data.reason) { shown(""); return; }
+      // The reason in the reader's language, by the server's translation (the board's and the timeline's);
+      // the stored text when that cannot be had.
+      fetch("/konsol/alasan", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": d.csrf, "Content-Type": "application/json" },
+        body: JSON.stringify({ why: data.reason_why || null, text: data.reason })
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (t) { shown(t && t.text ? t.text : data.reason); })
+        .catch(function () { shown(data.reason); });
     }
   }
 
@@ -267,6 +285,12 @@
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
+          // An action of the page on its way (htmx marks its form): drawing now would take the form out of
+          // the page under it, and its answer would lose where it goes. Drawn again after it.
+          if (incident.querySelector(".htmx-request") || !document.body.contains(incident)) {
+            refreshSoon();
+            return;
+          }
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("incident");
           var focused = document.activeElement;
           if (focused && incident.contains(focused) && (focused.tagName === "INPUT" || focused.tagName === "TEXTAREA") &&
@@ -286,6 +310,21 @@
   }
 
   // ---- keyboard ------------------------------------------------------------------------------------
+  // The supervisor's menu: Escape closes it and gives the keyboard back to its summary; a click elsewhere
+  // closes it too.
+  var menu = document.getElementById("supervisor-menu");
+  if (menu) {
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) menu.open = false;
+    });
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.altKey && !e.ctrlKey && (e.key === "n" || e.key === "N")) {
       e.preventDefault();

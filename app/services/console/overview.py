@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,7 +135,8 @@ class Board:
     # crew id → (incident, offer) of its active engagement (pending or accepted)
     engaged: dict[uuid.UUID, tuple[Incident, Offer]]
     pending: list[tuple[Offer, Incident, str]]
-    escalations: list[tuple[Incident, str]]
+    # with the escalation's reason: its text and its code and values (app/dispatch/reasons.py)
+    escalations: list[tuple[Incident, str, dict[str, Any] | None]]
     # Open cases per kecamatan with the nearest free crew (app/services/console/districts.py).
     districts: list[District]
 
@@ -163,7 +165,7 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
             if offer.status == "pending":
                 pending.append((offer, incident, names[offer.crew_id]))
     escalated = await dispatch.escalations(session, principal)
-    reasons: dict[uuid.UUID, str] = {}
+    reasons: dict[uuid.UUID, tuple[str, dict[str, Any] | None]] = {}
     if escalated:
         events_of = await session.execute(
             select(Event.incident_id, Event.data)
@@ -172,7 +174,13 @@ async def board(session: AsyncSession, principal: Principal) -> Board:
         )
         for incident_id, data in events_of:
             if incident_id is not None:
-                reasons[incident_id] = str((data or {}).get("reason", ""))
+                why = (data or {}).get("reason_why")
+                reasons[incident_id] = (
+                    str((data or {}).get("reason", "")),
+                    why if isinstance(why, dict) else None,
+                )
     busy: set[object] = set(engaged)
     by_kecamatan = await districts(session, principal, crews, busy)
-    return Board(crews, engaged, pending, [(i, reasons.get(i.id, "")) for i in escalated], by_kecamatan)
+    return Board(
+        crews, engaged, pending, [(i, *reasons.get(i.id, ("", None))) for i in escalated], by_kecamatan
+    )

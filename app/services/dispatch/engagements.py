@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.dispatch import policy
+from app.dispatch import policy, reasons
 from app.dispatch.crewflow import ACTIVE_OFFERS, CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Status
 from app.models import Crew, Incident, Offer
@@ -140,7 +140,7 @@ def withdraw(
         incident_id=incident.id,
         crew_id=crew.id,
         region_code=incident.region_code,
-        data={"offer_id": str(pending.id), "crew": crew.name, "reason": why},
+        data={"offer_id": str(pending.id), "crew": crew.name, "reason": why, **reasons.why("reason", why)},
     )
 
 
@@ -174,6 +174,7 @@ def release(
             "crew": crew.name,
             "reason": reason,
             "note": note,
+            **reasons.why("note", note),
             "incident_status": incident.status,
         },
     )
@@ -198,7 +199,7 @@ def escalate(
         actor=events.SYSTEM,
         incident_id=incident.id,
         region_code=incident.region_code,
-        data={"reason_code": code, "reason": reason, **details},
+        data={"reason_code": code, "reason": reason, **reasons.why("reason", reason), **details},
     )
     return True
 

@@ -206,8 +206,16 @@ def waiting_state(i: Incident, refused: dict[str, datetime]) -> engine.WaitingIn
 def explain(d: engine.Decision) -> dict[str, Any]:
     return {
         "reasons": list(d.reasons),
+        # The same with their codes and values, for the console's translations (app/dispatch/reasons.py).
+        "reasons_why": reasons.data_of(d.reasons),
         "candidates": [
-            {"crew_id": c.crew_id, "cost_min": c.cost, "travel_min": c.travel_minutes, "notes": list(c.notes)}
+            {
+                "crew_id": c.crew_id,
+                "cost_min": c.cost,
+                "travel_min": c.travel_minutes,
+                "notes": list(c.notes),
+                "notes_why": reasons.data_of(c.notes),
+            }
             for c in d.candidates
         ],
         "refusals": {crew: r.as_dict() for crew, r in d.refusals.items()},
@@ -284,13 +292,13 @@ async def run_round(
         if incident.dispatch_attempts >= policy.ESCALATE_AFTER_OFFERS:
             code, text = (
                 reasons.OFFERS_NOT_TAKEN,
-                f"{reasons.offers_not_taken(incident.dispatch_attempts).text}; {text}",
+                reasons.several(reasons.offers_not_taken(incident.dispatch_attempts).text, text),
             )
         elif capacity and waited < patience:
             due.append(now + (patience - waited))
             continue
         if incident.status != Status.verified:
-            text = f"alih tugas: {text}"
+            text = reasons.Reason("handover.waits", why=text)
         if engagements.escalate(session, incident, now, code=code, reason=text, details=explained):
             result.escalations += 1
             await engagements.announce_escalation(session, incident, text)
@@ -388,7 +396,13 @@ async def _divert(
         engagements.release(
             session, None, job, crew, lesser, now, reason=ReleaseReason.diverted, note=d.reason
         )
-        move(session, events.SYSTEM, lesser, Status.verified, reason=f"{crew.name} {d.reason}")
+        move(
+            session,
+            events.SYSTEM,
+            lesser,
+            Status.verified,
+            reason=reasons.Reason("diverted.crew", crew=crew.name, why=d.reason),
+        )
         await session.flush()  # the release first: one active offer per crew
         made = engagements.assign(
             session,
@@ -399,6 +413,7 @@ async def _divert(
             source="engine",
             decision={
                 "reasons": [d.reason],
+                "reasons_why": reasons.data_of([d.reason]),
                 "diverted_from": d.from_incident_id,
                 "travel_min": d.travel_minutes,
             },
@@ -416,11 +431,12 @@ async def _divert(
                 "crew": crew.name,
                 "from_incident_id": d.from_incident_id,
                 "reason": d.reason,
+                "reason_why": reasons.data(d.reason),
                 "incident": engagements.incident_brief(target),
             },
         )
         await engagements.announce_assignment(
-            session, made, crew, target, f"dialihkan ke kasus P{target.priority}"
+            session, made, crew, target, reasons.Reason("diverted.to", p=target.priority)
         )
         served.add(d.incident_id)
     return served
@@ -454,6 +470,11 @@ async def _hand_over(
 ) -> None:
     made = engagements.assign(session, None, incident, crew, now, source="handover", decision=explained)
     await engagements.announce_assignment(session, made, crew, incident, "alih tugas")
+    note = reasons.Reason(
+        "handover.from",
+        crew=previous.name if previous else reasons.Reason("handover.previous"),
+        status=str(incident.status),
+    )
     events.record(
         session,
         "incident.handed_over",
@@ -466,8 +487,8 @@ async def _hand_over(
             "from_crew_id": str(previous.id) if previous else None,
             "from_crew": previous.name if previous else None,
             "to_crew": crew.name,
-            "note": f"alih tugas dari {previous.name if previous else 'regu sebelumnya'}; "
-            f"status kasus {incident.status}",
+            **reasons.why("note", note),
+            "note": note,
             "incident": engagements.incident_brief(incident),
             **explained,
         },

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.db import unit_of_work
+from app.dispatch import reasons
 from app.dispatch.crewflow import ACTIVE_OFFERS, FINISHED, CrewStatus, OfferStatus, ReleaseReason
 from app.dispatch.lifecycle import Status
+from app.dispatch.reasons import Reason
 from app.models import Crew, Incident, Offer, Team
 from app.services import events
 from app.services.dispatch import engagements, locks
@@ -169,7 +171,7 @@ async def _end_shift(session: AsyncSession, crew_id: uuid.UUID, now: datetime) -
     job = await engagements.active_offer_of_crew(session, crew.id, lock=True)
     if job is not None and incident is not None:
         if job.status == OfferStatus.pending:
-            engagements.withdraw(session, None, job, crew, incident, now, why="akhir sif")
+            engagements.withdraw(session, None, job, crew, incident, now, why=Reason("end_of_shift"))
         else:
             finished = Status(incident.status) in FINISHED
             engagements.release(
@@ -181,17 +183,18 @@ async def _end_shift(session: AsyncSession, crew_id: uuid.UUID, now: datetime) -
                 now,
                 reason=ReleaseReason.completed if finished else ReleaseReason.handed_over,
                 crew_status=CrewStatus.off_shift,
-                note=f"akhir sif {crew.name}",
+                note=Reason("end_of_shift.crew", crew=crew.name),
             )
         await locks.round_due(session, incident.region_code, at=now)
     before = crew.status
-    crew.status, crew.status_at, crew.status_reason = CrewStatus.off_shift, now, "akhir sif"
+    ended = Reason("end_of_shift")
+    crew.status, crew.status_at, crew.status_reason = CrewStatus.off_shift, now, str(ended)
     events.record(
         session,
         "crew.status_changed",
         actor=events.SYSTEM,
         crew_id=crew.id,
         region_code=team_region,
-        data={**events.change(before, CrewStatus.off_shift), "reason": "akhir sif"},
+        data={**events.change(before, CrewStatus.off_shift), "reason": ended, **reasons.why("reason", ended)},
     )
     return 1

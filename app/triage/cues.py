@@ -577,6 +577,63 @@ _MIND = frozenset({"odgj", "gila", "stres"})
 _SEEN_OUT = ("GEL", "OT", "LUT", "PEMU", "PENG")
 
 
+# The signs of a disturbed mind by family (session 14). One family is a hint (weights below); two different
+# families in one post name ODGJ ("odgj:signs", weight 3), which engine._outranked lets beat a homeless,
+# lost, begging or scavenging reading, a restraint reading without a restraint word, and a weak non-case.
+_MIND_FAMILIES: tuple[tuple[str, int, re.Pattern[str]], ...] = tuple(
+    (name, weight, re.compile(pattern))
+    for name, weight, pattern in (
+        (
+            "delusion",
+            2,
+            r"\b(dikejar|diikuti|dibisiki|diganggu|diintai|diawasi)\w* (jin|setan|hantu|makhluk|orang)\w*"
+            r"|\b(ngaku|mengaku)\w*[^|]{0,20}\b(dikejar|diikuti|dibisiki|nabi|wali|titisan|raja|presiden)\b"
+            r"|\b(dengar|mendengar)\w* (suara|bisikan)\w*|\bhalusinasi\w*"
+            r"|\b(curiga|yakin|merasa)\w*[^|]{0,40}\b(mau|ingin|akan|hendak) (membunuh|bunuh|meracuni|racun)\w*"
+            r"|\bmerasa (diikuti|dikejar|diawasi|dibisiki|diintai|diguna guna)\b",
+        ),
+        ("relapse", 1, r"\bkambuh\w*|\bputus obat\b|\b(rsj|rumah sakit jiwa)\b"),
+        (
+            "raging",
+            1,
+            r"\bmengamuk\b|\b(membanting|melempar|lempar)\w*\b[^|]{0,15}\b(barang|kursi|piring|batu|gelas|meja|"
+            r"buah|kaca|genteng|perabot)|\bmengejar\w*\b[^|]{0,10}\b(orang|anak|warga|pengendara|pejalan)\w*"
+            r"|\b(bawa|membawa)\w* (parang|golok|kayu|batu|pisau|celurit|arit|sajam|bambu|besi)\b"
+            r"|\b(menggedor|gedor)\w*\b[^|]{0,10}\bpintu|\bteriak\w* (teriak\w* )?tidak jelas\b"
+            r"|\b(teriak|berteriak|menjerit)\w* (teriak\w* )?(tiap|setiap|malam|tengah)",
+        ),
+        (
+            "self-talk",
+            2,
+            r"\bbicara\w*[^|]{0,10}\b(dengan|sama|lawan|pada|ke) (pohon|tiang|tembok|batu|kucing|langit|angin|"
+            r"bayangan|patung|cermin|dinding|tanaman)\b|\b(bicara|tertawa|ketawa|senyum|menangis)\w* sendiri",
+        ),
+        (
+            "unreachable",
+            1,
+            r"\b(tidak|belum) (bisa|dapat|mau) (ditanya|ditanyai|diajak bicara)\b|\bditanya\w*[^|]{0,15}\btidak "
+            r"(nyambung|jelas)\b|\b(tatapan|pandangan)\w* (mata\w* )?kosong\b|\btidak (tahu|tau|ingat) "
+            r"(nama|kampung|asal)\w*|\blinglung\b|\bbicara\w* (kacau|tidak jelas|tidak nyambung)\b",
+        ),
+        (
+            "neglect",
+            1,
+            r"\b(badan|tubuh|awak|baju|pakaian|rambut)\w*[^|]{0,12}\b(kotor|kumal|compang|gimbal)\b"
+            r"|\btidak mau (makan|diberi makan|dikasih makan)\b|\bmenolak makan\b|\b(telanjang|bugil)\b"
+            r"|\btanpa busana\b|\bcelana\w* (robek|sobek)\b|\b(terus|selalu) menangis\b|\bmenangis terus\b",
+        ),
+    )
+)
+
+
+def mind_families(masked: str) -> tuple[tuple[str, ...], int]:
+    """The sign families of a disturbed mind seen in `masked` (standard words), and the weight for ODGJ."""
+    found = [(name, weight) for name, weight, rx in _MIND_FAMILIES if rx.search(masked)]
+    if not found:
+        return (), 0
+    return tuple(n for n, _ in found), 3 if len(found) >= 2 else max(w for _, w in found)
+
+
 def _mind_denied_of_the_homeless(
     toks: tuple[str, ...], neg: tuple[bool, ...], category: dict[str, int]
 ) -> bool:
@@ -616,6 +673,10 @@ def analyse(text: str) -> Cues:
         if hit:
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
+    families, weight = mind_families(masked)
+    if weight:
+        category["ODGJ"] = max(category.get("ODGJ", 0), weight)
+        names.append("odgj:signs" if len(families) >= 2 else f"odgj:{families[0]}")
     if denied_terms and not _mind_denied_of_the_homeless(toks, neg, category):
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")

@@ -12,6 +12,7 @@ Patterns are regular expressions over the space-joined words, "|" marking a sent
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -425,6 +426,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             2,
             r"\b(ngelem|nge lem|menghirup lem|hisap (gam|lem)|isap (gam|lem)|pil koplo|mabuk\w* (ciu|tuak|lem|pil|arak)|minum (tuak|ciu|arak|miras))\b",
         ),
+        # a drunk raging (session 14): not the mind
+        (3, r"\b(mabuk|teler)\b(?! (laut|darat|kendaraan|perjalanan|cinta|asmara|kepayang))"),
     ],
     "PD": [
         (
@@ -626,9 +629,43 @@ _MIND_FAMILIES: tuple[tuple[str, int, re.Pattern[str]], ...] = tuple(
 )
 
 
-def mind_families(masked: str) -> tuple[tuple[str, ...], int]:
-    """The sign families of a disturbed mind seen in `masked` (standard words), and the weight for ODGJ."""
-    found = [(name, weight) for name, weight, rx in _MIND_FAMILIES if rx.search(masked)]
+# raging of a drunk (NAPZA) or at a spouse (KTK) is no sign of the mind
+_RAGE_ELSEWHERE = re.compile(
+    r"\b(mabuk|mendem|teler|sakau|miras|tuak|ciu|arak|istri\w*|suami\w*|bojo\w*|binena|lakena)\b"
+)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern` (for gate.gated)."""
+    out, depth, start, in_class = [], 0, 0, False
+    for k, ch in enumerate(pattern):
+        if k and pattern[k - 1] == "\\":
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:k])
+            start = k + 1
+    return [*out, pattern[start:]]
+
+
+_MIND_GATED = [gate.gated(_alternatives(rx.pattern)) for _, _, rx in _MIND_FAMILIES]
+
+
+def mind_families(masked: str, hits: Sequence[bool] | None = None) -> tuple[tuple[str, ...], int]:
+    """The sign families of a disturbed mind seen in `masked` (standard words), and the weight for ODGJ.
+    `hits`: which families' patterns match, when the caller's gated table answered already."""
+    if hits is None:
+        hits = [bool(rx.search(masked)) for _, _, rx in _MIND_FAMILIES]
+    found = [(name, weight) for (name, weight, _), hit in zip(_MIND_FAMILIES, hits, strict=True) if hit]
+    if any(name == "raging" for name, _ in found) and _RAGE_ELSEWHERE.search(masked):
+        found = [(name, weight) for name, weight in found if name != "raging"]
     if not found:
         return (), 0
     return tuple(n for n, _ in found), 3 if len(found) >= 2 else max(w for _, w in found)
@@ -646,7 +683,7 @@ def _tables() -> tuple[gate.Table, gate.Table]:
     """All the gated patterns of `analyse` in two tables, one per text they read: the masked words (category
     patterns, flags, carers gone) and the plain words (non-case signs, school age, street work, help)."""
     cats, nots, flags, help_ = _compiled()
-    masked = [pats for _, _, pats in cats] + [pats for _, pats in flags] + [_CARER_GONE_GATED]
+    masked = [pats for _, _, pats in cats] + [pats for _, pats in flags] + [_CARER_GONE_GATED, *_MIND_GATED]
     plain = [pats for _, _, pats in nots] + [_SCHOOL_AGE_GATED, _STREET_WORK_GATED, help_]
     return gate.Table(masked), gate.Table(plain)
 
@@ -673,7 +710,8 @@ def analyse(text: str) -> Cues:
         if hit:
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
-    families, weight = mind_families(masked)
+    n_mind = len(_MIND_GATED)
+    families, weight = mind_families(masked, on_masked[-n_mind:])
     if weight:
         category["ODGJ"] = max(category.get("ODGJ", 0), weight)
         names.append("odgj:signs" if len(families) >= 2 else f"odgj:{families[0]}")
@@ -686,7 +724,7 @@ def analyse(text: str) -> Cues:
     school, street_work, helps = on_plain[len(nots) :]
     if school:
         names.append("age:school")
-    if on_masked[-1]:
+    if on_masked[-1 - n_mind]:
         names.append("at:carer")
     if street_work:
         names.append("aj:work")

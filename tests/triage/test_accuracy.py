@@ -132,9 +132,10 @@ DEV4_FLOORS = {"accuracy": 0.975, "not_case_recall": 0.98, "place_accuracy": 0.9
 DEV5_FLOORS = {"accuracy": 0.985, "not_case_recall": 0.985, "place_accuracy": 0.93}
 
 
-# test6.jsonl, 2026-11-30 (session 14, trained on): DEV6_FIGURES. Its 5-fold cross-validated figures are in
+# test6.jsonl, 2026-11-30 (session 14, trained on): accuracy 0.997, non-cases 1.000, kecamatan 0.934, every
+# critical category all found. Its 5-fold cross-validated figures are in
 # tests/triage/data/README.md.
-DEV6_FLOORS = {"accuracy": 0.975, "not_case_recall": 0.96, "place_accuracy": 0.925}
+DEV6_FLOORS = {"accuracy": 0.99, "not_case_recall": 0.985, "place_accuracy": 0.93}
 
 
 def test_sixth_development_part_holds_its_floors() -> None:

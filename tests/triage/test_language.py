@@ -203,6 +203,9 @@ def test_sign_families_of_the_mind(text: str, families: set[str]) -> None:
             "Pemuda tiap malam menggedor pintu tetangga, teriak tidak jelas, bawa parang, sudah 3 malam.",
             "ODGJ",
         ),
+        # raging of a drunk is NAPZA, at a spouse KTK: no sign of the mind
+        ("Pemuda mabuk mengamuk di pasar, banting kursi, kejar warga pakai kayu.", "NAPZA"),
+        ("Suami mengamuk banting piring, kejar istri bawa parang, istri luka.", "KTK"),
         # restraint with a word for it stays PASUNG, also "karena ngamuk"
         (
             "Kakaknya diikat di tiang dapur tiap malam karena sering ngamuk, minta bantuan rehabilitasi.",

@@ -179,6 +179,12 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     ],
     "GEL": [
         (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless|menggelandang)\b"),
+        # a family without a roof (session 14): evicted from a rented home, sleeping in a public place
+        (
+            3,
+            r"\b(sekeluarga|satu keluarga)\b[^|]{0,60}\b(tidur|tinggal|bermalam)\w* di\b|\b(diusir|digusur)\b[^|]{0,10}"
+            r"\b(dari )?(rumah sewa|rumah kontrakan|kontrakan|kos|rumah kos)\b",
+        ),
         # living rough, said without the word: sleeping or living in a public or makeshift place
         (
             2,

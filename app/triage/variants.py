@@ -76,6 +76,10 @@ WORDS: dict[str, str] = {
     "tetawa": "tertawa",
     # the signs of a disturbed mind (session 14): relapse, raging, shouting, chasing, chained (Madurese)
     "maning": "lagi",  # Tegal, Banyumas
+    "tedoq": "tidur",  # Sasak
+    "tedok": "tidur",
+    "musholla": "mushola",
+    "musala": "mushola",
     "bengok": "teriak",  # Tegal, Banyumas
     "mbengok": "teriak",
     "bacaruik": "berteriak",  # Minang

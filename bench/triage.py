@@ -1,8 +1,8 @@
 """Triage of one post: latency of `app.triage.engine.suggest` against the naive first-keyword baseline
 (app/triage/baseline.py), in the same run: `python -m bench.triage [--rounds 5]`.
 
-Every labelled training post (tests/triage/data/: train to train6, the development parts test2 to test5
-and the retired test part, about 2550; the frozen test part test6 is not read) is triaged once per round
+Every labelled training post (tests/triage/data/: train to train7, the development parts test2 to test6
+and the retired test part, about 3000; the frozen test part test7 is not read) is triaged once per round
 as a post never seen before: the caches keyed by a post's text are emptied before each call, the
 per-word caches (the stemmer's, the character n-grams') are kept (a running worker has them warm; `--cold`
 empties them too, as for the first posts after a start).

@@ -12,6 +12,7 @@ Patterns are regular expressions over the space-joined words, "|" marking a sent
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -178,6 +179,12 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
     ],
     "GEL": [
         (3, r"\b(tunawisma|gelandangan|gelandang|gepeng|homeless|menggelandang)\b"),
+        # a family without a roof (session 14): evicted from a rented home, sleeping in a public place
+        (
+            3,
+            r"\b(sekeluarga|satu keluarga)\b[^|]{0,60}\b(tidur|tinggal|bermalam)\w* di\b|\b(diusir|digusur)\b[^|]{0,10}"
+            r"\b(dari )?(rumah sewa|rumah kontrakan|kontrakan|kos|rumah kos)\b",
+        ),
         # living rough, said without the word: sleeping or living in a public or makeshift place
         (
             2,
@@ -425,6 +432,8 @@ CATEGORY: dict[str, list[tuple[int, str]]] = {
             2,
             r"\b(ngelem|nge lem|menghirup lem|hisap (gam|lem)|isap (gam|lem)|pil koplo|mabuk\w* (ciu|tuak|lem|pil|arak)|minum (tuak|ciu|arak|miras))\b",
         ),
+        # a drunk raging (session 14): not the mind
+        (3, r"\b(mabuk|teler)\b(?! (laut|darat|kendaraan|perjalanan|cinta|asmara|kepayang))"),
     ],
     "PD": [
         (
@@ -577,6 +586,97 @@ _MIND = frozenset({"odgj", "gila", "stres"})
 _SEEN_OUT = ("GEL", "OT", "LUT", "PEMU", "PENG")
 
 
+# The signs of a disturbed mind by family (session 14). One family is a hint (weights below); two different
+# families in one post name ODGJ ("odgj:signs", weight 3), which engine._outranked lets beat a homeless,
+# lost, begging or scavenging reading, a restraint reading without a restraint word, and a weak non-case.
+_MIND_FAMILIES: tuple[tuple[str, int, re.Pattern[str]], ...] = tuple(
+    (name, weight, re.compile(pattern))
+    for name, weight, pattern in (
+        (
+            "delusion",
+            2,
+            r"\b(dikejar|diikuti|dibisiki|diganggu|diintai|diawasi)\w* (jin|setan|hantu|makhluk|orang)\w*"
+            r"|\b(ngaku|mengaku)\w*[^|]{0,20}\b(dikejar|diikuti|dibisiki|nabi|wali|titisan|raja|presiden)\b"
+            r"|\b(dengar|mendengar)\w* (suara|bisikan)\w*|\bhalusinasi\w*"
+            r"|\b(curiga|yakin|merasa)\w*[^|]{0,40}\b(mau|ingin|akan|hendak) (membunuh|bunuh|meracuni|racun)\w*"
+            r"|\bmerasa (diikuti|dikejar|diawasi|dibisiki|diintai|diguna guna)\b",
+        ),
+        ("relapse", 1, r"\bkambuh\w*|\bputus obat\b|\b(rsj|rumah sakit jiwa)\b"),
+        (
+            "raging",
+            1,
+            r"\bmengamuk\b|\b(membanting|melempar|lempar)\w*\b[^|]{0,15}\b(barang|kursi|piring|batu|gelas|meja|"
+            r"buah|kaca|genteng|perabot)|\bmengejar\w*\b[^|]{0,10}\b(orang|anak|warga|pengendara|pejalan)\w*"
+            r"|\b(bawa|membawa)\w* (parang|golok|kayu|batu|pisau|celurit|arit|sajam|bambu|besi)\b"
+            r"|\b(menggedor|gedor)\w*\b[^|]{0,10}\bpintu|\bteriak\w* (teriak\w* )?tidak jelas\b"
+            r"|\b(teriak|berteriak|menjerit)\w* (teriak\w* )?(tiap|setiap|malam|tengah)",
+        ),
+        (
+            "self-talk",
+            2,
+            r"\bbicara\w*[^|]{0,10}\b(dengan|sama|lawan|pada|ke) (pohon|tiang|tembok|batu|kucing|langit|angin|"
+            r"bayangan|patung|cermin|dinding|tanaman)\b|\b(bicara|tertawa|ketawa|senyum|menangis)\w* sendiri",
+        ),
+        (
+            "unreachable",
+            1,
+            r"\b(tidak|belum) (bisa|dapat|mau) (ditanya|ditanyai|diajak bicara)\b|\bditanya\w*[^|]{0,15}\btidak "
+            r"(nyambung|jelas)\b|\b(tatapan|pandangan)\w* (mata\w* )?kosong\b|\btidak (tahu|tau|ingat) "
+            r"(nama|kampung|asal)\w*|\blinglung\b|\bbicara\w* (kacau|tidak jelas|tidak nyambung)\b",
+        ),
+        (
+            "neglect",
+            1,
+            r"\b(badan|tubuh|awak|baju|pakaian|rambut)\w*[^|]{0,12}\b(kotor|kumal|compang|gimbal)\b"
+            r"|\btidak mau (makan|diberi makan|dikasih makan)\b|\bmenolak makan\b|\b(telanjang|bugil)\b"
+            r"|\btanpa busana\b|\bcelana\w* (robek|sobek)\b|\b(terus|selalu) menangis\b|\bmenangis terus\b",
+        ),
+    )
+)
+
+
+# raging of a drunk (NAPZA) or at a spouse (KTK) is no sign of the mind
+_RAGE_ELSEWHERE = re.compile(
+    r"\b(mabuk|mendem|teler|sakau|miras|tuak|ciu|arak|istri\w*|suami\w*|bojo\w*|binena|lakena)\b"
+)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern` (for gate.gated)."""
+    out, depth, start, in_class = [], 0, 0, False
+    for k, ch in enumerate(pattern):
+        if k and pattern[k - 1] == "\\":
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:k])
+            start = k + 1
+    return [*out, pattern[start:]]
+
+
+_MIND_GATED = [gate.gated(_alternatives(rx.pattern)) for _, _, rx in _MIND_FAMILIES]
+
+
+def mind_families(masked: str, hits: Sequence[bool] | None = None) -> tuple[tuple[str, ...], int]:
+    """The sign families of a disturbed mind seen in `masked` (standard words), and the weight for ODGJ.
+    `hits`: which families' patterns match, when the caller's gated table answered already."""
+    if hits is None:
+        hits = [bool(rx.search(masked)) for _, _, rx in _MIND_FAMILIES]
+    found = [(name, weight) for (name, weight, _), hit in zip(_MIND_FAMILIES, hits, strict=True) if hit]
+    if any(name == "raging" for name, _ in found) and _RAGE_ELSEWHERE.search(masked):
+        found = [(name, weight) for name, weight in found if name != "raging"]
+    if not found:
+        return (), 0
+    return tuple(n for n, _ in found), 3 if len(found) >= 2 else max(w for _, w in found)
+
+
 def _mind_denied_of_the_homeless(
     toks: tuple[str, ...], neg: tuple[bool, ...], category: dict[str, int]
 ) -> bool:
@@ -589,7 +689,7 @@ def _tables() -> tuple[gate.Table, gate.Table]:
     """All the gated patterns of `analyse` in two tables, one per text they read: the masked words (category
     patterns, flags, carers gone) and the plain words (non-case signs, school age, street work, help)."""
     cats, nots, flags, help_ = _compiled()
-    masked = [pats for _, _, pats in cats] + [pats for _, pats in flags] + [_CARER_GONE_GATED]
+    masked = [pats for _, _, pats in cats] + [pats for _, pats in flags] + [_CARER_GONE_GATED, *_MIND_GATED]
     plain = [pats for _, _, pats in nots] + [_SCHOOL_AGE_GATED, _STREET_WORK_GATED, help_]
     return gate.Table(masked), gate.Table(plain)
 
@@ -616,6 +716,11 @@ def analyse(text: str) -> Cues:
         if hit:
             not_case[key] = max(not_case.get(key, 0), weight)
             names.append(f"not:{key}:{weight}")
+    n_mind = len(_MIND_GATED)
+    families, weight = mind_families(masked, on_masked[-n_mind:])
+    if weight:
+        category["ODGJ"] = max(category.get("ODGJ", 0), weight)
+        names.append("odgj:signs" if len(families) >= 2 else f"odgj:{families[0]}")
     if denied_terms and not _mind_denied_of_the_homeless(toks, neg, category):
         not_case["NEGASI"] = max(not_case.get("NEGASI", 0), 3)
         names.append("not:denied")
@@ -625,7 +730,7 @@ def analyse(text: str) -> Cues:
     school, street_work, helps = on_plain[len(nots) :]
     if school:
         names.append("age:school")
-    if on_masked[-1]:
+    if on_masked[-1 - n_mind]:
         names.append("at:carer")
     if street_work:
         names.append("aj:work")

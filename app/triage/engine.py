@@ -53,7 +53,7 @@ CRITICAL = frozenset({"ODGJ", "PASUNG", "JENAZAH", "ABT", "AT", "AJ", "AKTK"})
 # abroad is a neglected child.
 OUTRANKS: dict[str, frozenset[str]] = {
     "JENAZAH": frozenset({"LUT", "OT", "GEL", "ABT", "AT", "ODGJ", "PMBS", "TRAF", "PEMU"}),
-    "PASUNG": frozenset({"ODGJ", "LUT", "AT", "OT"}),
+    "PASUNG": frozenset({"ODGJ", "LUT", "AT", "OT", "NAPZA"}),  # tied each night "karena ngamuk": restraint
     "ABT": frozenset({"AT", "AJ", "OT", "PMBS"}),  # not PENG: a beggar with a baby in arms is the beggar
     "AKTK": frozenset({"AT", "KTK", "AJ", "OT"}),
     "AJ": frozenset({"PENGAMEN", "PENG", "AT", "GEL"}),
@@ -247,6 +247,14 @@ def decide(
     strength = min(3.0, signs[0] + 0.5 * signs[1])
     scores[NONE] = none_p + params.not_case * strength / 3 - (params.help if ev.help else 0.0)
     label = max(scores, key=lambda k: (scores[k], k))
+    if (
+        label == NONE
+        and "odgj:signs" in ev.cue_names
+        and "child" not in ev.flags
+        and max(ev.not_case.values(), default=0) < 3
+        and scores.get("ODGJ", 0) >= scores[NONE] - params.mind_signs
+    ):
+        label = "ODGJ"  # two families of a disturbed mind's signs and no strong sign of a non-case
     if label != NONE:
         if not ev.rules.get(label) and probs.get(label, 0.0) < params.unsupported:
             # A case, by the model's guess, but no rule names that kind: the best kind a rule names, if any.
@@ -295,6 +303,20 @@ def _outranked(label: str, ev: Evidence, scores: dict[str, float], params: Param
         and scores.get("ODGJ", 0) >= scores[label] - params.mind_signs
     ):
         label = "ODGJ"  # the signs of a disturbed mind, sleeping rough or lost: the mind first
+    if (
+        "odgj:signs" in ev.cue_names
+        and "child" not in ev.flags
+        and label in MIND_BEATS
+        and ev.rules.get(label, 0) < 3
+    ) or (
+        label == "PASUNG"
+        and "shackled" not in ev.flags
+        and ev.rules.get("PASUNG", 0) < 3
+        and any(n.startswith("odgj:") for n in ev.cue_names)
+    ):
+        # two families of signs (delusion, relapse, raging, self-talk, unreachable, neglect): the mind, over
+        # a weak reading of sleeping rough or lost, or of restraint without a word for it (session 14)
+        label = "ODGJ"
     if label == "OT" and "child" in ev.flags:
         label = "AT"  # a lost or stranded child is a neglected child
     if (

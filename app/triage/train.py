@@ -33,10 +33,12 @@ SOURCES = (
     dataset.TRAIN4,
     dataset.TRAIN5,
     dataset.TRAIN6,
+    dataset.TRAIN7,
     dataset.DEV,
     dataset.DEV3,
     dataset.DEV4,
     dataset.DEV5,
+    dataset.DEV6,
     dataset.RETIRED,
     dataset.OLD,
 )

@@ -74,6 +74,32 @@ WORDS: dict[str, str] = {
     "terajang": "tendang",
     "bebaos": "bicara",
     "tetawa": "tertawa",
+    # the signs of a disturbed mind (session 14): relapse, raging, shouting, chasing, chained (Madurese)
+    "maning": "lagi",  # Tegal, Banyumas
+    "tedoq": "tidur",  # Sasak
+    "tedok": "tidur",
+    "musholla": "mushola",
+    "musala": "mushola",
+    "bengok": "teriak",  # Tegal, Banyumas
+    "mbengok": "teriak",
+    "bacaruik": "berteriak",  # Minang
+    "nguber": "mengejar",
+    "ngoyak": "mengejar",
+    "ngejar": "mengejar",
+    "mbanting": "membanting",
+    "banting": "membanting",
+    "mbalang": "melempar",
+    "nyawat": "melempar",
+    "ranteh": "dirantai",  # Madurese "e ranteh"
+    "eranteh": "dirantai",
+    "bepandir": "bicara",  # Banjar
+    "ngobrol": "bicara",
+    "reged": "kotor",
+    "dekil": "kotor",
+    "gelem": "mau",
+    "dikei": "diberi",
+    "dibari": "diberi",
+    "pangan": "makan",
     "gegeroan": "berteriak",  # Sundanese
     "bakuciak": "berteriak",  # Banjar
     "bapandiran": "bicara",

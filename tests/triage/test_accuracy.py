@@ -1,11 +1,12 @@
 """The triage on labelled posts it was not tuned on.
 
-tests/triage/data/test6.jsonl is the frozen test part of issue 16 since session 13 (written blind and kept
+tests/triage/data/test7.jsonl is the frozen test part of issue 16 since session 14 (written blind and kept
 outside the worktree while the triage is tuned, then scored once by the coordinator, see
 tests/triage/data/README.md). FROZEN below holds that scoring: the targets it misses, and the measured figures
 less about one post as floors. Its tests skip if the file is missing.
 
-tests/triage/data/test5.jsonl, the test part of session 12 (scored once at commit d6636d4), test4.jsonl, the
+tests/triage/data/test6.jsonl, the test part of session 13 (scored once at commit 22a73b6), test5.jsonl, the
+test part of session 12 (scored once at commit d6636d4), test4.jsonl, the
 test part of session 10's second round (scored once at commit e5aa858),
 test3.jsonl, the test part of session 10 (scored once at commit a8d1f43), and test2.jsonl,
 the test part of sessions 8 and 9, are development data: read, tuned on and trained on; their floors only
@@ -33,11 +34,13 @@ class Frozen(TypedDict):
     recall_floors: dict[str, float]
 
 
-# The frozen part's one scoring (test6.jsonl, 349 posts written blind in session 13), at commit 22a73b6,
-# 2026-11-30 09:45 UTC, by the coordinator: accuracy 0.946, non-cases 0.953, kecamatan 0.934 of 290,
-# PASUNG 29/31, JENAZAH 31/31, ABT, AT, AJ, AKTK 26/26 each, and ODGJ 40/46: a target missed (ODGJ told by
-# its signs alone: delusions, raging at night, relapse; tests/triage/data/README.md). The floors are the
-# measured figures less about one post.
+# The frozen part's one scoring (test7.jsonl, written blind in session 14): not scored yet. Until the
+# coordinator scores it once and writes the measured figures here, its floors are issue 16's targets.
+# test6.jsonl's one scoring (349 posts written blind in session 13), at commit 22a73b6, 2026-11-30 09:45 UTC,
+# by the coordinator: accuracy 0.946, non-cases 0.953, kecamatan 0.934 of 290, PASUNG 29/31, JENAZAH 31/31,
+# ABT, AT, AJ, AKTK 26/26 each, and ODGJ 40/46: a target missed (ODGJ told by its signs alone: delusions,
+# raging at night, relapse; tests/triage/data/README.md); it is development data since session 14
+# (DEV6_FLOORS below).
 # test5.jsonl's one scoring (360 posts written blind in session 12), at commit d6636d4, 2026-11-30 09:26 UTC,
 # by the coordinator: accuracy 0.936, non-cases 0.966, kecamatan 0.934 of 274, PASUNG 27/27, JENAZAH 26/27,
 # ABT 27/27, AT 27/27, AJ 27/27, AKTK 26/27, and ODGJ 21/27: a target missed (ODGJ described by its signs in
@@ -47,18 +50,10 @@ class Frozen(TypedDict):
 # 0.949 of 253, ODGJ 26/26, PASUNG 22/22, JENAZAH 25/25, ABT 17/17, AJ 17/17, AKTK 17/17, AT 17/22; it is
 # development data since session 12 (DEV4_FLOORS below).
 FROZEN: Frozen = {
-    "scored_at": "22a73b6 2026-11-30 09:45 UTC",
-    "known_misses": ("recall ODGJ",),
-    "floors": {"accuracy": 0.94, "not_case_recall": 0.94, "place_accuracy": 0.93},
-    "recall_floors": {
-        "ODGJ": 0.85,
-        "PASUNG": 0.9,
-        "JENAZAH": 0.96,
-        "ABT": 0.96,
-        "AT": 0.96,
-        "AJ": 0.96,
-        "AKTK": 0.96,
-    },
+    "scored_at": None,
+    "known_misses": (),
+    "floors": {"accuracy": 0.85, "not_case_recall": 0.85, "place_accuracy": 0.8},
+    "recall_floors": dict.fromkeys(MUST_FIND, 0.9),
 }
 KNOWN_MISSES = FROZEN["known_misses"]
 FLOORS = FROZEN["floors"]
@@ -137,6 +132,20 @@ DEV4_FLOORS = {"accuracy": 0.975, "not_case_recall": 0.98, "place_accuracy": 0.9
 DEV5_FLOORS = {"accuracy": 0.985, "not_case_recall": 0.985, "place_accuracy": 0.93}
 
 
+# test6.jsonl, 2026-11-30 (session 14, trained on): accuracy 0.997, non-cases 1.000, kecamatan 0.934, every
+# critical category all found. Its 5-fold cross-validated figures are in
+# tests/triage/data/README.md.
+DEV6_FLOORS = {"accuracy": 0.99, "not_case_recall": 0.985, "place_accuracy": 0.93}
+
+
+def test_sixth_development_part_holds_its_floors() -> None:
+    scores = evaluate(dataset.DEV6)
+    for name, floor in DEV6_FLOORS.items():
+        assert getattr(scores, name) >= floor, (name, getattr(scores, name))
+    for category, floor in DEV_RECALL_FLOORS.items():
+        assert scores.recall(category) >= floor, (category, scores.recall(category))
+
+
 def test_fifth_development_part_holds_its_floors() -> None:
     scores = evaluate(dataset.DEV5)
     for name, floor in DEV5_FLOORS.items():
@@ -198,4 +207,6 @@ def test_the_shipped_model_is_built_from_the_train_part_as_it_is() -> None:
         dataset.TRAIN5.name,
         dataset.DEV5.name,
         dataset.TRAIN6.name,
+        dataset.TRAIN7.name,
+        dataset.DEV6.name,
     } <= {p.name for p in train.SOURCES}

@@ -175,3 +175,48 @@ def test_signs_of_the_mind_and_their_neighbours(text: str, category: str) -> Non
 def test_a_cancelled_report_is_handled() -> None:
     s = suggest("Pelapor membatalkan laporan tadi, anaknya sudah pulang ke rumah.")
     assert s.category == "unknown" and s.not_case == "SUDAH_DITANGANI"
+
+
+@pytest.mark.parametrize(
+    ("text", "families"),
+    [
+        ("Lelaki itu ngaku dikejar setan, lempar2 kursi ke warung.", {"delusion", "raging"}),
+        ("Wonge kumat maning, bengok-bengok ora jelas saben bengi.", {"relapse", "raging"}),
+        ("Ada bibinian bepandir lawan pohon, kada mau makan.", {"self-talk", "neglect"}),
+        ("Asma bapak kambuh tadi malam.", {"relapse"}),
+        ("Harga cabe naik lagi.", set()),
+    ],
+)
+def test_sign_families_of_the_mind(text: str, families: set[str]) -> None:
+    from app.triage.cues import mind_families
+
+    masked = " ".join(words(text))
+    assert set(mind_families(masked)[0]) == families
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # two families of signs of a disturbed mind: the mind, also over restraint without a word for it
+        ("Lelaki di pasar ngaku dibisiki jin, banting piring warung, bajunya kotor sekali.", "ODGJ"),
+        (
+            "Pemuda tiap malam menggedor pintu tetangga, teriak tidak jelas, bawa parang, sudah 3 malam.",
+            "ODGJ",
+        ),
+        # raging of a drunk is NAPZA, at a spouse KTK: no sign of the mind
+        ("Pemuda mabuk mengamuk di pasar, banting kursi, kejar warga pakai kayu.", "NAPZA"),
+        ("Suami mengamuk banting piring, kejar istri bawa parang, istri luka.", "KTK"),
+        # restraint with a word for it stays PASUNG, also "karena ngamuk"
+        (
+            "Kakaknya diikat di tiang dapur tiap malam karena sering ngamuk, minta bantuan rehabilitasi.",
+            "PASUNG",
+        ),
+        ("E Kalisat bede oreng e ranteh neng dhalem la abit.", "PASUNG"),
+    ],
+)
+def test_sign_families_decide(text: str, category: str) -> None:
+    assert suggest(text).category == category
+
+
+def test_figurative_raging_is_no_case() -> None:
+    assert suggest("Gila harga cabe, sampai kita kumat marah tiap ke pasar.").category == "unknown"

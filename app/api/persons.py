@@ -75,7 +75,8 @@ async def export_person(
 ) -> PersonExport | HTMLResponse:
     """Subject access (UU PDP): everything held on one person, NIK and KK unmasked: the record, family
     contacts, incidents with his subject rows and outcomes, assessments (every version), placements,
-    links, merges, corrections, and who read his data. For those who handle persons in his kab/kota;
+    family tracing, handovers and repatriations (the family members' phone and NIK masked: theirs, not
+    his), links, merges, corrections, and who read his data. For those who handle persons in his kab/kota;
     audited as an export with the purpose "akses subjek data"."""
     doc = await dossier.export(session, principal, person_id)
     html = format == "html" or (format is None and "text/html" in (accept or ""))

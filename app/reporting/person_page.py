@@ -46,6 +46,13 @@ FIELDS = {
     "home_region_code": "daerah asal",
     "family_contacts": "kontak keluarga",
     "vulnerabilities": "kerentanan",
+    "incidents": "kasus",
+    "assessments": "asesmen",
+    "placements": "penempatan",
+    "tracing": "penelusuran keluarga",
+    "handovers": "serah terima",
+    "repatriations": "pemulangan",
+    "audit": "jejak akses",
 }
 VULNERABILITIES = {
     "odgj": "ODGJ",

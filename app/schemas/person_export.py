@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.schemas.common import Out
 from app.schemas.facilities import AssessmentOut, PlacementOut
+from app.schemas.family import HandoverOut, RepatriationOut, TraceOut
 from app.schemas.persons import LinkOut, MergeOut, PersonOut, SubjectOut
 
 
@@ -72,6 +73,13 @@ class PersonExport(Out):
     incidents: list[ExportIncident]
     assessments: list[AssessmentOut]
     placements: list[PlacementOut]
+    tracing: list[TraceOut] = Field(
+        description="contacts tried to find his family; the family member's phone masked (a third party's)"
+    )
+    handovers: list[HandoverOut] = Field(
+        description="his handovers (serah terima) with their receipt; the receiver's NIK and phone masked"
+    )
+    repatriations: list[RepatriationOut] = Field(description="his returns to another kab/kota or province")
     links: list[LinkOut] = Field(description="every link of a subject to him, undone ones included")
     merges: list[MergeOut]
     corrections: list[CorrectionOut]

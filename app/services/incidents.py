@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,17 +20,26 @@ from app.dispatch import reasons as dispatch_reasons
 from app.dispatch.lifecycle import OPEN_STATUSES, TRIAGE_STATUSES, Status
 from app.dispatch.priority import default_priority
 from app.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from app.facilities.kinds import PlacementStatus
+from app.family.vocab import REPATRIATION_OPEN
 from app.models import (
+    Assessment,
     CrewMember,
     Event,
+    Handover,
     Incident,
     IncidentNote,
     IncidentSubject,
     MatchProposal,
+    MatchRejection,
     Offer,
+    PersonLink,
     Personnel,
+    Placement,
+    Repatriation,
     Report,
     Role,
+    TracingContact,
 )
 from app.models.base import utcnow
 from app.reference import regions
@@ -621,10 +630,125 @@ def _set_priority(
     timers.refresh(incident)
 
 
+# The rows that hang off a subject (by its id) and carry its incident's id too: they follow him.
+_SUBJECT_ROWS: tuple[type[Assessment | Placement | TracingContact | Handover | Repatriation], ...] = (
+    Assessment,
+    Placement,
+    TracingContact,
+    Handover,
+    Repatriation,
+)
+_NO_SYNC = {"synchronize_session": False}
+
+
+async def _move_subjects(
+    session: AsyncSession, principal: Principal, source: Incident, target: Incident
+) -> dict[str, list[dict[str, int]]]:
+    """The merged incident's subjects go to the kept one, numbered after its own; their assessments,
+    placements, tracing, handovers, repatriations and links follow (same subject ids, the kept incident's
+    id). A subject whose person is already a subject of the kept incident is not duplicated: the kept
+    subject stays, the rows of the dropped one are re-pointed to it (assessment versions numbered after
+    its own), the dropped one's link is closed (as an unlink: its person_id cleared) and the subject row
+    stays on the merged incident as its history; his outcome, if the kept one has none, goes to the kept.
+    Returns the ordinals moved and collapsed, for the merge event (no names)."""
+    moving = list(
+        await session.scalars(
+            select(IncidentSubject)
+            .where(IncidentSubject.incident_id == source.id)
+            .order_by(IncidentSubject.ordinal)
+            .with_for_update()
+        )
+    )
+    kept = list(
+        await session.scalars(
+            select(IncidentSubject)
+            .where(IncidentSubject.incident_id == target.id)
+            .order_by(IncidentSubject.ordinal)
+            .with_for_update()
+        )
+    )
+    by_person = {k.person_id: k for k in kept if k.person_id is not None}
+    pairs = [(s, by_person[s.person_id]) for s in moving if s.person_id in by_person]
+    # Refused before anything changes: two stays or two returns under way for one person.
+    for dropped, keep in pairs:
+        both = [dropped.id, keep.id]
+        stays = select(func.count()).where(
+            Placement.subject_id.in_(both), Placement.status == PlacementStatus.active
+        )
+        returns = select(func.count()).where(
+            Repatriation.subject_id.in_(both), Repatriation.status.in_(list(REPATRIATION_OPEN))
+        )
+        for what, query in (("ditempatkan", stays), ("dalam pemulangan", returns)):
+            if (await session.scalar(query) or 0) > 1:
+                raise Conflict(
+                    f"subjek {dropped.ordinal} insiden {source.id} dan subjek {keep.ordinal} insiden ini "
+                    f"orang yang sama dan keduanya sedang {what}: akhiri salah satunya dulu, lalu gabungkan"
+                )
+    moved: list[dict[str, int]] = []
+    collapsed: list[dict[str, int]] = []
+    after = max((k.ordinal for k in kept), default=0)
+    for subject in moving:
+        same = by_person.get(subject.person_id) if subject.person_id is not None else None
+        if same is None:
+            after += 1
+            moved.append({"from": subject.ordinal, "to": after})
+            subject.incident_id, subject.ordinal = target.id, after
+            for model in (*_SUBJECT_ROWS, PersonLink):
+                await session.execute(
+                    update(model).where(model.subject_id == subject.id).values(incident_id=target.id),
+                    execution_options=_NO_SYNC,
+                )
+            continue
+        keep = same
+        collapsed.append({"from": subject.ordinal, "into": keep.ordinal})
+        top = await session.scalar(
+            select(func.max(Assessment.version)).where(Assessment.subject_id == keep.id)
+        )
+        await session.execute(
+            update(Assessment)
+            .where(Assessment.subject_id == subject.id)
+            .values(subject_id=keep.id, incident_id=target.id, version=Assessment.version + (top or 0)),
+            execution_options=_NO_SYNC,
+        )
+        for model in _SUBJECT_ROWS[1:]:
+            await session.execute(
+                update(model)
+                .where(model.subject_id == subject.id)
+                .values(subject_id=keep.id, incident_id=target.id),
+                execution_options=_NO_SYNC,
+            )
+        # "Not that person" said of the dropped subject holds for the kept one (unless said there too).
+        said = select(MatchRejection.person_id).where(MatchRejection.subject_id == keep.id)
+        await session.execute(
+            update(MatchRejection)
+            .where(MatchRejection.subject_id == subject.id, MatchRejection.person_id.not_in(said))
+            .values(subject_id=keep.id),
+            execution_options=_NO_SYNC,
+        )
+        await session.execute(
+            update(PersonLink)
+            .where(PersonLink.subject_id == subject.id, PersonLink.unlinked_at.is_(None))
+            .values(
+                unlinked_at=utcnow(),
+                unlinked_by_id=principal.user_id,
+                unlink_reason=f"insiden digabung ke {target.id}: sama dengan subjek {keep.ordinal}",
+            ),
+            execution_options=_NO_SYNC,
+        )
+        subject.person_id = None  # as an unlink does: a subject's person is his active link's
+        if keep.outcome is None and subject.outcome is not None:
+            keep.outcome, keep.outcome_note = subject.outcome, subject.outcome_note
+            keep.outcome_at, keep.outcome_by_id = subject.outcome_at, subject.outcome_by_id
+            keep.status = subject.status
+    await session.flush()
+    return {"subjects_moved": moved, "subjects_collapsed": collapsed}
+
+
 async def merge(
     session: AsyncSession, principal: Principal, incident_id: uuid.UUID, body: MergeIn
 ) -> Incident:
-    """Merges a duplicate into another open incident: its reports move over, it ends as rejected/duplicate."""
+    """Merges a duplicate into another open incident: its reports, proposals and subjects move over, it ends
+    as rejected/duplicate."""
     await get_visible(session, principal, incident_id)
     require(principal, TRIAGE, "merge incidents")
     if body.into_incident_id == incident_id:
@@ -656,6 +780,8 @@ async def merge(
         update(MatchProposal).where(MatchProposal.incident_id == source.id).values(incident_id=target.id),
         execution_options={"synchronize_session": False},
     )
+    # His subjects too (the kept incident's tuntas waits for their outcomes).
+    shifted = await _move_subjects(session, principal, source, target)
     move(
         session,
         principal,
@@ -672,7 +798,12 @@ async def merge(
         actor=principal,
         incident_id=target.id,
         region_code=target.region_code,
-        data={"merged_from": str(source.id), "report_ids": [str(r.id) for r in reports], "note": body.note},
+        data={
+            "merged_from": str(source.id),
+            "report_ids": [str(r.id) for r in reports],
+            "note": body.note,
+            **shifted,
+        },
     )
     absorb(session, principal, target, list(reports))
     return target

@@ -3,6 +3,7 @@ raid's six children to six outcomes, every step on the timeline, tuntas closed b
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -329,3 +330,107 @@ async def test_the_database_holds_one_repatriation_under_way_per_subject(
         s.add(Repatriation(**fields, destination_region_code="35.09", status="declined"))
         await s.commit()
     assert await count(db, "repatriations") == 2
+
+
+async def _merge(client: httpx.AsyncClient, op: Actor, source: str, into: str) -> dict[str, Any]:
+    r = await client.post(
+        f"{B}/incidents/{source}/merge",
+        json={"into_incident_id": into, "note": "laporan ganda"},
+        headers=op.headers,
+    )
+    assert r.status_code == 200, r.text
+    [merged] = [e for e in await timeline(client, op, into) if e["type"] == "incident.merged"]
+    return dict(merged["data"])
+
+
+ASSESSED = {
+    "place": "field",
+    "assessor": {"name": "Rina", "role": "social_worker"},
+    "condition": "stable",
+    "identity_found": False,
+    "family_known": False,
+    "risk": "low",
+    "consent": "given",
+    "legal_basis": "public_service",
+}
+
+
+async def test_a_merge_moves_the_subjects_and_tuntas_waits_for_them(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Two reports of one raid, one child each: merged, the kept incident has both children (the merged
+    one numbered after its own, his tracing and assessment with him), and closes only with both outcomes."""
+    op, sup = actors["operator"], actors["supervisor"]
+    kept = await incident(client, op, KIDS[:1], category="AJ")
+    dup = await incident(client, op, [KIDS[2]], category="AJ")
+    assert kept != dup
+    trace = {"contact_name": "Bu Sari", "relation": "parent", "method": "visit", "result": "not_reached"}
+    r = await client.post(f"{B}/incidents/{dup}/subjects/1/tracing", json=trace, headers=op.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{B}/incidents/{dup}/subjects/1/assessments", json=ASSESSED, headers=op.headers)
+    assert r.status_code == 201, r.text
+
+    data = await _merge(client, op, dup, kept)
+    assert data["subjects_moved"] == [{"from": 1, "to": 2}] and data["subjects_collapsed"] == []
+    assert "Sari" not in json.dumps(data)
+    listed = (await client.get(f"{B}/incidents/{kept}/subjects", headers=op.headers)).json()
+    assert [(s["ordinal"], s["name"]) for s in listed] == [(1, "Anak 1"), (2, "Sari")]
+    assert (await client.get(f"{B}/incidents/{dup}/subjects", headers=op.headers)).json() == []
+    traced = (await client.get(f"{B}/incidents/{kept}/tracing", headers=op.headers)).json()
+    assert [(t["contact_name"], t["subject_ordinal"]) for t in traced] == [("Bu Sari", 2)]
+    r = await client.get(f"{B}/incidents/{kept}/subjects/2/assessments", headers=op.headers)
+    assert r.status_code == 200 and [a["version"] for a in r.json()] == [1], r.text
+
+    await _to(client, op, kept, "verified", "dispatched", "en_route", "on_scene", "handling")
+    await _to(client, sup, kept, "resolved")
+    r = await client.post(
+        f"{B}/incidents/{kept}/subjects/1/outcome", json={"outcome": "panti"}, headers=op.headers
+    )
+    assert r.status_code == 200, r.text
+    detail = (await client.get(f"{B}/incidents/{kept}", headers=op.headers)).json()
+    assert detail["status"] == "resolved" and detail["four_ct"]["completed_at"] is None
+    r = await client.post(
+        f"{B}/incidents/{kept}/subjects/2/outcome", json={"outcome": "shelter"}, headers=op.headers
+    )
+    assert r.status_code == 200, r.text
+    detail = (await client.get(f"{B}/incidents/{kept}", headers=op.headers)).json()
+    assert detail["status"] == "closed" and detail["four_ct"]["completed_at"] is not None
+
+
+async def test_a_merge_collapses_the_same_person_into_the_kept_subject(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """The same child in both incidents: one subject on the kept incident, the merged one's assessment and
+    tracing re-pointed to it (versions after its own), the merged one's link closed."""
+    op = actors["operator"]
+    kept = await incident(client, op, KIDS[:1], category="AJ")
+    dup = await incident(client, op, KIDS[:1], category="AJ")
+    r = await client.post(f"{B}/incidents/{kept}/subjects/1/person", json={}, headers=op.headers)
+    assert r.status_code == 201, r.text
+    pid = r.json()["person_id"]
+    r = await client.post(f"{B}/incidents/{dup}/subjects/1/link", json={"person_id": pid}, headers=op.headers)
+    assert r.status_code == 200, r.text
+    for inc in (kept, dup):
+        r = await client.post(
+            f"{B}/incidents/{inc}/subjects/1/assessments", json=ASSESSED, headers=op.headers
+        )
+        assert r.status_code == 201, r.text
+    trace = {"contact_name": "Pak Budi", "relation": "parent", "method": "phone", "result": "not_reached"}
+    r = await client.post(f"{B}/incidents/{dup}/subjects/1/tracing", json=trace, headers=op.headers)
+    assert r.status_code == 201, r.text
+
+    data = await _merge(client, op, dup, kept)
+    assert data["subjects_moved"] == [] and data["subjects_collapsed"] == [{"from": 1, "into": 1}]
+    listed = (await client.get(f"{B}/incidents/{kept}/subjects", headers=op.headers)).json()
+    assert [(s["ordinal"], s["person_id"]) for s in listed] == [(1, pid)]
+    r = await client.get(f"{B}/incidents/{kept}/subjects/1/assessments", headers=op.headers)
+    assert sorted(a["version"] for a in r.json()) == [1, 2], r.text
+    traced = (await client.get(f"{B}/incidents/{kept}/tracing", headers=op.headers)).json()
+    assert [(t["contact_name"], t["subject_ordinal"]) for t in traced] == [("Pak Budi", 1)]
+    # The dropped subject stays on the merged incident, no longer his; the closed link says why.
+    [left] = (await client.get(f"{B}/incidents/{dup}/subjects", headers=op.headers)).json()
+    assert left["person_id"] is None
+    doc = (await client.get(f"{B}/persons/{pid}/export", headers=op.headers)).json()
+    assert [i["id"] for i in doc["incidents"]] == [kept] and len(doc["assessments"]) == 2
+    closed = [link for link in doc["links"] if link["unlinked_at"]]
+    assert [link["incident_id"] for link in closed] == [dup] and kept in closed[0]["unlink_reason"]

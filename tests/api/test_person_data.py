@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Event
-from tests.conftest import Actor
+from tests.conftest import PASSWORD, Actor
 from tests.facilities.helpers import B, admit, facility, incident, unit
 
 NIK = "2171060103880007"  # a man born 1 March 1988, registered in Kota Batam
@@ -254,3 +254,128 @@ async def test_export_shows_the_records_merged_in(
     doc: dict[str, Any] = (await client.get(f"{B}/persons/{kept['id']}/export", headers=op.headers)).json()
     assert [a["id"] for a in doc["absorbed"]] == [other["id"]] and doc["absorbed"][0]["name"] == "Jack"
     assert [m["reason"] for m in doc["merges"]] == ["orang yang sama"]
+
+
+async def _supervisor_of(client: httpx.AsyncClient, admin: Actor, region: str) -> dict[str, str]:
+    """A supervisor of another kab/kota (accounts outlive a test: a unique name)."""
+    username = f"sup.{region.replace('.', '')}.{uuid.uuid4().hex[:8]}"
+    body = {"username": username, "role": "supervisor", "region_code": region, "password": PASSWORD}
+    r = await client.post(f"{B}/users", json=body, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{B}/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_export_holds_his_family_tracing_handovers_and_repatriations(
+    client: httpx.AsyncClient, actors: dict[str, Actor]
+) -> None:
+    """Contacts tried (on his record and on his subject), his handover with its receipt and his
+    repatriation are in his copy; the family members' phone and NIK masked; another subject's not."""
+    op, sup, admin = actors["operator"], actors["supervisor"], actors["admin"]
+    inc, pid = await _person(client, op)
+    r = await client.post(
+        f"{B}/incidents/{inc}/subjects", json={"subjects": [{"name": "Orang lain"}]}, headers=op.headers
+    )
+    assert r.status_code == 201, r.text
+    other = r.json()[0]["ordinal"]
+    trace = {"contact_name": "Sri Wahyuni", "relation": "sibling", "phone": "0812-3333-4444"}
+    r = await client.post(
+        f"{B}/incidents/{inc}/subjects/1/tracing",
+        json={**trace, "address": "Jl. Kenanga 7, Tiban", "method": "phone", "result": "will_take"},
+        headers=op.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"{B}/persons/{pid}/tracing",
+        json={**trace, "phone": None, "method": "visit", "result": "not_reached"},
+        headers=op.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"{B}/incidents/{inc}/subjects/{other}/tracing",
+        json={**trace, "contact_name": "Keluarga lain", "method": "phone", "result": "will_take"},
+        headers=op.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"{B}/agencies",
+        json={"name": "Dinas Sosial Kota Mataram", "kind": "dinas_sosial", "region_code": "52.71"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    body = {"destination_region_code": "52.71", "reason": "mengaku berasal dari Mataram"}
+    r = await client.post(f"{B}/incidents/{inc}/subjects/1/repatriations", json=body, headers=op.headers)
+    assert r.status_code == 201, r.text
+    rep = r.json()
+    declined = {
+        "status": "declined",
+        "reason": "alamat tidak ditemukan",
+        "received_via": "phone",
+        "contact": "piket Dinsos Mataram",
+    }
+    r = await client.post(f"{B}/referrals/{rep['referral_id']}/answers", json=declined, headers=op.headers)
+    assert r.status_code == 200, r.text
+    handover = {
+        "receiver_name": "Sri Wahyuni",
+        "receiver_relation": "sibling",
+        "receiver_nik": NIK2,
+        "receiver_phone": "0812-3333-4444",
+        "receiver_address": "Jl. Kenanga 7, Tiban, Sekupang",
+    }
+    r = await client.post(f"{B}/incidents/{inc}/subjects/1/handover", json=handover, headers=op.headers)
+    assert r.status_code == 201, r.text
+    receipt = r.json()["receipt_number"]
+
+    r = await client.get(f"{B}/persons/{pid}/export", headers=sup.headers)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert "Keluarga lain" not in r.text and NIK2 not in r.text and "+6281233334444" not in r.text
+    assert [(t["method"], t["result"], t["subject_ordinal"]) for t in doc["tracing"]] == [
+        ("phone", "will_take", 1),
+        ("visit", "not_reached", None),
+    ]
+    first = doc["tracing"][0]
+    assert (
+        first["contact_name"] == "Sri Wahyuni"
+        and first["relation_label"]
+        and first["phone"] == "+62812****4444"
+    )
+    [given] = doc["handovers"]
+    assert (given["receipt_number"], given["receiver_name"], given["subject_ordinal"]) == (
+        receipt,
+        "Sri Wahyuni",
+        1,
+    )
+    assert given["receiver_nik"] == "2171********0015" and given["receiver_phone"] == "+62812****4444"
+    [back] = doc["repatriations"]
+    assert (back["id"], back["status"], back["answer_note"]) == (
+        rep["id"],
+        "declined",
+        "alamat tidak ditemukan",
+    )
+    kinds = {e["entity_type"] for e in doc["access_log"]}
+    assert {"tracing_contact", "handover"} <= kinds
+    audit = (
+        await client.get(f"{B}/audit", params={"entity_id": pid}, headers=actors["admin"].headers)
+    ).json()
+    [exported] = [a for a in audit if a["action"] == "export"]
+    assert {"tracing", "handovers", "repatriations"} <= set(exported["fields"])
+
+    page = await client.get(f"{B}/persons/{pid}/export", params={"format": "html"}, headers=sup.headers)
+    assert page.status_code == 200, page.text
+    for needle in ("Penelusuran keluarga", "Serah terima ke keluarga", "Pemulangan ke daerah asal", receipt):
+        assert needle in page.text, needle
+    assert "2171********0015" in page.text and "Sri Wahyuni" in page.text
+    assert NIK2 not in page.text and "+6281233334444" not in page.text and "Keluarga lain" not in page.text
+
+    # Another kab/kota's supervisor: nothing, and no export is written down.
+    jember = await _supervisor_of(client, admin, "35.09")
+    for fmt in ("json", "html"):
+        r = await client.get(f"{B}/persons/{pid}/export?format={fmt}", headers=jember)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+        assert "Sri Wahyuni" not in r.text
+    audit = (
+        await client.get(f"{B}/audit", params={"entity_id": pid}, headers=actors["admin"].headers)
+    ).json()
+    assert sum(a["action"] == "export" for a in audit) == 2

@@ -17,6 +17,7 @@ from app.models import (
     AuditEntry,
     Facility,
     FacilityUnit,
+    Handover,
     Incident,
     IncidentSubject,
     MatchRejection,
@@ -25,10 +26,13 @@ from app.models import (
     PersonLink,
     PersonMerge,
     Placement,
+    Repatriation,
+    TracingContact,
     User,
 )
 from app.models.base import utcnow
 from app.reference.categories import CATEGORIES
+from app.schemas.family import HandoverOut, TraceOut
 from app.schemas.person_export import (
     AccessOut,
     CorrectionOut,
@@ -41,6 +45,7 @@ from app.schemas.persons import MergeOut, PersonDetail, PlacementSummary
 from app.services import audit, scoped
 from app.services.access import Principal, require
 from app.services.facilities import assessments, placements
+from app.services.family import handovers, repatriations, tracing
 from app.services.persons import links, records, subjects
 
 EXPORT_PURPOSE = "akses subjek data (UU PDP)"
@@ -178,10 +183,60 @@ async def _access_log(session: AsyncSession, entity_ids: Sequence[uuid.UUID]) ->
     return [AccessOut.model_validate(a) for a in rows]
 
 
+async def _family(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID]
+) -> tuple[list[TracingContact], list[Handover], list[Repatriation]]:
+    """The family tracing, handovers and repatriations held on him: made on his record (or a record merged
+    into it), or on an incident subject linked to him."""
+    his = select(IncidentSubject.id).where(IncidentSubject.person_id.in_(list(person_ids)))
+    traced = await session.scalars(
+        select(TracingContact)
+        .where(or_(TracingContact.person_id.in_(list(person_ids)), TracingContact.subject_id.in_(his)))
+        .order_by(TracingContact.contacted_at, TracingContact.id)
+    )
+    handed = await session.scalars(
+        select(Handover)
+        .where(or_(Handover.person_id.in_(list(person_ids)), Handover.subject_id.in_(his)))
+        .order_by(Handover.handed_over_at, Handover.id)
+    )
+    returned = await session.scalars(
+        select(Repatriation)
+        .where(or_(Repatriation.person_id.in_(list(person_ids)), Repatriation.subject_id.in_(his)))
+        .order_by(Repatriation.requested_at, Repatriation.id)
+    )
+    return list(traced.all()), list(handed.all()), list(returned.all())
+
+
+async def _render_family(
+    session: AsyncSession, traced: list[TracingContact], handed: list[Handover]
+) -> tuple[list[TraceOut], list[HandoverOut]]:
+    """Third parties' data in his own copy (UU PDP art. 32 gives him his data, not his family's): who was
+    sought or received him, their relation, how, what came of it, when and where, in full; a family
+    member's phone and NIK masked (HandoverOut masks them; the tracing phone likewise)."""
+    ordinals = {
+        row.id: (row.ordinal, row.outcome)
+        for row in (
+            await session.execute(
+                select(IncidentSubject.id, IncidentSubject.ordinal, IncidentSubject.outcome).where(
+                    IncidentSubject.id.in_(
+                        {t.subject_id for t in traced if t.subject_id} | {h.subject_id for h in handed}
+                    )
+                )
+            )
+        ).all()
+    }
+    traces = [
+        tracing.render(t, reveal=False, ordinal=ordinals[t.subject_id][0] if t.subject_id else None)
+        for t in traced
+    ]
+    return traces, [handovers.render(h, *ordinals[h.subject_id]) for h in handed]
+
+
 async def export(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> PersonExport:
     """Everything held on one person, unmasked: his record (and the records merged into it), the
     incidents he is a subject of with his subject row and outcome, his assessments (every version), his
-    placements, links, merges, corrections, rejected proposals, and who read or changed his data."""
+    placements, family tracing, handovers and repatriations (third parties' phone and NIK masked), links,
+    merges, corrections, rejected proposals, and who read or changed his data."""
     person = await scoped.find(session, principal, Person, person_id)
     require(principal, records.HANDLE, "export a person's data")
     absorbed = list(
@@ -199,6 +254,8 @@ async def export(session: AsyncSession, principal: Principal, person_id: uuid.UU
         )
     )
     placed = await _placements(session, person.id)
+    traced, handed, returned = await _family(session, [person.id, *(a.id for a in absorbed)])
+    traces, handover_rows = await _render_family(session, traced, handed)
     linked = list(
         await session.scalars(
             select(PersonLink).where(PersonLink.person_id == person.id).order_by(PersonLink.linked_at)
@@ -226,11 +283,20 @@ async def export(session: AsyncSession, principal: Principal, person_id: uuid.UU
         *(i.subject.id for i in incidents),
         *(a.id for a in assessed),
         *(p.id for p in placed),
+        *(t.id for t in traced),
+        *(h.id for h in handed),
+        *(r.id for r in returned),
     ]
     access = await _access_log(session, entity_ids)
     now = utcnow()
     # The export is itself a read of everything: audited, and shown as the log's newest line.
-    fields = sorted({*records.personal_fields(person), "incidents", "assessments", "placements", "audit"})
+    fields = sorted(
+        {
+            *records.personal_fields(person),
+            *("incidents", "assessments", "placements", "audit"),
+            *("tracing", "handovers", "repatriations"),
+        }
+    )
     audit.record(
         session,
         principal,
@@ -263,6 +329,9 @@ async def export(session: AsyncSession, principal: Principal, person_id: uuid.UU
         incidents=incidents,
         assessments=await assessments.render(session, assessed),
         placements=await placements.render_many(session, placed),
+        tracing=traces,
+        handovers=handover_rows,
+        repatriations=[await repatriations.render(session, r) for r in returned],
         links=[links.render_link(link) for link in linked],
         merges=await _merges(session, person.id),
         corrections=[
